@@ -1,0 +1,42 @@
+"""User-facing errors: one line per problem, exit status 2, never a traceback.
+
+Anything a user can cause (a bad spec, an unsupported op, a missing tool) raises
+``UserError``; ``report_and_exit`` is the single place that turns it into output.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Iterable, NoReturn
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """One or more problems a user can fix; each message is one line."""
+
+    def __init__(self, messages: str | Iterable[str]):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+class UnsupportedError(UserError):
+    """A model uses an op or shape the toolchain cannot handle."""
+
+
+def report_and_exit(err: UserError, stream=None) -> NoReturn:
+    stream = stream if stream is not None else sys.stderr
+    for line in err.messages:
+        print(line, file=stream)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def run_cli(main, argv=None) -> int:
+    """Call ``main(argv)``; user errors become clean messages and exit status 2."""
+    try:
+        return int(main(argv) or 0)
+    except UserError as err:
+        report_and_exit(err)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

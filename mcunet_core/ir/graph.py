@@ -1,0 +1,74 @@
+"""The graph container: tensors by name, ops in topological order, NHWC layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .ops import Op
+from .tensor import Tensor
+
+
+class GraphError(ValueError):
+    """The graph is structurally inconsistent (a bug in whoever built it)."""
+
+
+@dataclass
+class Graph:
+    name: str
+    tensors: dict[str, Tensor] = field(default_factory=dict)
+    ops: list[Op] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    def add_tensor(self, tensor: Tensor) -> Tensor:
+        if tensor.name in self.tensors:
+            raise GraphError(f"duplicate tensor name {tensor.name!r}")
+        self.tensors[tensor.name] = tensor
+        return tensor
+
+    def tensor(self, name: str) -> Tensor:
+        return self.tensors[name]
+
+    def op_inputs(self, op: Op) -> list[Tensor | None]:
+        return [self.tensors[n] if n else None for n in op.inputs]
+
+    def op_outputs(self, op: Op) -> list[Tensor]:
+        return [self.tensors[n] for n in op.outputs]
+
+    def producer(self, name: str) -> int | None:
+        """Index of the op writing tensor ``name`` (None for graph inputs and constants)."""
+        for i, op in enumerate(self.ops):
+            if name in op.outputs:
+                return i
+        return None
+
+    def consumers(self, name: str) -> list[int]:
+        return [i for i, op in enumerate(self.ops) if name in op.inputs]
+
+    def activations(self) -> list[Tensor]:
+        """Non-constant tensors: what lives in the SRAM arena."""
+        return [t for t in self.tensors.values() if not t.is_constant]
+
+    def validate(self) -> None:
+        """Check names resolve and ops are in topological order."""
+        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_constant}
+        for name in list(self.inputs) + list(self.outputs):
+            if name not in self.tensors:
+                raise GraphError(f"graph endpoint {name!r} is not a tensor")
+        for i, op in enumerate(self.ops):
+            for name in op.inputs:
+                if not name:
+                    continue
+                if name not in self.tensors:
+                    raise GraphError(f"op {i} ({op.OPCODE}) reads unknown tensor {name!r}")
+                if name not in defined:
+                    raise GraphError(f"op {i} ({op.OPCODE}) reads {name!r} before it is written")
+            for name in op.outputs:
+                if name not in self.tensors:
+                    raise GraphError(f"op {i} ({op.OPCODE}) writes unknown tensor {name!r}")
+                if name in defined:
+                    raise GraphError(f"op {i} ({op.OPCODE}) rewrites {name!r}")
+                defined.add(name)
+        for name in self.outputs:
+            if name not in defined:
+                raise GraphError(f"graph output {name!r} is never written")
