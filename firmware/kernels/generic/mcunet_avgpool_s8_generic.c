@@ -1,0 +1,32 @@
+/* Average pooling over the in-bounds part of each window; TFLite rounds half away from zero. */
+#include "mcunet_kernels.h"
+
+int32_t mcunet_avgpool_s8_generic_get_buffer_size(void)
+{
+    return 0;
+}
+
+void mcunet_avgpool_s8_generic(const mcunet_pool_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+        for (int32_t ox = 0; ox < p->out_w; ++ox) {
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            const int32_t x0 = ox * p->stride_w - p->pad_left;
+            const int32_t ky0 = y0 < 0 ? -y0 : 0;
+            const int32_t kx0 = x0 < 0 ? -x0 : 0;
+            const int32_t ky1 = p->in_h - y0 < p->filter_h ? p->in_h - y0 : p->filter_h;
+            const int32_t kx1 = p->in_w - x0 < p->filter_w ? p->in_w - x0 : p->filter_w;
+            const int32_t count = (ky1 - ky0) * (kx1 - kx0);
+            for (int32_t c = 0; c < p->channels; ++c) {
+                int32_t acc = 0;
+                for (int32_t ky = ky0; ky < ky1; ++ky) {
+                    for (int32_t kx = kx0; kx < kx1; ++kx) {
+                        acc += in[((y0 + ky) * p->in_w + (x0 + kx)) * p->channels + c];
+                    }
+                }
+                acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                out[(oy * p->out_w + ox) * p->channels + c] = (int8_t)mcunet_clamp(acc, p->act_min, p->act_max);
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/* Max pooling over the in-bounds part of each window, then the fused clamp. */
+#include "mcunet_kernels.h"
+
+int32_t mcunet_maxpool_s8_generic_get_buffer_size(void)
+{
+    return 0;
+}
+
+void mcunet_maxpool_s8_generic(const mcunet_pool_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+        for (int32_t ox = 0; ox < p->out_w; ++ox) {
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            const int32_t x0 = ox * p->stride_w - p->pad_left;
+            const int32_t ky0 = y0 < 0 ? -y0 : 0;
+            const int32_t kx0 = x0 < 0 ? -x0 : 0;
+            const int32_t ky1 = p->in_h - y0 < p->filter_h ? p->in_h - y0 : p->filter_h;
+            const int32_t kx1 = p->in_w - x0 < p->filter_w ? p->in_w - x0 : p->filter_w;
+            for (int32_t c = 0; c < p->channels; ++c) {
+                int32_t best = -128;
+                for (int32_t ky = ky0; ky < ky1; ++ky) {
+                    for (int32_t kx = kx0; kx < kx1; ++kx) {
+                        const int32_t v = in[((y0 + ky) * p->in_w + (x0 + kx)) * p->channels + c];
+                        best = v > best ? v : best;
+                    }
+                }
+                out[(oy * p->out_w + ox) * p->channels + c] = (int8_t)mcunet_clamp(best, p->act_min, p->act_max);
+            }
+        }
+    }
+}

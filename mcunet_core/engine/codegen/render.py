@@ -1,0 +1,111 @@
+"""Render a lowered graph and its memory plan into model.h / model.c / weights.c.
+
+Output bytes depend only on the graph and the target: no timestamps, no absolute paths,
+so SCons can cache the generated C and a rebuild is byte-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from ...atomic import atomic_write_text
+from ...ir import Graph
+from ..kernels.base import KernelCall
+from ..planner.memory_plan import MemoryPlan
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Repository folder holding kernel sources and headers.
+KERNEL_DIR = Path(__file__).resolve().parents[3] / "firmware" / "kernels"
+
+_PER_LINE = {"float": 8}
+
+
+def c_initializer(data: np.ndarray) -> str:
+    """Array values as C initializer rows (float32 values printed exactly)."""
+    flat = np.asarray(data).reshape(-1)
+    if flat.dtype.kind == "f":
+        # shortest decimal that reads back as the same float32
+        items = [np.format_float_scientific(np.float32(v), unique=True) + "f" for v in flat]
+        per_line = _PER_LINE["float"]
+    else:
+        items = [str(int(v)) for v in flat]
+        per_line = 24
+    rows = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+    return ",\n".join("    " + r for r in rows)
+
+
+def c_value(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["c_initializer"] = c_initializer
+    env.filters["c_value"] = c_value
+    return env
+
+
+@dataclass
+class GeneratedModel:
+    files: dict[str, str]  # file name -> text
+    kernel_sources: list[str]  # paths relative to KERNEL_DIR
+    plan: MemoryPlan
+    const_bytes: int
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        out_dir = Path(out_dir)
+        paths = []
+        for name, text in self.files.items():
+            path = out_dir / name
+            atomic_write_text(path, text)
+            paths.append(path)
+        return paths
+
+
+def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> GeneratedModel:
+    constants = [c for call in calls for c in call.constants]
+    structs = [s for call in calls for s in call.structs]
+    names = [c.name for c in constants] + [s.name for s in structs]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise AssertionError(f"kernel constants share C names: {sorted(duplicates)}")
+    const_bytes = int(sum(c.data.nbytes for c in constants))
+    ctx = {
+        "graph_name": graph.name,
+        "arena_bytes": plan.arena_bytes,
+        "no_reuse_bytes": plan.no_reuse_bytes,
+        "strategy": plan.strategy,
+        "inputs": [graph.tensors[n] for n in graph.inputs],
+        "outputs": [graph.tensors[n] for n in graph.outputs],
+        "offsets": plan.tensor_offsets,
+        "scratch_offsets": plan.scratch_offsets,
+        "calls": calls,
+        "constants": constants,
+        "structs": structs,
+        "const_bytes": const_bytes,
+    }
+    env = _environment()
+    files = {
+        "model.h": env.get_template("model.h.j2").render(ctx),
+        "model.c": env.get_template("model.c.j2").render(ctx),
+        "model_weights.h": env.get_template("model_weights.h.j2").render(ctx),
+        "weights.c": env.get_template("weights.c.j2").render(ctx),
+    }
+    sources = sorted({src for call in calls for src in call.plan.sources})
+    return GeneratedModel(files, sources, plan, const_bytes)

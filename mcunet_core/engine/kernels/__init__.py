@@ -1,0 +1,8 @@
+"""Kernel specializations per op; importing this package registers all of them."""
+
+from .registry import kernels_for, register, select_kernel, supported_op_types
+
+# Importing the families registers their kernels (most specific first within an op).
+from . import generic  # noqa: E402,F401  (plain-C kernel for every op: the fallback)
+
+__all__ = ["kernels_for", "register", "select_kernel", "supported_op_types"]

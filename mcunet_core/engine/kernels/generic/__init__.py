@@ -1,0 +1,3 @@
+"""Plain-C kernels with TFLite reference semantics: every op has one (the fallback)."""
+
+from . import conv, fully_connected, pool, reshape  # noqa: F401
