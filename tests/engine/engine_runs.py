@@ -6,18 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mcunet_core.engine.codegen.render import render
+from mcunet_core.engine.compile import compile_graph
 from mcunet_core.engine.host_build import build_host
-from mcunet_core.engine.lowering import lower_graph, plan_memory
 from mcunet_core.engine.target import HOST, Target
 from mcunet_core.ir import Graph
 
 
-def generate(graph: Graph, target: Target = HOST):
-    return render(graph, lower_graph(graph, target), plan_memory(graph, target))
-
-
 def run_host(graph: Graph, inputs: list[np.ndarray], workdir: Path, target: Target = HOST, sanitize=True) -> list[np.ndarray]:
-    model = generate(graph, target)
+    model = compile_graph(graph, target)
     program = build_host(model, graph, workdir, sanitize=sanitize)
     return program.run(inputs, workdir)
