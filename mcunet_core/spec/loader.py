@@ -1,0 +1,242 @@
+"""Finding, loading and checking specs: YAML -> ``extends`` merge -> JSON Schema -> semantic
+checks -> typed object. Every problem of a spec is collected before anything is raised."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ..errors import UserError
+from .located import Node, Problem, display_path, load_yaml, merge
+from .schema import did_you_mean, validate
+from .semantic import Context, run_checks
+from .types import Board, ModelSpec, QuantSpec, SearchSpec, Task
+
+KIND_DIRS = {"board": "boards", "task": "tasks", "model": "models", "search": "search", "quant": "quant"}
+KIND_TYPES = {"board": Board, "task": Task, "model": ModelSpec, "search": SearchSpec, "quant": QuantSpec}
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def default_specs_dir() -> Path:
+    """The project's ``specs/`` folder (``$MCUNET_SPECS_DIR`` overrides it)."""
+    env = os.environ.get("MCUNET_SPECS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+
+
+def _specs_dir(specs_dir: str | os.PathLike | None) -> Path:
+    return Path(specs_dir) if specs_dir is not None else default_specs_dir()
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KIND_DIRS:
+        raise UserError(f"unknown spec kind '{kind}' (kinds: {', '.join(KIND_DIRS)})"
+                        f"{did_you_mean(kind, KIND_DIRS)}")
+
+
+def _kind_files(kind: str, sdir: Path) -> list[Path]:
+    folder = sdir / KIND_DIRS[kind]
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+
+
+def list_specs(kind: str, specs_dir: str | os.PathLike | None = None) -> list[str]:
+    """Names of the specs of one kind (file names without .yaml), sorted."""
+    _check_kind(kind)
+    return sorted({p.stem for p in _kind_files(kind, _specs_dir(specs_dir))})
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.endswith(YAML_SUFFIXES) or "/" in text or os.sep in text
+
+
+def spec_file(kind: str, name_or_path: str | os.PathLike, specs_dir=None) -> Path:
+    """The file of a spec given by name (looked up in the spec folder) or by path."""
+    _check_kind(kind)
+    text = str(name_or_path)
+    if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise UserError(f"{kind} spec file not found: {text}")
+        return path
+    names = list_specs(kind, specs_dir)
+    if text not in names:
+        listed = ", ".join(names) if names else "none"
+        raise UserError(f"no {kind} spec '{text}' ({KIND_DIRS[kind]}: {listed}){did_you_mean(text, names)}")
+    return next(p for p in _kind_files(kind, _specs_dir(specs_dir)) if p.stem == text)
+
+
+def _extends_target(kind: str, ref: str, child: Path, specs_dir: Path) -> Path | None:
+    if _looks_like_path(ref):
+        path = (child.parent / ref).expanduser()
+        return path if path.is_file() else None
+    for folder in (child.parent, specs_dir / KIND_DIRS[kind]):
+        for suffix in YAML_SUFFIXES:
+            path = folder / f"{ref}{suffix}"
+            if path.is_file() and path.resolve() != child.resolve():
+                return path
+    return None
+
+
+def _load_chain(kind: str, path: Path, specs_dir: Path, seen: tuple[Path, ...]) -> tuple[Node | None, list[Problem]]:
+    tree, problems = load_yaml(path)
+    if tree is None or "extends" not in tree.value:
+        return tree, problems
+    ext = tree.value["extends"]
+    child = Node({k: v for k, v in tree.value.items() if k != "extends"}, tree.file, tree.line, tree.key_line)
+    ref = ext.value
+    if not isinstance(ref, str) or not ref:
+        problems.append(tree.problem(("extends",), "extends must be a spec name or a relative path to a .yaml file",
+                                     "extends.unknown"))
+        return None, problems
+    base_path = _extends_target(kind, ref, path, specs_dir)
+    if base_path is None:
+        if _looks_like_path(ref):
+            message = f"cannot extend '{ref}': no such file next to {path.name}"
+        else:
+            names = sorted(({p.stem for p in path.parent.iterdir() if p.suffix in YAML_SUFFIXES}
+                            | set(list_specs(kind, specs_dir))) - {path.stem})
+            message = f"cannot extend '{ref}': no such {kind} spec{did_you_mean(ref, names)}"
+        problems.append(tree.problem(("extends",), message, "extends.unknown"))
+        return None, problems
+    chain = seen + (path.resolve(),)
+    if base_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
+        problems.append(tree.problem(("extends",), f"extends cycle: {cycle}", "extends.cycle"))
+        return None, problems
+    base, base_problems = _load_chain(kind, base_path, specs_dir, chain)
+    problems.extend(base_problems)
+    if base is None:
+        return None, problems
+    return merge(base, child), problems
+
+
+def _sorted(problems: Iterable[Problem], top: Path) -> list[Problem]:
+    top_file = str(top)
+    unique = dict.fromkeys(problems)  # keeps the first of identical lines
+    return sorted(unique, key=lambda p: (p.file != top_file, p.file, p.line, p.path))
+
+
+def check_file(kind: str, path: str | os.PathLike, specs_dir=None) -> tuple[Node | None, list[Problem]]:
+    """Load one spec file with everything it extends; return its merged tree and ALL problems."""
+    _check_kind(kind)
+    path = Path(path)
+    sdir = _specs_dir(specs_dir)
+    tree, problems = _load_chain(kind, path, sdir, ())
+    if tree is None:
+        return None, _sorted(problems, path)
+    schema_problems = validate(tree, kind, sdir / "schemas")
+    raw = tree.plain()
+    ctx = Context(kind, tree, raw, path, lambda k: list_specs(k, sdir))
+    semantic = run_checks(ctx, schema_problems)
+    return tree, _sorted(problems, path) + _sorted(schema_problems, path) + _sorted(semantic, path)
+
+
+def load_spec(kind: str, name_or_path, specs_dir=None):
+    """A typed spec (Board, Task, ModelSpec, SearchSpec, QuantSpec) after the extends merge and
+    every check; raises ``UserError`` with one line per problem."""
+    path = spec_file(kind, name_or_path, specs_dir)
+    tree, problems = check_file(kind, path, specs_dir)
+    if problems:
+        raise UserError([str(p) for p in problems])
+    return KIND_TYPES[kind].from_raw(tree.plain(), path, tree)
+
+
+def load_board(name_or_path, specs_dir=None) -> Board:
+    return load_spec("board", name_or_path, specs_dir)
+
+
+def load_task(name_or_path, specs_dir=None) -> Task:
+    return load_spec("task", name_or_path, specs_dir)
+
+
+def load_search(name_or_path, specs_dir=None) -> SearchSpec:
+    return load_spec("search", name_or_path, specs_dir)
+
+
+def load_quant(name_or_path, specs_dir=None) -> QuantSpec:
+    return load_spec("quant", name_or_path, specs_dir)
+
+
+def load_model(name_or_path, specs_dir=None) -> ModelSpec:
+    """A model spec by name (specs/models/<name>.yaml), a path to a model .yaml, or a path to
+    an int8 .tflite file."""
+    text = str(name_or_path)
+    if text.endswith(".tflite"):
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise UserError(f"model file not found: {text}")
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head[4:8] != b"TFL3":
+            raise UserError(f"{display_path(path)}: not a TFLite flatbuffer (no 'TFL3' identifier)")
+        return ModelSpec.from_tflite(path)
+    return load_spec("model", name_or_path, specs_dir)
+
+
+def kind_of_file(path: Path) -> str | None:
+    """A spec's kind from the folder it lies in (boards/, tasks/, models/, search/, quant/)."""
+    by_dir = {d: k for k, d in KIND_DIRS.items()}
+    return by_dir.get(path.parent.name)
+
+
+def project_spec_files(specs_dir=None) -> list[tuple[str, Path]]:
+    """Every spec of the project as (kind, path): the .yaml files in each kind's folder."""
+    sdir = _specs_dir(specs_dir)
+    return [(kind, path) for kind in KIND_DIRS for path in _kind_files(kind, sdir)]
+
+
+def _spec_files(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def check_paths(paths: Iterable[str | os.PathLike] = (), kind: str | None = None,
+                specs_dir=None) -> tuple[int, list[Problem]]:
+    """Check spec files (folders are searched for .yaml files; none given: every spec of the
+    project, and the schemas themselves). Returns (number of specs checked, problems)."""
+    sdir = _specs_dir(specs_dir)
+    problems: list[Problem] = []
+    if kind is not None:
+        _check_kind(kind)
+    if paths:
+        files = [(kind or kind_of_file(p), p) for p in _spec_files(Path(p) for p in paths)]
+    else:
+        problems.extend(check_schemas(sdir))
+        files = project_spec_files(sdir)
+    for k, path in files:
+        if not path.exists():
+            problems.append(Problem(str(path), 1, "$", "no such file", "check.missing"))
+            continue
+        if k is None:
+            problems.append(Problem(str(path), 1, "$", "cannot tell the kind of this spec: put it in a folder named "
+                                    f"{', '.join(KIND_DIRS.values())} or pass --kind", "check.kind"))
+            continue
+        problems.extend(check_file(k, path, sdir)[1])
+    return len(files), sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.path))
+
+
+def check_schemas(specs_dir=None) -> list[Problem]:
+    """Each shipped schema must itself be a valid Draft 2020-12 schema."""
+    sdir = _specs_dir(specs_dir) / "schemas"
+    problems = []
+    for path in sorted(sdir.glob("*.schema.json")):
+        try:
+            Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as err:
+            problems.append(Problem(str(path), err.lineno, "$", f"invalid JSON: {err.msg}", "schema.invalid"))
+        except SchemaError as err:
+            where = "$" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+            problems.append(Problem(str(path), 1, where, f"invalid Draft 2020-12 schema: {err.message}",
+                                    "schema.invalid"))
+    return problems

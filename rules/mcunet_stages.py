@@ -1,0 +1,150 @@
+"""The pipeline registry: which stages turn (board, task | model) into a measured firmware,
+and which SCons tool module provides each.
+
+    task=T            nas -> train -> engine -> firmware -> run
+    model=<spec>      train -> engine -> firmware -> run      (an architecture to train)
+    model=<x.tflite>  import -> engine -> firmware -> run
+
+Each stage lives in its own tool module ``rules/<tool>.py`` (``generate``/``exists``) whose
+``generate(env)`` adds one method ``env.<Method>(ctx, sources) -> list of nodes``; ``ctx`` is a
+``StageContext`` and ``sources`` are the previous stage's outputs (the first stage gets the
+spec or model files). Outputs go under ``ctx.build_dir`` = ``build/<board>/<name>/``. A stage
+whose module is not there yet stops the build with one line naming it and its issue: no
+stage pretends to work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mcunet_core.errors import UserError
+from mcunet_core.spec import (
+    Board,
+    ModelSpec,
+    QuantSpec,
+    SearchSpec,
+    Task,
+    load_board,
+    load_model,
+    load_quant,
+    load_search,
+    load_task,
+)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    tool: str  # rules/<tool>.py
+    method: str  # what generate(env) adds: env.<method>(ctx, sources) -> nodes
+    issue: str  # where it is being built
+    does: str
+
+
+STAGES: dict[str, Stage] = {s.name: s for s in (
+    Stage("nas", "mcunet_nas", "McunetNas", "a later issue: TinyNAS",
+          "search an architecture for the task within the board's memory"),
+    Stage("train", "mcunet_train", "McunetTrain", "a later issue: training and quantization",
+          "train, quantize to int8 and export the IR"),
+    Stage("import", "mcunet_import", "McunetImport", "issue 3", "import an int8 .tflite file into the IR"),
+    Stage("engine", "mcunet_engine", "McunetEngine", "issue 5", "plan memory and generate C code"),
+    Stage("firmware", "arm_gcc", "McunetFirmware", "issue 4", "compile and link the firmware"),
+    Stage("run", "mcunet_run", "McunetRun", "issue 4", "run it and write result.json"),
+)}
+
+
+@dataclass
+class StageContext:
+    """Everything a stage needs to know; the same object is handed to every stage."""
+
+    board: Board
+    task: Task | None
+    model: ModelSpec | None
+    search: SearchSpec | None
+    quant: QuantSpec
+    name: str  # the model's or task's name: outputs go to build/<board>/<name>/
+    build_dir: Any  # SCons Dir
+    runner: str
+    probe: str | None
+    input: str | None
+    opt: str
+    chain: list[str] = field(default_factory=list)
+
+
+def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
+    if model is not None:
+        return ["import" if model.kind == "tflite" else "train", "engine", "firmware", "run"]
+    if task is not None:
+        return ["nas", "train", "engine", "firmware", "run"]
+    raise UserError("nothing to build: give board=<board> and task=<task> or model=<model> "
+                    "(`scons -h` lists the values), or run `scons check`")
+
+
+def _folder_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def build_context(env, sel) -> StageContext:
+    """Load every spec the selection names (each with all its problems) into a context."""
+    if not sel.board:
+        chain_for(None, None)  # raises the "nothing to build" message
+    errors: list[str] = []
+    loaded: dict[str, Any] = {}
+    for key, loader, value in (("board", load_board, sel.board), ("task", load_task, sel.task),
+                               ("model", load_model, sel.model), ("quant", load_quant, sel.quant),
+                               ("search", load_search, sel.search if not sel.model else None)):
+        if value:
+            try:
+                loaded[key] = loader(value)
+            except UserError as err:
+                errors.extend(err.messages)
+    if errors:
+        raise UserError(errors)
+    board, task, model = loaded["board"], loaded.get("task"), loaded.get("model")
+    if sel.runner == "pyocd" and not board.pyocd_target:
+        raise UserError(f"runner=pyocd: board {board.name} has no pyOCD target (it is emulator-only); "
+                        f"pick a real board")
+    if task is None and model is not None and model.kind == "architecture":
+        if not model.task:
+            raise UserError(f"model={sel.model}: the model names no task to train on: add task=<task>")
+        task = load_task(model.task)
+    chain = chain_for(model, task)
+    name = _folder_name(model.name if model is not None else task.name)
+    return StageContext(board=board, task=task, model=model, search=loaded.get("search"),
+                        quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
+                        runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain)
+
+
+def first_sources(env, ctx: StageContext) -> list:
+    """What the first stage reads: the model file, or the spec files it is made from."""
+    if ctx.model is not None and ctx.model.kind == "tflite":
+        return [env.File(str(ctx.model.tflite))]
+    specs = [ctx.model.source_file if ctx.model else None, ctx.task.source_file if ctx.task else None,
+             ctx.search.source_file if ctx.search and not ctx.model else None, ctx.quant.source_file,
+             ctx.board.source_file]
+    return [env.File(str(p)) for p in specs if p is not None]
+
+
+def wire(env, sel, rules_dir: str | Path) -> list:
+    """Add the pipeline for a selection to ``env``; return the final stage's nodes."""
+    ctx = build_context(env, sel)
+    rules_dir = Path(rules_dir)
+    for name in ctx.chain:
+        stage = STAGES[name]
+        if not (rules_dir / f"{stage.tool}.py").is_file():
+            raise UserError(f"stage '{stage.name}' ({stage.does}) is not built yet ({stage.issue}): "
+                            f"rules/{stage.tool}.py does not exist; {sel.argline()} needs "
+                            f"{' -> '.join(ctx.chain)}")
+    nodes = first_sources(env, ctx)
+    for name in ctx.chain:
+        stage = STAGES[name]
+        env.Tool(stage.tool, toolpath=[str(rules_dir)])
+        method = getattr(env, stage.method, None)
+        if method is None:
+            raise UserError(f"stage '{stage.name}' is not built yet ({stage.issue}): rules/{stage.tool}.py does "
+                            f"not add env.{stage.method}(ctx, sources)")
+        nodes = list(method(ctx, nodes))
+    return nodes
