@@ -1,4 +1,9 @@
-"""Int8 graph IR: tensors, per-op classes, the graph container."""
+"""Int8 graph IR: tensors, per-op classes, the graph container.
+
+Also here: ``serialize`` (graph.json + weights.npz), ``stats`` (MACs, params,
+activation sizes), ``reference`` (the bit-exact NumPy interpreter) and
+``support`` (the generated op/shape support table).
+"""
 
 from .graph import Graph, GraphError
 from .ops import OP_CLASSES, Activation, Op, Padding2D

@@ -19,6 +19,8 @@ class Graph:
     ops: list[Op] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    #: JSON-serializable provenance (e.g. the importer's tensor/op index maps); not semantics.
+    meta: dict = field(default_factory=dict)
 
     def add_tensor(self, tensor: Tensor) -> Tensor:
         if tensor.name in self.tensors:
@@ -44,6 +46,9 @@ class Graph:
 
     def consumers(self, name: str) -> list[int]:
         return [i for i, op in enumerate(self.ops) if name in op.inputs]
+
+    def remove_tensor(self, name: str) -> None:
+        del self.tensors[name]
 
     def activations(self) -> list[Tensor]:
         """Non-constant tensors: what lives in the SRAM arena."""

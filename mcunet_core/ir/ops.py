@@ -86,7 +86,11 @@ class Op:
 
 @dataclass
 class Conv2D(Op):
-    """inputs: (x [N,H,W,C], weights [O,KH,KW,C], bias [O] int32 or "")."""
+    """inputs: (x [N,H,W,C], weights [O,KH,KW,C/groups], bias [O] int32 or "").
+
+    Grouped when the filter depth divides the input depth (groups = C / filter depth).
+    Padded positions contribute nothing (equivalently: padding with the input zero point).
+    """
 
     stride: tuple[int, int] = (1, 1)
     dilation: tuple[int, int] = (1, 1)
@@ -109,7 +113,10 @@ class DepthwiseConv2D(Op):
 
 @dataclass
 class FullyConnected(Op):
-    """inputs: (x [..., K], weights [O, K], bias [O] or ""); output [rows, O] or kept dims."""
+    """inputs: (x [..., K], weights [O, K], bias [O] or ""); output [rows, O] or kept dims.
+
+    A per-tensor weights zero point is honoured; per-channel weights are symmetric.
+    """
 
     activation: Activation = Activation.NONE
     keep_num_dims: bool = False
@@ -118,6 +125,8 @@ class FullyConnected(Op):
 
 @dataclass
 class AveragePool2D(Op):
+    """Windows are clipped to the input; the average divides by the real element count."""
+
     filter: tuple[int, int] = (1, 1)
     stride: tuple[int, int] = (1, 1)
     padding: Padding2D = Padding2D()
@@ -127,6 +136,8 @@ class AveragePool2D(Op):
 
 @dataclass
 class MaxPool2D(Op):
+    """Padding never wins the maximum (windows are clipped to the input)."""
+
     filter: tuple[int, int] = (1, 1)
     stride: tuple[int, int] = (1, 1)
     padding: Padding2D = Padding2D()

@@ -13,7 +13,8 @@ _DTYPE_RANGE = {"int8": (-128, 127), "int16": (-32768, 32767), "int32": (-(1 << 
 
 def round_half_away(x: float) -> int:
     """std::round (TfLiteRound): halves go away from zero, unlike Python's round()."""
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+    t = math.trunc(x)  # exact; floor(|x| + 0.5) would misround 0.49999999999999994
+    return int(t + (math.copysign(1, x) if abs(x - t) >= 0.5 else 0))
 
 
 def _quantize(value: float, scale: float, zero_point: int) -> int:

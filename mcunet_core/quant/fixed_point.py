@@ -62,3 +62,43 @@ def multiply_by_quantized_multiplier_smaller_than_one_exp(x, multiplier, left_sh
 def multiply_by_quantized_multiplier_greater_than_one(x, multiplier, left_shift) -> np.ndarray:
     """TFLite's MultiplyByQuantizedMultiplierGreaterThanOne (left_shift >= 0)."""
     return saturating_rounding_doubling_high_mul(wrap_int32(_i64(x) * (np.int64(1) << _i64(left_shift))), multiplier)
+
+
+def wrap_int16(x) -> np.ndarray:
+    """Two's-complement wrap to int16 range (a C assignment to int16_t)."""
+    x = _i64(x)
+    return ((x + (1 << 15)) & 0xFFFF) - (1 << 15)
+
+
+def saturating_rounding_doubling_high_mul_int16(a, b) -> np.ndarray:
+    """gemmlowp's SaturatingRoundingDoublingHighMul for int16 operands."""
+    a, b = np.broadcast_arrays(_i64(a), _i64(b))
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    num = ab + nudge
+    q = np.where(num >= 0, num // (1 << 15), -((-num) // (1 << 15)))
+    overflow = (a == b) & (a == -(1 << 15))
+    return np.where(overflow, (1 << 15) - 1, wrap_int16(q)).astype(np.int64)
+
+
+def saturating_doubling_high_mul_int16(a, b) -> np.ndarray:
+    """TFLite's SaturatingDoublingHighMul (int16, truncating like ARM SQDMULH)."""
+    a, b = np.broadcast_arrays(_i64(a), _i64(b))
+    ab = a * b
+    q = np.where(ab >= 0, ab // (1 << 15), -((-ab) // (1 << 15)))
+    overflow = (a == b) & (a == -(1 << 15))
+    return np.where(overflow, (1 << 15) - 1, wrap_int16(q)).astype(np.int64)
+
+
+def rounding_divide_by_pot_int16(x, exponent: int) -> np.ndarray:
+    """gemmlowp's RoundingDivideByPOT instantiated for int16_t (mask truncated to 16 bits)."""
+    x = _i64(x)
+    mask = int(wrap_int16((1 << exponent) - 1))
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return wrap_int16((x >> exponent) + (remainder > threshold))
+
+
+def saturating_left_shift_int16(x, amount: int) -> np.ndarray:
+    """TFLite's SaturatingLeftShift on int16 values."""
+    return np.clip(_i64(x) * (1 << amount), -(1 << 15), (1 << 15) - 1)
