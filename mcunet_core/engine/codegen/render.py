@@ -89,6 +89,7 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> Generated
     ctx = {
         "graph_name": graph.name,
         "arena_bytes": plan.arena_bytes,
+        "arena_alloc": max(plan.arena_bytes, 8),  # C has no zero-length arrays
         "no_reuse_bytes": plan.no_reuse_bytes,
         "strategy": plan.strategy,
         "inputs": [graph.tensors[n] for n in graph.inputs],
@@ -103,6 +104,7 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> Generated
     env = _environment()
     files = {
         "model.h": env.get_template("model.h.j2").render(ctx),
+        "mcunet_model_config.h": env.get_template("mcunet_model_config.h.j2").render(ctx),
         "model.c": env.get_template("model.c.j2").render(ctx),
         "model_weights.h": env.get_template("model_weights.h.j2").render(ctx),
         "weights.c": env.get_template("weights.c.j2").render(ctx),
