@@ -28,8 +28,8 @@ def test_reshape_is_a_view_and_peak_is_what_the_nas_sees():
     reshape_in, reshape_out = g.ops[1].outputs[0], g.ops[2].outputs[0]
     assert plan.tensor_offsets[reshape_in] == plan.tensor_offsets[reshape_out]
     assert peak_memory(g, HOST) == plan.arena_bytes
-    # input + output of the 1x1 conv must coexist without a streaming rule (generic kernel)
-    assert plan.arena_bytes >= 16 * 16 * (8 + 16)
+    # at least the 1x1 conv's output and (part of) its input coexist
+    assert plan.arena_bytes >= 16 * 16 * 16
     assert plan.arena_bytes < plan.no_reuse_bytes
 
 
@@ -52,7 +52,7 @@ def test_plan_json_and_plot(tmp_path):
     plan = plan_memory(g, HOST)
     doc = json.loads(plan.to_json())
     assert doc["arena_bytes"] == plan.arena_bytes
-    assert {b["name"] for b in doc["buffers"]} == {t.name for t in g.activations()}
+    assert {b["name"] for b in doc["buffers"] if b["kind"] == "tensor"} == {t.name for t in g.activations()}
     for b in doc["buffers"]:
         assert 0 <= b["offset"] and b["offset"] + b["size"] <= plan.arena_bytes
     png = tmp_path / "plan.png"
