@@ -1,4 +1,4 @@
-/* Fully connected (rows x in_features) . (out_features x in_features)^T, TFLite semantics. */
+/* Fully connected (rows x in_features) . (out_features x in_features)^T, TFLite reference semantics. */
 #include "mcunet_kernels.h"
 
 int32_t mcunet_fc_s8_generic_get_buffer_size(void)
@@ -14,13 +14,12 @@ void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t 
             const int8_t *w = p->weights + o * p->in_features;
             int32_t acc = 0;
             for (int32_t k = 0; k < p->in_features; ++k) {
-                acc += (x[k] + p->input_offset) * w[k];
+                acc += (x[k] + p->input_offset) * (w[k] + p->filter_offset);
             }
             if (p->bias) {
-                acc += p->bias[o];
+                acc = (int32_t)((uint32_t)acc + (uint32_t)p->bias[o]);
             }
-            const int32_t c = p->per_channel ? o : 0;
-            acc = mcunet_requant_tflite(acc, p->mult[c], p->shift[c], p->output_zp);
+            acc = mcunet_rescale_double_round(acc, p->scale[o]) + p->output_zp;
             out[r * p->out_features + o] = (int8_t)mcunet_clamp(acc, p->act_min, p->act_max);
         }
     }

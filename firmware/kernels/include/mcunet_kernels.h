@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mcunet_requant.h"
+#include "mcunet_depthwise.h"
 
 /* ---- generic (plain C, TFLite reference semantics) ------------------------------ */
 
@@ -37,17 +38,22 @@ int32_t mcunet_conv_s8_generic_get_buffer_size(void);
 void mcunet_dwconv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_dwconv_s8_generic_get_buffer_size(void);
 
+/* TFLite's reference FULLY_CONNECTED rescales in double precision:
+ * round(double(acc) * (in_scale * w_scale / out_scale)), see mcunet_core/quant/params.py. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t input_offset;
+    int32_t filter_offset;    /* -weights zero point (per-tensor weights only) */
     int32_t output_zp;
     int32_t act_min, act_max;
-    int32_t per_channel;      /* mult/shift have out_features entries, else one */
     const int8_t *weights;    /* [out_features][in_features] */
     const int32_t *bias;      /* [out_features] or NULL */
-    const int32_t *mult;
-    const int32_t *shift;
+    const double *scale;      /* [out_features] effective rescale factors */
 } mcunet_fc_params_t;
+
+/* round(acc * scale) half away from zero; out of int32 range gives INT32_MIN (as x86 does,
+ * which is what the reference kernels were run on). */
+int32_t mcunet_rescale_double_round(int32_t acc, double scale);
 
 void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_fc_s8_generic_get_buffer_size(void);
@@ -66,5 +72,7 @@ int32_t mcunet_avgpool_s8_generic_get_buffer_size(void);
 
 void mcunet_maxpool_s8_generic(const mcunet_pool_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_maxpool_s8_generic_get_buffer_size(void);
+
+#include "mcunet_pointwise.h" /* pointwise, fully connected, im2col convolution */
 
 #endif /* MCUNET_KERNELS_H */

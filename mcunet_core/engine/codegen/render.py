@@ -25,11 +25,14 @@ _PER_LINE = {"float": 8}
 
 
 def c_initializer(data: np.ndarray) -> str:
-    """Array values as C initializer rows (float32 values printed exactly)."""
+    """Array values as C initializer rows (float32/float64 values printed exactly)."""
     flat = np.asarray(data).reshape(-1)
-    if flat.dtype.kind == "f":
+    if flat.dtype == np.float32:
         # shortest decimal that reads back as the same float32
-        items = [np.format_float_scientific(np.float32(v), unique=True) + "f" for v in flat]
+        items = [np.format_float_scientific(v, unique=True) + "f" for v in flat]
+        per_line = _PER_LINE["float"]
+    elif flat.dtype == np.float64:
+        items = [repr(float(v)) for v in flat]  # shortest round-trip double
         per_line = _PER_LINE["float"]
     else:
         items = [str(int(v)) for v in flat]

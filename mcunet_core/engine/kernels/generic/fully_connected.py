@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ....ir.ops import FullyConnected
 from ..base import ConstArray, ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg
-from ..quantized import AccumulatorRequant
+from ....quant import activation_range
+from ....quant.params import fc_effective_scales
 from ..registry import register
 
 
@@ -14,28 +17,32 @@ class GenericFullyConnected(Kernel):
     FUNCTION = "mcunet_fc_s8_generic"
 
     def plan(self, ctx: LoweringContext) -> KernelPlan:
-        return KernelPlan(self.FUNCTION, (f"generic/{self.FUNCTION}.c",))
+        return KernelPlan(self.FUNCTION, (f"generic/{self.FUNCTION}.c", "generic/mcunet_rescale_double_round.c"))
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         x, w, b = ctx.inputs
         (y,) = ctx.outputs
         out_features, in_features = w.shape
         rows = x.size // in_features
-        rq = AccumulatorRequant.of(x, w, y, ctx.op.activation, out_features)
+        scales = np.broadcast_to(
+            fc_effective_scales(x.quant.single_scale, w.quant.scale, y.quant.single_scale), (out_features,)
+        )
+        filter_zp = 0 if w.quant.per_channel else w.quant.single_zero_point
+        out_zp = y.quant.single_zero_point
+        lo, hi = activation_range(ctx.op.activation, y.quant.single_scale, out_zp)
         p = ctx.prefix
         consts = [
             ConstArray(f"{p}_w", "int8_t", w.data.reshape(-1)),
-            ConstArray(f"{p}_mult", "int32_t", rq.multiplier),
-            ConstArray(f"{p}_shift", "int32_t", rq.shift),
+            ConstArray(f"{p}_scale", "double", np.ascontiguousarray(scales, dtype=np.float64), align=8),
         ]
         if b is not None:
             consts.append(ConstArray(f"{p}_bias", "int32_t", b.data.reshape(-1)))
         fields = (
             ("rows", rows), ("in_features", in_features), ("out_features", out_features),
-            ("input_offset", -rq.input_zp), ("output_zp", rq.output_zp),
-            ("act_min", rq.act_min), ("act_max", rq.act_max), ("per_channel", 1),
+            ("input_offset", -x.quant.single_zero_point), ("filter_offset", -filter_zp),
+            ("output_zp", out_zp), ("act_min", lo), ("act_max", hi),
             ("weights", f"{p}_w"), ("bias", f"{p}_bias" if b is not None else None),
-            ("mult", f"{p}_mult"), ("shift", f"{p}_shift"),
+            ("scale", f"{p}_scale"),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_fc_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name)]
