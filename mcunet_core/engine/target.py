@@ -20,12 +20,7 @@ class Target:
 
     @classmethod
     def from_board(cls, board) -> "Target":
-        return cls(
-            name=board.name,
-            dsp=bool(board.dsp),
-            flash_budget=board.flash_region.size,
-            ram_budget=board.arena_region.size - board.stack_reserve - board.heap_reserve,
-        )
+        return cls(name=board.name, dsp=bool(board.dsp), flash_budget=board.flash_budget, ram_budget=board.arena_budget)
 
 
 #: A plain-C host build (sanitizers, desktop tests): same generated C, fallback kernel paths.

@@ -1,0 +1,79 @@
+"""SCons tool: plan memory and generate C for the selected board (TinyEngine).
+
+``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
+generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers), the plan
+(plan.json, memory.png), a seeded random ``input.npy`` for the default run, and the kernel
+library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
+kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
+that object and the link only; the run repeats only if the ELF's bytes changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from SCons.Action import Action
+
+from mcunet_core.errors import UserError
+from mcunet_import import code_dependencies
+
+KERNEL_DIR = Path(__file__).resolve().parents[1] / "firmware" / "kernels"
+GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
+             "plan.json", "kernel_sources.txt", "memory.png")
+INPUT_SEED = 20240601
+
+
+def default_input(graph) -> np.ndarray:
+    """The fixed seeded input a run uses when no input= is given."""
+    t = graph.tensors[graph.inputs[0]]
+    rng = np.random.default_rng(INPUT_SEED)
+    if t.dtype.numpy.kind == "f":
+        return rng.uniform(-1.0, 1.0, size=t.shape).astype(t.dtype.numpy)
+    info = np.iinfo(t.dtype.numpy)
+    return rng.integers(info.min, info.max + 1, size=t.shape).astype(t.dtype.numpy)
+
+
+def _generate(target, source, env):
+    from mcunet_core.atomic import atomic_open
+    from mcunet_core.engine.compile import compile_graph, write_generated
+    from mcunet_core.engine.target import Target
+    from mcunet_core.ir.serialize import load_graph
+
+    ctx = env["MCUNET_CTX"]
+    try:
+        graph = load_graph(Path(str(source[0])).parent)
+        model = compile_graph(graph, Target.from_board(ctx.board))
+        out = Path(str(target[0])).parent
+        write_generated(graph, model, out)
+        with atomic_open(out / "input.npy", "wb") as fh:
+            np.save(fh, default_input(graph))
+    except UserError as err:
+        for line in err.messages:
+            print(line, file=sys.stderr)
+        return 2
+    return 0
+
+
+def kernel_library(env) -> list:
+    files = sorted(KERNEL_DIR.rglob("*.c")) + sorted(KERNEL_DIR.rglob("*.h"))
+    return [env.File(str(p)) for p in files]
+
+
+def engine(env, ctx, sources):
+    out = ctx.build_dir.Dir("gen")
+    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw}")
+    targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npy")], list(sources),
+                           Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
+    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant")
+                 + [env.File(str(p)) for p in sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))])
+    return list(targets) + kernel_library(env)
+
+
+def generate(env):
+    env.AddMethod(engine, "McunetEngine")
+
+
+def exists(env):
+    return True

@@ -1,0 +1,51 @@
+"""SCons tool: import an int8 .tflite model into the IR.
+
+``env.McunetImport(ctx, sources)`` -> [graph.json, weights.npz] under ``<build_dir>/ir/``.
+The action depends on the importer's and the IR's code, so a change there re-imports.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from SCons.Action import Action
+
+from mcunet_core.errors import UserError
+
+_CORE = Path(__file__).resolve().parents[1] / "mcunet_core"
+
+
+def _import(target, source, env):
+    from mcunet_core.importers.tflite import import_tflite
+    from mcunet_core.ir.serialize import save_graph
+
+    try:
+        graph = import_tflite(str(source[0]))
+        save_graph(graph, Path(str(target[0])).parent)
+    except UserError as err:
+        for line in err.messages:
+            print(line, file=sys.stderr)
+        return 2
+    return 0
+
+
+def code_dependencies(env, *packages: str) -> list:
+    """Python sources a stage's output depends on (SCons only hashes the action's own code)."""
+    return [env.File(str(p)) for pkg in packages for p in sorted((_CORE / pkg).rglob("*.py"))]
+
+
+def import_model(env, ctx, sources):
+    out = ctx.build_dir.Dir("ir")
+    targets = env.Command([out.File("graph.json"), out.File("weights.npz")], list(sources)[:1],
+                          Action(_import, "Importing $SOURCE"))
+    env.Depends(targets, code_dependencies(env, "importers", "ir", "quant"))
+    return targets
+
+
+def generate(env):
+    env.AddMethod(import_model, "McunetImport")
+
+
+def exists(env):
+    return True
