@@ -18,27 +18,15 @@ def run_host(graph: Graph, inputs: list[np.ndarray], workdir: Path, target: Targ
     return program.run(inputs, workdir)
 
 
-def build_for_board(graph: Graph, board_name: str, workdir: Path, opt: str = "O2"):
-    """Generated C + every kernel source -> a firmware ELF for ``board_name``'s emulated stand-in."""
-    from mcunet_core.device.toolchain import build_firmware
-    from mcunet_core.engine.codegen.render import KERNEL_DIR
-    from mcunet_core.spec import load_board
-
-    board = load_board(board_name)
-    model = compile_graph(graph, Target.from_board(board))
-    gen = workdir / "gen"
-    model.write(gen)
-    sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]
-    fw = build_firmware(board, sources, workdir / "fw", opt=opt, include_dirs=[gen, KERNEL_DIR / "include"])
-    return board, model, fw
-
-
 def run_qemu(graph: Graph, inputs: list[np.ndarray], board_name: str, workdir: Path, opt: str = "O2"):
     """Build for the board and run once on its QEMU stand-in: (outputs, RunResult)."""
     from mcunet_core.device.runners.qemu import QemuRunner
+    from mcunet_core.engine.firmware_build import build_model_firmware
+    from mcunet_core.spec import load_board
 
-    board, _, fw = build_for_board(graph, board_name, workdir, opt)
+    board = load_board(board_name)
+    built = build_model_firmware(graph, board, workdir, opt)
     (x,) = inputs
-    run = QemuRunner(board).run(fw.elf, np.ascontiguousarray(x).tobytes()).raise_for_status()
+    run = QemuRunner(board).run(built.firmware.elf, np.ascontiguousarray(x).tobytes()).raise_for_status()
     out = graph.tensors[graph.outputs[0]]
     return [np.asarray(run.output).view(out.dtype.numpy).reshape(out.shape)], run
