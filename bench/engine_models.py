@@ -1,0 +1,85 @@
+"""Benchmark: the MLPerf Tiny reference models through mcunet on each emulated board.
+
+Prints, per model, board and optimisation level: instructions per inference (emulated
+core), MACs per instruction, peak SRAM (arena + stack high-water + other static RAM),
+flash (code + constants), the planner's arena against a no-reuse layout, and whether the
+output equals TFLite's reference output for every golden input.
+
+    python bench/engine_models.py                       # vww + kws on f746, h743, f412 at -O2
+    python bench/engine_models.py --opt O2 O3 Os --boards h743 --models kws
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mcunet_core.device.result import build_result
+from mcunet_core.device.runners.qemu import QemuRunner
+from mcunet_core.engine.firmware_build import build_model_firmware
+from mcunet_core.importers.tflite import import_tflite
+from mcunet_core.ir.stats import graph_stats
+from mcunet_core.spec import load_board
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "models"
+MODELS = {"vww": "vww_96_int8", "kws": "kws_ref_model"}
+
+
+def bench_one(graph, golden, board_name: str, opt: str, workdir: Path) -> dict:
+    board = load_board(board_name)
+    built = build_model_firmware(graph, board, workdir, opt)
+    runner = QemuRunner(board)
+    exact, counts, doc = True, set(), None
+    for x, ref in zip(golden["input"], golden["output_ref"]):
+        run = runner.run(built.firmware.elf, np.ascontiguousarray(x).tobytes()).raise_for_status()
+        exact &= np.array_equal(np.asarray(run.output).reshape(ref.shape), ref)
+        counts.add(run.count)
+        doc = build_result(run, built.firmware.memory, opt=opt)
+    macs = graph_stats(graph).total_macs
+    return {
+        "instructions": max(counts),
+        "macs_per_instr": macs / max(counts),
+        "peak_sram": doc["peak_sram_bytes"],
+        "arena": built.model.plan.arena_bytes,
+        "no_reuse": built.model.plan.no_reuse_bytes,
+        "stack": doc["stack_bytes"],
+        "flash": doc["flash_bytes"],
+        "weights": built.model.const_bytes,
+        "exact": exact,
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    ap.add_argument("--boards", nargs="+", default=["f746", "h743", "f412"])
+    ap.add_argument("--opt", nargs="+", default=["O2"], choices=["O2", "O3", "Os"])
+    args = ap.parse_args(argv)
+    if not SHARED.is_dir():
+        print(f"no reference models at {SHARED}", file=sys.stderr)
+        return 1
+    header = ("model", "board", "opt", "instr/inf", "MAC/instr", "peak SRAM", "arena", "no-reuse", "stack",
+              "flash", "consts", "bit-exact")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for key in args.models:
+        path = SHARED / f"{MODELS[key]}.tflite"
+        graph = import_tflite(path)
+        golden = np.load(SHARED / f"{MODELS[key]}_golden.npz")
+        for board in args.boards:
+            for opt in args.opt:
+                with tempfile.TemporaryDirectory() as tmp:
+                    r = bench_one(graph, golden, board, opt, Path(tmp))
+                print(f"| {key} | {board} | -{opt} | {r['instructions'] / 1e6:.2f} M | {r['macs_per_instr']:.2f} | "
+                      f"{r['peak_sram'] / 1024:.1f} KB | {r['arena'] / 1024:.1f} KB | {r['no_reuse'] / 1024:.1f} KB | "
+                      f"{r['stack']} B | {r['flash'] / 1024:.1f} KB | {r['weights'] / 1024:.1f} KB | "
+                      f"{'yes' if r['exact'] else 'NO'} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
