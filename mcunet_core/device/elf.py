@@ -34,6 +34,7 @@ class Symbol:
     name: str
     addr: int
     size: int
+    is_function: bool = False
 
 
 class Elf:
@@ -81,7 +82,7 @@ class Elf:
             if s.name and kind in ("STT_OBJECT", "STT_FUNC", "STT_NOTYPE"):
                 addr = s["st_value"] & ~1 if kind == "STT_FUNC" else s["st_value"]  # drop the Thumb bit
                 if s.name not in syms or s["st_info"]["bind"] == "STB_GLOBAL":  # a global beats a file-local
-                    syms[s.name] = Symbol(s.name, addr, s["st_size"])
+                    syms[s.name] = Symbol(s.name, addr, s["st_size"], kind == "STT_FUNC")
         return syms
 
     def symbol(self, name: str) -> Symbol:
@@ -107,11 +108,11 @@ class Elf:
 
     @cached_property
     def _functions(self) -> tuple[list[int], list[Symbol]]:
-        funcs = sorted((s for s in self._symbols.values() if s.size), key=lambda s: s.addr)
+        funcs = sorted((s for s in self._symbols.values() if s.size and s.is_function), key=lambda s: s.addr)
         return [f.addr for f in funcs], funcs
 
     def symbolize(self, addr: int) -> str:
-        """``name+0xoff`` for an address inside a sized symbol (e.g. a fault PC), else ''."""
+        """``name+0xoff`` for an address inside a function (e.g. a fault PC), else ''."""
         addrs, funcs = self._functions
         i = bisect.bisect_right(addrs, addr & ~1) - 1
         if i >= 0:

@@ -188,3 +188,13 @@ def test_heap_is_the_specs_reserve_and_no_more(boards, tiny_model):
         assert fw.memory["sections"].get(".heap", {}).get("bytes", 0) == heap
         got[heap] = QemuRunner(board).run(fw.elf).raise_for_status().output[:2].tolist()
     assert got == {0: [0, 0], 1024: [1, 0]}
+
+
+def test_fault_inside_fault_handling_is_a_lockup_fault(boards, tiny_model):
+    # VTOR pointed at nothing: the HardFault vector itself cannot be fetched
+    srcs, inc = tiny_model(r'*(volatile uint32_t *)0xE000ED08u = 0x00300000u; __asm volatile("dsb\n\tisb\n\tudf #0"); return 0;')
+    fw = build_firmware(boards["f412"], srcs, srcs[0].parent / "b", include_dirs=inc)
+    run = QemuRunner(boards["f412"], timeout_s=10).run(fw.elf)
+    assert run.status == "fault" and run.fault == {"lockup": True} and "lockup" in run.message
+    with pytest.raises(FaultError, match="lockup"):
+        run.raise_for_status()
