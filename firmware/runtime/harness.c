@@ -128,6 +128,11 @@ __attribute__((noreturn)) void mcunet_finish(uint32_t status, const int8_t *outp
         mcunet_put_dec(r->stack_used);
     }
     mcunet_puts("\n");
+#ifdef MCUNET_PROFILE_LAYERS
+    if (status == MCUNET_STATUS_OK) {
+        mcunet_profile_report();
+    }
+#endif
     mcunet_platform_report(output, output_bytes);
     mcunet_platform_exit(exit_code(status));
 }

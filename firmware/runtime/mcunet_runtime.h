@@ -87,6 +87,12 @@ void mcunet_put_dec(uint64_t v);
 /* Input/output transport. */
 int mcunet_platform_load_input(int8_t *buf, uint32_t n);
 void mcunet_platform_report(const int8_t *output, uint32_t n);
+
+#ifdef MCUNET_PROFILE_LAYERS
+/* Per-layer counts (profile.c): marks from the generated mcunet_run(), report after it. */
+void mcunet_profile_mark(int32_t op_index);
+void mcunet_profile_report(void);
+#endif
 __attribute__((noreturn)) void mcunet_platform_exit(int code);
 
 /* Stack: bytes of the painted stack region touched so far. */

@@ -1,0 +1,14 @@
+/* Convolution of any kernel size, stride, dilation and padding, w8 weights: im2col of
+ * each output pixel pair into scratch, then the pointwise core (mcunet_pw_core_w8). */
+#include "mcunet_im2col_driver.h"
+
+int32_t mcunet_conv_s8_im2col_oc2px2_w8_get_buffer_size(int32_t taps)
+{
+    return 16 * ((taps + 3) / 4) + 2 * taps; /* int16 x of two pixels + two int8 staging fields */
+}
+
+void mcunet_conv_s8_im2col_oc2px2_w8(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out,
+                                     int16_t *scratch)
+{
+    mcunet_im2col_run(p, in, out, scratch, mcunet_pw_core_w8, 1);
+}

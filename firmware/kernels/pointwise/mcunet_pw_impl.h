@@ -1,0 +1,250 @@
+/*
+ * Helpers and the pixel-pair driver shared by the pointwise, fully connected and im2col
+ * kernels (data layout: mcunet_pointwise.h). Private to firmware/kernels: include only
+ * from a kernel file.
+ *
+ * Order of work, which the Python kernels' StreamingOverlap rules declare: both input
+ * pixels of a pair are widened into the scratch before any output of the pair is written,
+ * and pairs go in increasing pixel order; a lone last pixel is run as a pair with itself,
+ * storing its outputs twice to the same bytes.
+ */
+#ifndef MCUNET_PW_IMPL_H
+#define MCUNET_PW_IMPL_H
+
+#include "mcunet_pointwise.h"
+
+static inline int32_t mcunet_pw_record_words(int32_t groups, int32_t w8, int32_t clamp)
+{
+    return 4 + (w8 ? 2 : 4) * groups + 6 + (clamp ? 2 : 0);
+}
+
+static inline uint32_t mcunet_load32(const void *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+#if MCUNET_HAVE_DSP
+static inline uint32_t mcunet_sxtb16(uint32_t v)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+    return r;
+}
+
+static inline uint32_t mcunet_sxtb16_ror8(uint32_t v)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+#endif
+
+typedef uint32_t mcunet_word_alias_t __attribute__((may_alias));
+
+/* Widen one group of 4 int8 taps of both pixels (words a, b) into 4 scratch words. */
+static inline void mcunet_pw_widen_group(uint32_t a, uint32_t b, int16_t *x)
+{
+#if MCUNET_HAVE_DSP
+    mcunet_word_alias_t *w = (mcunet_word_alias_t *)x;
+    w[0] = mcunet_sxtb16(a);
+    w[1] = mcunet_sxtb16_ror8(a);
+    w[2] = mcunet_sxtb16(b);
+    w[3] = mcunet_sxtb16_ror8(b);
+#else
+    x[0] = (int8_t)a;
+    x[1] = (int8_t)(a >> 16);
+    x[2] = (int8_t)(a >> 8);
+    x[3] = (int8_t)(a >> 24);
+    x[4] = (int8_t)b;
+    x[5] = (int8_t)(b >> 16);
+    x[6] = (int8_t)(b >> 8);
+    x[7] = (int8_t)(b >> 24);
+#endif
+}
+
+/* Widen n groups read from pa and pb (4 taps each, unaligned), returns the x after them. */
+static inline int16_t *mcunet_widen_words(const int8_t *pa, const int8_t *pb, int32_t n, int16_t *x)
+{
+#if MCUNET_HAVE_DSP
+    uint32_t va, vb, t0, t1;
+    for (; n > 0; --n) {
+        __asm__ volatile(
+            "ldr     %[va], [%[pa]], #4\n\t"
+            "ldr     %[vb], [%[pb]], #4\n\t"
+            "sxtb16  %[t0], %[va]\n\t"
+            "sxtb16  %[t1], %[va], ror #8\n\t"
+            "strd    %[t0], %[t1], [%[x]], #8\n\t"
+            "sxtb16  %[t0], %[vb]\n\t"
+            "sxtb16  %[t1], %[vb], ror #8\n\t"
+            "strd    %[t0], %[t1], [%[x]], #8\n\t"
+            : [va] "=&r"(va), [vb] "=&r"(vb), [t0] "=&r"(t0), [t1] "=&r"(t1), [pa] "+r"(pa), [pb] "+r"(pb),
+              [x] "+r"(x)
+            :
+            : "memory");
+    }
+#else
+    for (; n > 0; --n, pa += 4, pb += 4, x += 8) {
+        mcunet_pw_widen_group(mcunet_load32(pa), mcunet_load32(pb), x);
+    }
+#endif
+    return x;
+}
+
+/*
+ * Widen the taps of two pixels into the x scratch. Each pixel's taps are `rows` rows of
+ * `span` int8 values, row r at a + r * a_step (b likewise). Tap order (the code generator
+ * packs the weights in the same order): the first 4 * (span / 4) taps of every row, row
+ * after row; then the last span % 4 taps of every row, row after row; zero padded to a
+ * multiple of 4.
+ */
+__attribute__((noinline, unused)) static void mcunet_widen_rows(const int8_t *a, int32_t a_step, const int8_t *b, int32_t b_step,
+                                     int32_t rows, int32_t span, int16_t *x)
+{
+    const int32_t words = span >> 2;
+    const int32_t rest = span & 3;
+    if (words) {
+        const int8_t *ra = a, *rb = b;
+        for (int32_t r = 0; r < rows; ++r, ra += a_step, rb += b_step) {
+            x = mcunet_widen_words(ra, rb, words, x);
+        }
+    }
+    if (!rest) {
+        return;
+    }
+    const int8_t *ra = a + span - rest, *rb = b + span - rest;
+    if (words && rows * rest <= 4) {
+        /* one group: each row's end taps from the last word of the row, shifted down */
+        const int32_t drop = 32 - 8 * rest;
+        uint32_t wa = 0, wb = 0;
+        for (int32_t r = 0, bits = 0; r < rows; ++r, ra += a_step, rb += b_step, bits += 8 * rest) {
+            wa |= (mcunet_load32(ra + rest - 4) >> drop) << bits;
+            wb |= (mcunet_load32(rb + rest - 4) >> drop) << bits;
+        }
+        mcunet_pw_widen_group(wa, wb, x);
+        return;
+    }
+    uint32_t wa = 0, wb = 0;
+    int32_t bits = 0;
+    for (int32_t r = 0; r < rows; ++r, ra += a_step, rb += b_step) {
+        for (int32_t i = 0; i < rest; ++i) {
+            wa |= (uint32_t)(uint8_t)ra[i] << bits;
+            wb |= (uint32_t)(uint8_t)rb[i] << bits;
+            bits += 8;
+            if (bits == 32) {
+                mcunet_pw_widen_group(wa, wb, x);
+                x += 8;
+                wa = wb = 0;
+                bits = 0;
+            }
+        }
+    }
+    if (bits) {
+        mcunet_pw_widen_group(wa, wb, x);
+    }
+}
+
+/* One record in plain C: n_oc (1 or 2) output channels of both pixels; returns the next record. */
+static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t *rec, int32_t groups, int32_t w8,
+                                                int32_t clamp, int8_t *out, int32_t out1_delta, int32_t n_oc)
+{
+    /* Unsigned sums wrap like SMLAD; the final value is in range (checked offline). */
+    uint32_t acc[2][2] = {{(uint32_t)rec[0], (uint32_t)rec[1]}, {(uint32_t)rec[2], (uint32_t)rec[3]}};
+    rec += 4;
+    for (int32_t g = 0; g < groups; ++g) {
+        const int16_t *xg = x + 8 * g;
+        int32_t w[2][4];
+        if (w8) {
+            for (int32_t o = 0; o < 2; ++o) {
+                const uint32_t word = (uint32_t)rec[o];
+                w[o][0] = (int8_t)word;         /* even/odd order, as SXTB16 gives */
+                w[o][1] = (int8_t)(word >> 16);
+                w[o][2] = (int8_t)(word >> 8);
+                w[o][3] = (int8_t)(word >> 24);
+            }
+            rec += 2;
+        } else {
+            int16_t h[8];
+            __builtin_memcpy(h, rec, 16);
+            for (int32_t i = 0; i < 4; ++i) {
+                w[0][i] = h[i];
+                w[1][i] = h[4 + i];
+            }
+            rec += 4;
+        }
+        for (int32_t px = 0; px < 2; ++px) {
+            for (int32_t o = 0; o < 2; ++o) {
+                for (int32_t i = 0; i < 4; ++i) {
+                    acc[px][o] += (uint32_t)(xg[4 * px + i] * w[o][i]);
+                }
+            }
+        }
+    }
+    const int32_t *rq = rec;
+    rec += 6;
+    int32_t lo = -128, hi = 127;
+    if (clamp) {
+        lo = (int8_t)rec[0];
+        hi = (int8_t)rec[1];
+        rec += 2;
+    }
+    for (int32_t px = 0; px < 2; ++px) {
+        for (int32_t o = 0; o < n_oc; ++o) {
+            uint32_t a2 = w8 ? acc[px][o] * 2u : acc[px][o];
+            int32_t v = mcunet_requant_fast((int32_t)a2, rq[o], rq[2 + o], rq[4 + o]);
+            out[px * out1_delta + o] = (int8_t)mcunet_clamp(v, lo, hi);
+        }
+    }
+    return rec;
+}
+
+
+typedef void (*mcunet_pw_core_fn)(const int16_t *x, const int32_t *blob, int8_t *out, int32_t out1_delta,
+                                  int32_t oc_pairs, int32_t groups, int32_t clamp);
+
+/* Runs the record of an odd last output channel (plain C: one channel of a pair). */
+static inline void mcunet_pw_odd_channel(const int16_t *x, const int32_t *blob, int32_t groups, int32_t w8,
+                                         int32_t clamp, int32_t out_c, int8_t *out, int32_t out1_delta)
+{
+    if (out_c & 1) {
+        const int32_t pairs = out_c >> 1;
+        const int32_t *rec = blob + pairs * mcunet_pw_record_words(groups, w8, clamp);
+        mcunet_pw_record_c(x, rec, groups, w8, clamp, out + 2 * pairs, out1_delta, 1);
+    }
+}
+
+static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
+                                 mcunet_pw_core_fn core, int32_t w8)
+{
+    const int32_t groups = (p->in_c + 3) >> 2;
+    const int32_t pairs = p->out_c >> 1;
+    int32_t remaining = p->out_h * p->out_w;
+    int32_t ox = 0;
+    const int8_t *row = in;
+    while (remaining > 0) {
+        const int8_t *a = row + ox * p->in_px_step;
+        if (++ox == p->out_w) {
+            ox = 0;
+            row += p->in_row_step;
+        }
+        const int8_t *b = a;
+        int32_t delta = 0;
+        if (remaining > 1) {
+            b = row + ox * p->in_px_step;
+            if (++ox == p->out_w) {
+                ox = 0;
+                row += p->in_row_step;
+            }
+            delta = p->out_c;
+        }
+        mcunet_widen_rows(a, 0, b, 0, 1, p->in_c, x);
+        core(x, p->blob, out, delta, pairs, groups, p->clamp);
+        mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
+        const int32_t done = delta ? 2 : 1;
+        out += done * p->out_c;
+        remaining -= done;
+    }
+}
+
+#endif /* MCUNET_PW_IMPL_H */

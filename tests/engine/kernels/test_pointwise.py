@@ -1,0 +1,319 @@
+"""Pointwise 1x1 kernels on the 2x2 SMLAD core: bit-exact with the reference interpreter.
+
+Host builds run the plain-C fallback under ASan/UBSan; QEMU builds run the DSP assembly
+on an M7 (h743) and an M4 (f412) profile. Helpers here are shared with the im2col,
+fully-connected and real-model kernel tests of the same core.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine_runs import run_host
+from graph_factory import GraphBuilder, random_input
+from mcunet_core.engine.codegen.render import KERNEL_DIR, render
+from mcunet_core.engine.host_build import build_host
+from mcunet_core.engine.kernels import select_kernel
+from mcunet_core.engine.kernels.base import LoweringContext
+from mcunet_core.engine.kernels.pointwise import W8, W16, PointwiseConv2D, weight_format
+from mcunet_core.engine.lowering import kernel_plans, lower_graph, plan_memory
+from mcunet_core.engine.target import HOST, Target
+from mcunet_core.ir import Activation, Graph, QuantParams
+from mcunet_core.ir.reference import run as reference_run
+
+ACTIVATIONS = list(Activation)
+#: No flash to spare for int16 weights: every layer takes the int8-weight (w8) core.
+TIGHT_FLASH = Target("tight-flash", dsp=True, flash_budget=1)
+BOARDS = ("h743", "f412")  # Cortex-M7 and Cortex-M4 stand-ins
+
+
+# ---- helpers (also used by test_conv_im2col, test_fc_pointwise, test_pointwise_models) ----
+
+def set_zero_point(g: Graph, name: str, zp: int) -> None:
+    t = g.tensors[name]
+    t.quant = QuantParams(t.quant.scale, [zp])
+
+
+def chosen(g: Graph, target: Target = HOST) -> list[str]:
+    return [type(select_kernel(LoweringContext(g, op, i, target))).__name__ for i, op in enumerate(g.ops)]
+
+
+def expected(g: Graph, inputs) -> list[np.ndarray]:
+    ref = reference_run(g, inputs)
+    return [ref[n] for n in g.outputs]
+
+
+def assert_exact(got, want) -> None:
+    for a, b in zip(got, want):
+        assert a.shape == b.shape
+        if not np.array_equal(a, b):
+            bad = np.argwhere(a != b)
+            raise AssertionError(f"{len(bad)} of {a.size} values differ, first at {bad[0].tolist()}: "
+                                 f"{a[tuple(bad[0])]} != {b[tuple(bad[0])]}")
+
+
+def host_exact(g: Graph, workdir: Path, target: Target = HOST, seed: int = 0, plan=None) -> None:
+    inputs = random_input(g, np.random.default_rng(seed))
+    if plan is None:
+        got = run_host(g, inputs, workdir, target)
+    else:
+        program = build_host(render(g, lower_graph(g, target), plan), g, workdir)
+        got = program.run(inputs, workdir)
+    assert_exact(got, expected(g, inputs))
+
+
+def qemu_available() -> None:
+    pytest.importorskip("mcunet_core.device.runners.qemu")
+    if not (shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc")):
+        pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed")
+
+
+def qemu_run(g: Graph, inputs, board_name: str, workdir: Path, target: Target | None = None, plan=None, opt="O2"):
+    """Generated C (optionally with a hand-made memory plan) on the board's QEMU stand-in."""
+    from mcunet_core.device.runners.qemu import QemuRunner
+    from mcunet_core.device.toolchain import build_firmware
+    from mcunet_core.spec import load_board
+
+    board = load_board(board_name)
+    target = target or Target.from_board(board)
+    model = render(g, lower_graph(g, target), plan or plan_memory(g, target))
+    gen = workdir / "gen"
+    model.write(gen)
+    sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]
+    fw = build_firmware(board, sources, workdir / "fw", opt=opt, include_dirs=[gen, KERNEL_DIR / "include"])
+    (x,) = inputs
+    run = QemuRunner(board).run(fw.elf, np.ascontiguousarray(x).tobytes()).raise_for_status()
+    out = g.tensors[g.outputs[0]]
+    return [np.asarray(run.output).view(out.dtype.numpy).reshape(out.shape)], run
+
+
+def qemu_exact(g: Graph, board_name: str, workdir: Path, target: Target | None = None, seed: int = 0, plan=None):
+    inputs = random_input(g, np.random.default_rng(seed))
+    got, run = qemu_run(g, inputs, board_name, workdir, target, plan)
+    assert_exact(got, expected(g, inputs))
+    return run
+
+
+def tightest_plan(g: Graph, target: Target = HOST):
+    """The planner's plan of a one-op graph, re-laid out so the output overlaps the input at
+    exactly the kernel's StreamingOverlap bound (the tightest layout the rule allows)."""
+    plan = plan_memory(g, target)
+    rule = kernel_plans(g, target)[0].memory
+    src, dst = g.ops[0].inputs[rule.input_index], g.ops[0].outputs[0]
+    delta = rule.max_delta()
+    base_in = max(0, -delta)
+    offsets = {src: base_in, dst: base_in + delta}
+    end = max(base_in + g.tensors[src].nbytes, base_in + delta + g.tensors[dst].nbytes)
+    scratch = {}
+    if plan.scratch_offsets:
+        scratch[0] = (end + 7) // 8 * 8
+        end = scratch[0] + kernel_plans(g, target)[0].scratch_bytes
+    plan.tensor_offsets, plan.scratch_offsets, plan.arena_bytes = offsets, scratch, end
+    return plan, delta
+
+
+# ---- pointwise cases ---------------------------------------------------------------------
+
+def random_pointwise_chain(seed: int, layers: int = 3) -> Graph:
+    """1x1 convolutions with odd sizes, channel tails, extreme zero points, every activation."""
+    rng = np.random.default_rng(seed)
+    b = GraphBuilder(f"pw{seed}", rng)
+    h, w = (int(v) for v in rng.integers(1, 8, size=2))
+    zp = int(rng.choice([-128, 127, int(rng.integers(-128, 128))]))
+    t = b.input((1, h, w, int(rng.integers(1, 21))), zero_point=zp)
+    for _ in range(layers):
+        stride = (2, 2) if rng.random() < 0.25 else (1, 1)
+        t = b.conv(t, int(rng.integers(1, 20)), kernel=(1, 1), stride=stride,
+                   activation=ACTIVATIONS[int(rng.integers(len(ACTIVATIONS)))],
+                   per_channel=bool(rng.random() < 0.7), bias=bool(rng.random() < 0.8))
+        if rng.random() < 0.3:
+            set_zero_point(b.g, t, int(rng.choice([-128, 127])))
+    return b.finish(t)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_pointwise_chains_match_the_reference_on_host(seed, tmp_path):
+    g = random_pointwise_chain(seed)
+    assert chosen(g) == ["PointwiseConv2D"] * len(g.ops)
+    host_exact(g, tmp_path, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_int8_weight_core_matches_the_reference_on_host(seed, tmp_path):
+    g = random_pointwise_chain(100 + seed)
+    ctx = LoweringContext(g, g.ops[0], 0, TIGHT_FLASH)
+    assert weight_format(ctx) == W8 and "w8" in PointwiseConv2D().plan(ctx).function
+    host_exact(g, tmp_path, TIGHT_FLASH, seed=seed)
+
+
+def test_flash_budget_gives_int16_weights_to_the_largest_feature_maps_first():
+    b = GraphBuilder("budget", np.random.default_rng(0))
+    x = b.input((1, 16, 16, 32))
+    y = b.conv(x, 32, kernel=(1, 1))  # 1024 weight bytes, 256 pixels
+    z = b.conv(y, 32, kernel=(1, 1), stride=(2, 2))  # 1024 weight bytes, 64 pixels
+    g = b.finish(z)
+    consts = sum(t.nbytes for t in g.tensors.values() if t.is_constant)
+    from mcunet_core.engine.kernels.pointwise import CODE_RESERVE_BYTES
+
+    def formats(budget):
+        target = Target("t", flash_budget=budget)
+        return [weight_format(LoweringContext(g, op, i, target)) for i, op in enumerate(g.ops)]
+
+    assert formats(None) == [W16, W16]
+    assert formats(CODE_RESERVE_BYTES + consts + 2048) == [W16, W16]
+    assert formats(CODE_RESERVE_BYTES + consts + 1500) == [W16, W8]
+    assert formats(CODE_RESERVE_BYTES + consts + 100) == [W8, W8]
+
+
+def _dead_channel_layer() -> Graph:
+    """VWW-like: channels with all-zero weights, biases of +-2**30 and right shifts near 31."""
+    rng = np.random.default_rng(7)
+    b = GraphBuilder("dead", rng)
+    x = b.input((1, 3, 5, 12), zero_point=-128)
+    y = b.conv(x, 9, kernel=(1, 1), activation=Activation.RELU)
+    g = b.g
+    w, bias = g.tensors[g.ops[0].inputs[1]], g.tensors[g.ops[0].inputs[2]]
+    dead = [1, 4, 8]
+    w.data[dead] = 0
+    bias.data[dead] = [1 << 30, -(1 << 30), (1 << 30) - 64]
+    scale = w.quant.scale.copy()
+    scale[dead] = 1e-12
+    w.quant = QuantParams(scale, np.zeros(9), 0)
+    set_zero_point(g, y, -128)
+    return b.finish(y)
+
+
+def test_constant_channels_are_folded_exactly(tmp_path):
+    g = _dead_channel_layer()
+    assert chosen(g) == ["PointwiseConv2D"]
+    host_exact(g, tmp_path)
+
+
+def test_requantization_outside_the_fast_range_falls_back_to_the_generic_kernel():
+    g = random_pointwise_chain(3, layers=1)
+    w = g.tensors[g.ops[0].inputs[1]]
+    scale = np.atleast_1d(w.quant.scale).copy()
+    scale[0] *= 1e4  # a left shift: not the fast form, and not a constant channel
+    w.quant = QuantParams(scale, np.zeros(scale.size), w.quant.axis)
+    assert chosen(g) == ["GenericConv2D"]
+
+
+# ---- memory rules at their tightest ------------------------------------------------------
+
+def _one_op(kind: str) -> Graph:
+    rng = np.random.default_rng({"expand": 1, "shrink": 2, "strided": 3, "fc": 4, "stem": 5, "tall": 6}[kind])
+    b = GraphBuilder(kind, rng)
+    if kind == "expand":
+        y = b.conv(b.input((1, 5, 7, 6)), 13, kernel=(1, 1))
+    elif kind == "shrink":
+        y = b.conv(b.input((1, 7, 5, 19)), 5, kernel=(1, 1))
+    elif kind == "strided":
+        y = b.conv(b.input((1, 7, 9, 8)), 11, kernel=(1, 1), stride=(2, 2))
+    elif kind == "fc":
+        y = b.fully_connected(b.input((5, 24)), 7)
+    elif kind == "stem":
+        y = b.conv(b.input((1, 11, 9, 3)), 8, kernel=(3, 3), stride=(2, 2))
+    else:  # kernel taller than the stride, padding on top
+        y = b.conv(b.input((1, 13, 6, 2)), 6, kernel=(5, 2), stride=(2, 1))
+    return b.finish(y)
+
+
+OVERLAP_KINDS = ("expand", "shrink", "strided", "fc", "stem", "tall")
+
+
+@pytest.mark.parametrize("kind", OVERLAP_KINDS)
+def test_output_overlapping_the_input_at_the_rule_bound_is_exact_on_host(kind, tmp_path):
+    g = _one_op(kind)
+    plan, delta = tightest_plan(g)
+    assert plan.tensor_offsets[g.outputs[0]] - plan.tensor_offsets[g.inputs[0]] == delta
+    x, y = g.tensors[g.inputs[0]], g.tensors[g.outputs[0]]
+    assert plan.arena_bytes - kernel_plans(g, HOST)[0].scratch_bytes < x.nbytes + y.nbytes  # they do overlap
+    host_exact(g, tmp_path, plan=plan)
+
+
+def test_planner_uses_the_overlap_for_an_expanding_pointwise_layer():
+    g = _one_op("expand")
+    x, y = g.tensors[g.inputs[0]], g.tensors[g.outputs[0]]
+    plan = plan_memory(g, HOST)
+    scratch = kernel_plans(g, HOST)[0].scratch_bytes
+    assert plan.arena_bytes <= y.nbytes + y.shape[-1] + scratch + 16 < x.nbytes + y.nbytes
+
+
+# ---- buffer sizes: C twins against the Python plans -------------------------------------
+
+def test_buffer_sizes_of_the_c_kernels_match_the_python_plans(tmp_path):
+    cases = []
+    for c in (1, 3, 4, 8, 13, 256):
+        b = GraphBuilder("bs", np.random.default_rng(c))
+        g = b.finish(b.conv(b.input((1, 3, 3, c)), 4, kernel=(1, 1)))
+        cases.append((f"mcunet_pw_conv_s8_oc2px2_w16_get_buffer_size({c})", kernel_plans(g, HOST)[0].scratch_bytes))
+        cases.append((f"mcunet_pw_conv_s8_oc2px2_w8_get_buffer_size({c})",
+                      kernel_plans(g, TIGHT_FLASH)[0].scratch_bytes))
+    for k, c in (((3, 3), 3), ((10, 4), 1), ((1, 2), 5), ((5, 5), 16)):
+        b = GraphBuilder("bs", np.random.default_rng(c))
+        g = b.finish(b.conv(b.input((1, 12, 12, c)), 4, kernel=k))
+        taps = k[0] * k[1] * c
+        cases.append((f"mcunet_conv_s8_im2col_oc2px2_w16_get_buffer_size({taps})", kernel_plans(g, HOST)[0].scratch_bytes))
+        cases.append((f"mcunet_conv_s8_im2col_oc2px2_w8_get_buffer_size({taps})",
+                      kernel_plans(g, TIGHT_FLASH)[0].scratch_bytes))
+    main = tmp_path / "sizes.c"
+    main.write_text('#include <stdio.h>\n#include "mcunet_kernels.h"\nint main(void)\n{\n'
+                    + "".join(f'    printf("%ld\\n", (long){call});\n' for call, _ in cases) + "    return 0;\n}\n")
+    sources = [main] + [KERNEL_DIR / s for s in (
+        "pointwise/mcunet_pw_conv_s8_oc2px2_w16.c", "pointwise/mcunet_pw_conv_s8_oc2px2_w8.c",
+        "pointwise/mcunet_pw_core_w16.c", "pointwise/mcunet_pw_core_w8.c",
+        "conv/mcunet_conv_s8_im2col_oc2px2_w16.c", "conv/mcunet_conv_s8_im2col_oc2px2_w8.c")]
+    exe = tmp_path / "sizes"
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", f"-I{KERNEL_DIR / 'include'}", *map(str, sources),
+                    "-o", str(exe)], check=True)
+    printed = [int(v) for v in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()]
+    assert printed == [want for _, want in cases]
+
+
+# ---- the DSP paths under QEMU ------------------------------------------------------------
+
+def _mixed_graph(seed: int) -> Graph:
+    """Pointwise (odd pixels, channel tails, stride 2, clamp), im2col and FC in one model."""
+    rng = np.random.default_rng(seed)
+    b = GraphBuilder(f"mixed{seed}", rng)
+    t = b.input((1, 9, 7, 5), zero_point=127)
+    t = b.conv(t, 7, kernel=(3, 3), stride=(2, 2), activation=Activation.RELU6)
+    t = b.conv(t, 13, kernel=(1, 1), activation=Activation.RELU)
+    t = b.conv(t, 6, kernel=(1, 1), stride=(2, 2), per_channel=False)
+    t = b.conv(t, 9, kernel=(2, 3), activation=Activation.RELU_N1_TO_1)
+    n = int(np.prod(b.g.tensors[t].shape))
+    t = b.reshape(t, (1, n))
+    t = b.fully_connected(t, 11)
+    return b.finish(t)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("target", ["board", "tight-flash"])
+def test_dsp_paths_match_the_reference_on_emulated_boards(board, target, tmp_path):
+    qemu_available()
+    g = _mixed_graph(11)
+    assert chosen(g) == ["Im2colConv2D", "PointwiseConv2D", "PointwiseConv2D", "Im2colConv2D", "ReshapeView",
+                         "FullyConnectedPointwise"]
+    for seed in range(2):
+        qemu_exact(g, board, tmp_path / f"run{seed}", TIGHT_FLASH if target == "tight-flash" else None, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_pointwise_chains_match_the_reference_on_qemu(seed, tmp_path):
+    qemu_available()
+    g = random_pointwise_chain(seed)
+    qemu_exact(g, BOARDS[seed % 2], tmp_path, seed=seed)
+
+
+@pytest.mark.parametrize("kind", OVERLAP_KINDS)
+def test_output_overlapping_the_input_at_the_rule_bound_is_exact_on_qemu(kind, tmp_path):
+    qemu_available()
+    g = _one_op(kind)
+    plan, _ = tightest_plan(g, Target("qemu", dsp=True))
+    qemu_exact(g, "h743", tmp_path, Target("qemu", dsp=True), plan=plan)
+
