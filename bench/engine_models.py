@@ -7,11 +7,13 @@ output equals TFLite's reference output for every golden input.
 
     python bench/engine_models.py                       # vww + kws on f746, h743, f412 at -O2
     python bench/engine_models.py --opt O2 O3 Os --boards h743 --models kws
+    python bench/engine_models.py --layers --boards h743   # where the instructions go, per op
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -53,15 +55,43 @@ def bench_one(graph, golden, board_name: str, opt: str, workdir: Path) -> dict:
     }
 
 
+def layer_table(graph, golden, board_name: str, opt: str, workdir: Path) -> list[str]:
+    """Per-op instructions from a profile build (MCUNET_PROFILE_LAYERS), with MACs and kernel."""
+    board = load_board(board_name)
+    built = build_model_firmware(graph, board, workdir, opt, defines={"MCUNET_PROFILE_LAYERS": "1"})
+    run = QemuRunner(board).run(built.firmware.elf, np.ascontiguousarray(golden["input"][0]).tobytes())
+    counts = {int(i): int(c) for i, c in re.findall(r"MCUNET layer (\d+) (\d+)", run.raise_for_status().console)}
+    functions = re.findall(r"/\* op (\d+): .*?\*/\n\s+(\w+)\(", built.model.files["model.c"])
+    kernel_of = {int(i): f for i, f in functions}
+    lines = ["| op | type | output | MACs | instructions | MAC/instr | kernel |", "|---|---|---|---|---|---|---|"]
+    for st in graph_stats(graph).ops:
+        n = counts.get(st.index, 0)
+        ratio = f"{st.macs / n:.2f}" if st.macs and n else "-"
+        lines.append(f"| {st.index} | {st.opcode} | {'x'.join(map(str, st.output_shapes[0]))} | {st.macs:,} | "
+                     f"{n:,} | {ratio} | {kernel_of.get(st.index, '(view)')} |")
+    lines.append(f"| | total | | {graph_stats(graph).total_macs:,} | {sum(counts.values()):,} | | |")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     ap.add_argument("--boards", nargs="+", default=["f746", "h743", "f412"])
     ap.add_argument("--opt", nargs="+", default=["O2"], choices=["O2", "O3", "Os"])
+    ap.add_argument("--layers", action="store_true", help="per-op instruction counts instead of the summary")
     args = ap.parse_args(argv)
     if not SHARED.is_dir():
         print(f"no reference models at {SHARED}", file=sys.stderr)
         return 1
+    if args.layers:
+        for key in args.models:
+            graph = import_tflite(SHARED / f"{MODELS[key]}.tflite")
+            golden = np.load(SHARED / f"{MODELS[key]}_golden.npz")
+            for board in args.boards:
+                with tempfile.TemporaryDirectory() as tmp:
+                    print(f"\n{key} on {board} (-{args.opt[0]}), instructions per op (profile build)")
+                    print("\n".join(layer_table(graph, golden, board, args.opt[0], Path(tmp))))
+        return 0
     header = ("model", "board", "opt", "instr/inf", "MAC/instr", "peak SRAM", "arena", "no-reuse", "stack",
               "flash", "consts", "bit-exact")
     print("| " + " | ".join(header) + " |")
