@@ -32,7 +32,11 @@ def _import(target, source, env):
 
 def code_dependencies(env, *packages: str) -> list:
     """Python sources a stage's output depends on (SCons only hashes the action's own code)."""
-    return [env.File(str(p)) for pkg in packages for p in sorted((_CORE / pkg).rglob("*.py"))]
+    paths = []
+    for pkg in packages:
+        root = _CORE / pkg
+        paths += [root] if root.is_file() else sorted(root.rglob("*.py"))
+    return [env.File(str(p)) for p in paths]
 
 
 def import_model(env, ctx, sources):

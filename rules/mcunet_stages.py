@@ -1,9 +1,9 @@
 """The pipeline registry: which stages turn (board, task | model) into a measured firmware,
 and which SCons tool module provides each.
 
-    task=T            nas -> train -> engine -> firmware -> run
-    model=<spec>      train -> engine -> firmware -> run      (an architecture to train)
-    model=<x.tflite>  import -> engine -> firmware -> run
+    task=T            nas -> train -> engine -> firmware -> run -> report
+    model=<spec>      train -> engine -> firmware -> run -> report      (an architecture to train)
+    model=<x.tflite>  import -> engine -> firmware -> run -> report
 
 Each stage lives in its own tool module ``rules/<tool>.py`` (``generate``/``exists``) whose
 ``generate(env)`` adds one method ``env.<Method>(ctx, sources) -> list of nodes``; ``ctx`` is a
@@ -53,6 +53,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("engine", "mcunet_engine", "McunetEngine", "issue 5", "plan memory and generate C code"),
     Stage("firmware", "arm_gcc", "McunetFirmware", "issue 4", "compile and link the firmware"),
     Stage("run", "mcunet_run", "McunetRun", "issue 4", "run it and write result.json"),
+    Stage("report", "mcunet_report", "McunetReport", "issue 5", "write report.md from the run and the plan"),
 )}
 
 
@@ -76,9 +77,9 @@ class StageContext:
 
 def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
     if model is not None:
-        return ["import" if model.kind == "tflite" else "train", "engine", "firmware", "run"]
+        return ["import" if model.kind == "tflite" else "train", "engine", "firmware", "run", "report"]
     if task is not None:
-        return ["nas", "train", "engine", "firmware", "run"]
+        return ["nas", "train", "engine", "firmware", "run", "report"]
     raise UserError("nothing to build: give board=<board> and task=<task> or model=<model> "
                     "(`scons -h` lists the values), or run `scons check`")
 

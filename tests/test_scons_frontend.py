@@ -128,7 +128,7 @@ def test_main_job_stops_at_the_first_stage_not_built(project):
     assert errors(result) == [
         "stage 'nas' (search an architecture for the task within the board's memory) is not built yet "
         "(a later issue: TinyNAS): rules/mcunet_nas.py does not exist; board=h743 task=vww needs "
-        "nas -> train -> engine -> firmware -> run"]
+        "nas -> train -> engine -> firmware -> run -> report"]
     assert not (project / "build" / "h743").exists()
 
 
@@ -162,7 +162,8 @@ def _fake_stages(project: Path):
     for tool, method, output in (("mcunet_import", "McunetImport", "graph.txt"),
                                  ("mcunet_engine", "McunetEngine", "model.txt"),
                                  ("arm_gcc", "McunetFirmware", "firmware.txt"),
-                                 ("mcunet_run", "McunetRun", "result.txt")):
+                                 ("mcunet_run", "McunetRun", "result.txt"),
+                                 ("mcunet_report", "McunetReport", "report.txt")):
         (project / "rules" / f"{tool}.py").write_text(
             textwrap.dedent(FAKE_STAGE.format(name=tool, method=method, output=output)))
 
@@ -173,14 +174,14 @@ def test_stages_chain_under_build_board_name(project, tmp_path):
     model.write_bytes(b"\x1c\x00\x00\x00TFL3" + bytes(24))
     first = scons(project, "board=h743", f"model={model}")
     assert first.returncode == 0, first.stderr
-    result = project / "build" / "h743" / "tiny" / "result.txt"
-    assert result.read_text() == "mcunet_run:arm_gcc:mcunet_engine:mcunet_import:tiny.tflite\n\n\n\n"
+    result = project / "build" / "h743" / "tiny" / "report.txt"
+    assert result.read_text() == "mcunet_report:mcunet_run:arm_gcc:mcunet_engine:mcunet_import:tiny.tflite\n\n\n\n\n"
     again = scons(project, "board=h743", f"model={model}")
     assert again.returncode == 0 and "up to date" in again.stdout
     stamp = result.stat().st_mtime_ns
     other = scons(project, "board=f412", f"model={model}")
     assert other.returncode == 0
-    assert (project / "build" / "f412" / "tiny" / "result.txt").is_file()
+    assert (project / "build" / "f412" / "tiny" / "report.txt").is_file()
     assert result.stat().st_mtime_ns == stamp  # another board never touches h743's outputs
     assert "up to date" in scons(project, "board=h743", f"model={model}").stdout
 

@@ -1,0 +1,54 @@
+"""The short human report of one build + run: what it costs and where the bytes go."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..ir import Graph
+from ..ir.stats import graph_stats
+
+
+def _kib(n) -> str:
+    return "-" if n is None else f"{n:,} B ({n / 1024:.1f} KiB)"
+
+
+def render_report(graph: Graph, result: dict, plan: dict) -> str:
+    """Markdown: the headline figures, then one row per op with its arena placement."""
+    stats = graph_stats(graph)
+    count_key = "cycles" if "cycles" in result else "instructions"
+    count = result.get(count_key)
+    offsets = {b["name"]: b for b in plan["buffers"]}
+    lines = [
+        f"# {graph.name} on {result['board']} ({result['runner']})",
+        "",
+        f"- status: **{result['status']}**" + (f" ({result['message']})" if result.get("message") else ""),
+        f"- {count_key} per inference: {count:,}" if count is not None else f"- {count_key}: -",
+        f"- MACs: {stats.total_macs:,}" + (f" ({stats.total_macs / count:.2f} MAC per {count_key[:-1]})" if count else ""),
+        f"- latency: {result['latency_ms']:.2f} ms at {result['clock_hz'] / 1e6:.0f} MHz ({result['latency_basis']})"
+        if result.get("latency_ms") is not None else "- latency: -",
+        f"- peak SRAM: {_kib(result.get('peak_sram_bytes'))} = arena {result['arena_bytes']:,} B + stack high-water "
+        f"{result.get('stack_bytes') or 0:,} B + other static RAM",
+        f"- flash: {_kib(result['flash_bytes'])} (code + constants)",
+        f"- memory plan: arena {plan['arena_bytes']:,} B vs {plan['no_reuse_bytes']:,} B without reuse "
+        f"(strategy {plan['strategy']})",
+        f"- output: {result.get('output')}",
+        "",
+        "| op | type | output shape | MACs | output at | bytes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for st in stats.ops:
+        out_name = graph.ops[st.index].outputs[0]
+        buf = offsets.get(out_name)
+        where = f"{buf['offset']:,}" if buf else "-"
+        size = f"{buf['size']:,}" if buf else "-"
+        lines.append(f"| {st.index} | {st.opcode} | {'x'.join(map(str, st.output_shapes[0]))} | {st.macs:,} | {where} | {size} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(graph: Graph, result_path: str | Path, plan_path: str | Path, out_path: str | Path) -> None:
+    from ..atomic import atomic_write_text
+
+    result = json.loads(Path(result_path).read_text(encoding="utf-8"))
+    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    atomic_write_text(out_path, render_report(graph, result, plan))
