@@ -30,6 +30,7 @@ typedef struct {
     int32_t in_px_step;     /* bytes between the input pixels of consecutive output columns */
     int32_t in_c, out_c;
     int32_t clamp;          /* activation range narrower than int8: records carry lo4/hi4 */
+    int32_t reverse;        /* stride 1 only: pairs from the last pixel to the first */
     const int32_t *blob;
 } mcunet_pw_params_t;
 

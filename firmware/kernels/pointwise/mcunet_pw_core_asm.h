@@ -1,16 +1,20 @@
 /*
  * Assembly text shared by the pointwise cores (mcunet_pw_core_w16.c, mcunet_pw_core_w8.c).
- * Private to firmware/kernels/pointwise: include only from a core file.
+ * Private to firmware/kernels/pointwise: include only from a core file, after defining
+ *   MCUNET_PW_GROUP        one group of 4 input channels (fixed size, MCUNET_PW_GROUP_BYTES)
+ *   MCUNET_PW_AFTER_DOT    what turns the dot product into 2 * accumulator (may be empty)
  *
- * Register use inside the core (everything is in registers in the dot-product loop):
+ * Register use (everything stays in registers in the dot-product loop):
  *   r0 r1 r2 r3  accumulators: (pixel 0, oc0) (pixel 0, oc1) (pixel 1, oc0) (pixel 1, oc1)
  *   r4 - r7      x of one group: pixel 0 {c0,c2} {c1,c3}, pixel 1 {c0,c2} {c1,c3}
- *   r8 - r11     weights of one group (oc0 even/odd, oc1 even/odd)
+ *   r8 - r11     weights of one group
  *   r12          x pointer; lr  blob pointer (walks the records)
- * Stack frame (24 bytes): [sp] out  [sp+4] out1 delta  [sp+8] out end  [sp+12] x base
- *                         [sp+16] loop entry (Duff)  [sp+20] x end;  stacked args from [sp+60].
- * The dot-product loop is unrolled 8 groups deep and entered part-way in (Duff's device) so
- * that any group count runs without a remainder loop: LDM with write-back needs no offsets.
+ * Stack frame (24 bytes): [sp] out0  [sp+4] out1  [sp+8] out0 end  [sp+12] x base
+ *                         [sp+16] loop entry  [sp+20] x end;  stacked arguments from [sp+60].
+ * The dot product is 8 groups unrolled and entered part-way in (Duff's device) so any group
+ * count runs without a remainder loop (LDM with write-back needs no offsets). Up to 8
+ * groups (32 input channels) a variant without the loop-end test runs. Three variants:
+ * labels 10/20 (loop), 70/80 (no loop), 40/60 (loop, narrow activation range).
  */
 #ifndef MCUNET_PW_CORE_ASM_H
 #define MCUNET_PW_CORE_ASM_H
@@ -18,38 +22,45 @@
 #define MCUNET_STR_(x) #x
 #define MCUNET_STR(x) MCUNET_STR_(x)
 
-/* Prologue: frame, loop-entry address of the body labelled BODY, clamp flag test. */
-#define MCUNET_PW_PROLOGUE(GROUP_BYTES)                                                       \
+#define MCUNET_PW_BODY8                                                                       \
+    MCUNET_PW_GROUP MCUNET_PW_GROUP MCUNET_PW_GROUP MCUNET_PW_GROUP                         \
+    MCUNET_PW_GROUP MCUNET_PW_GROUP MCUNET_PW_GROUP MCUNET_PW_GROUP
+
+/* Entry address of body LABEL (skipping r4 bytes), Thumb bit set, saved; then go to START. */
+#define MCUNET_PW_SELECT(LABEL, START)                                                        \
+    "adr.w   r5, " LABEL "f\n\t"                                                            \
+    "add     r4, r4, r5\n\t"                                                                \
+    "orr     r4, r4, #1\n\t"                                                                \
+    "str     r4, [sp, #16]\n\t"                                                             \
+    "b       " START "f\n\t"
+
+#define MCUNET_PW_PROLOGUE                                                                    \
     "push    {r4-r11, lr}\n\t"                                                              \
     "sub     sp, sp, #24\n\t"                                                               \
     "ldr     r4, [sp, #60]\n\t"        /* oc pairs */                                       \
     "cmp     r4, #0\n\t"                                                                    \
     "beq     99f\n\t"                                                                       \
-    "add     r5, r2, r4, lsl #1\n\t"   /* out end = out + 2 * pairs */                      \
-    "strd    r2, r3, [sp]\n\t"                                                              \
-    "str     r5, [sp, #8]\n\t"                                                              \
-    "ldr     r4, [sp, #64]\n\t"        /* groups */                                         \
-    "add     r5, r0, r4, lsl #4\n\t"   /* x end = x + 16 bytes * groups */                  \
+    "add     r3, r2, r3\n\t"           /* out1 = out0 + delta */                            \
+    "add     r5, r2, r4, lsl #1\n\t"   /* out0 end = out0 + 2 * pairs */                    \
+    "stmia   sp, {r2, r3, r5}\n\t"                                                          \
+    "ldr     r6, [sp, #64]\n\t"        /* groups */                                         \
+    "add     r5, r0, r6, lsl #4\n\t"   /* x end = x + 16 bytes * groups */                  \
     "str     r0, [sp, #12]\n\t"                                                             \
     "str     r5, [sp, #20]\n\t"                                                             \
-    "rsb     r4, r4, #0\n\t"                                                                \
+    "rsb     r4, r6, #0\n\t"                                                                \
     "and     r4, r4, #7\n\t"           /* groups skipped at entry: (-groups) mod 8 */       \
-    "mov     r5, #" MCUNET_STR(GROUP_BYTES) "\n\t"                                          \
+    "mov     r5, #" MCUNET_STR(MCUNET_PW_GROUP_BYTES) "\n\t"                                \
     "mul     r4, r4, r5\n\t"                                                                \
     "mov     lr, r1\n\t"                                                                    \
     "ldr     r5, [sp, #68]\n\t"        /* clamp */                                          \
-    "cbnz    r5, 50f\n\t"                                                                   \
-    "adr.w   r5, 20f\n\t"                                                                   \
-    "add     r4, r4, r5\n\t"                                                                \
-    "orr     r4, r4, #1\n\t"                                                                \
-    "str     r4, [sp, #16]\n\t"                                                             \
-    "b       10f\n\t"                                                                       \
-    "50:\n\t"                                                                               \
-    "adr.w   r5, 60f\n\t"                                                                   \
-    "add     r4, r4, r5\n\t"                                                                \
-    "orr     r4, r4, #1\n\t"                                                                \
-    "str     r4, [sp, #16]\n\t"                                                             \
-    "b       40f\n\t"
+    "cbnz    r5, 1f\n\t"                                                                    \
+    "cmp     r6, #8\n\t"                                                                    \
+    "ble     2f\n\t"                                                                        \
+    MCUNET_PW_SELECT("20", "10")                                                            \
+    "1:\n\t"                                                                                \
+    MCUNET_PW_SELECT("60", "40")                                                            \
+    "2:\n\t"                                                                                \
+    MCUNET_PW_SELECT("80", "70")
 
 /* Start of one output-channel pair: accumulators from the bias words, x pointer, Duff jump. */
 #define MCUNET_PW_PAIR_START(LABEL)                                                           \
@@ -59,13 +70,23 @@
     "bx      r4\n\t"                                                                        \
     ".p2align 2\n\t"
 
-/* End of the unrolled body: loop while x is not exhausted. */
-#define MCUNET_PW_LOOP_END(BODY)                                                              \
+#define MCUNET_PW_CHECK_BODY(LABEL)                                                           \
+    "98:\n\t"                                                                               \
+    ".if (98b - " LABEL "b) - 8 * " MCUNET_STR(MCUNET_PW_GROUP_BYTES) "\n\t"               \
+    ".error \"pointwise core: a group is not MCUNET_PW_GROUP_BYTES long\"\n\t"              \
+    ".endif\n\t"
+
+/* The dot product: the unrolled body, looping while x is not exhausted (LOOP) or once. */
+#define MCUNET_PW_DOT_LOOP(LABEL)                                                             \
+    LABEL ":\n\t" MCUNET_PW_BODY8 MCUNET_PW_CHECK_BODY(LABEL)                               \
     "ldr     r4, [sp, #20]\n\t"                                                             \
     "cmp     r12, r4\n\t"                                                                   \
-    "bne     " BODY "b\n\t"
+    "bne     " LABEL "b\n\t" MCUNET_PW_AFTER_DOT
 
-/* One requantized output: acc (2 * accumulator) in ACC, constants M, C, s; r10 temporary. */
+#define MCUNET_PW_DOT_ONCE(LABEL)                                                             \
+    LABEL ":\n\t" MCUNET_PW_BODY8 MCUNET_PW_CHECK_BODY(LABEL) MCUNET_PW_AFTER_DOT
+
+/* One requantized output: 2 * accumulator in ACC, constants M, C, s; r10 temporary. */
 #define MCUNET_PW_REQUANT(ACC, M, C, S)                                                       \
     "smmlar  r10, " ACC ", " M ", " C "\n\t"                                                \
     "add     " ACC ", r10, " ACC ", asr #31\n\t"                                            \
@@ -79,16 +100,14 @@
     MCUNET_PW_REQUANT("r2", "r4", "r6", "r8")                                               \
     MCUNET_PW_REQUANT("r3", "r5", "r7", "r9")
 
-/* Stores of the full int8 range (SSAT is the activation clamp), then next pair. */
+/* Stores of the full int8 range (SSAT is the activation clamp), then the next pair. */
 #define MCUNET_PW_STORE_FULL(NEXT)                                                            \
-    "ldmia   sp, {r10-r12}\n\t"        /* out, delta, out end */                            \
-    "strb    r0, [r10]\n\t"                                                                 \
-    "strb    r1, [r10, #1]\n\t"                                                             \
-    "add     r11, r11, r10\n\t"                                                             \
-    "strb    r2, [r11]\n\t"                                                                 \
-    "strb    r3, [r11, #1]\n\t"                                                             \
-    "add     r10, r10, #2\n\t"                                                              \
-    "str     r10, [sp]\n\t"                                                                 \
+    "ldmia   sp, {r10-r12}\n\t"        /* out0, out1, out0 end */                           \
+    "strb    r0, [r10], #1\n\t"                                                             \
+    "strb    r1, [r10], #1\n\t"                                                             \
+    "strb    r2, [r11], #1\n\t"                                                             \
+    "strb    r3, [r11], #1\n\t"                                                             \
+    "strd    r10, r11, [sp]\n\t"                                                            \
     "cmp     r10, r12\n\t"                                                                  \
     "bne     " NEXT "b\n\t"                                                                 \
     "b       99f\n\t"
@@ -104,17 +123,24 @@
     "ssub8   r3, r0, r2\n\t"                                                                \
     "sel     r0, r2, r0\n\t"                                                                \
     "ldmia   sp, {r10-r12}\n\t"                                                             \
-    "strh    r0, [r10]\n\t"                                                                 \
+    "strh    r0, [r10], #2\n\t"                                                             \
     "lsr     r0, r0, #16\n\t"                                                               \
-    "strh    r0, [r10, r11]\n\t"                                                            \
-    "add     r10, r10, #2\n\t"                                                              \
-    "str     r10, [sp]\n\t"                                                                 \
+    "strh    r0, [r11], #2\n\t"                                                             \
+    "strd    r10, r11, [sp]\n\t"                                                            \
     "cmp     r10, r12\n\t"                                                                  \
-    "bne     " NEXT "b\n\t"
+    "bne     " NEXT "b\n\t"                                                                 \
+    "b       99f\n\t"
 
-#define MCUNET_PW_EPILOGUE                                                                    \
+#define MCUNET_PW_CORE_TEXT                                                                   \
+    MCUNET_PW_PROLOGUE                                                                      \
+    MCUNET_PW_PAIR_START("10") MCUNET_PW_DOT_LOOP("20") MCUNET_PW_REQUANT4 MCUNET_PW_STORE_FULL("10")   \
+    MCUNET_PW_PAIR_START("70") MCUNET_PW_DOT_ONCE("80") MCUNET_PW_REQUANT4 MCUNET_PW_STORE_FULL("70")   \
+    MCUNET_PW_PAIR_START("40") MCUNET_PW_DOT_LOOP("60") MCUNET_PW_REQUANT4 MCUNET_PW_STORE_CLAMP("40")  \
     "99:\n\t"                                                                               \
     "add     sp, sp, #24\n\t"                                                               \
     "pop     {r4-r11, pc}\n\t"
+
+/* Arguments stay in r0-r3 and on the stack (AAPCS); the body reads them directly. */
+#define MCUNET_ASM_ARG __attribute__((unused))
 
 #endif /* MCUNET_PW_CORE_ASM_H */

@@ -6,10 +6,10 @@
 #include "mcunet_pw_impl.h"
 
 #if MCUNET_HAVE_DSP
-#include "mcunet_pw_core_asm.h"
 
-/* 40 bytes: LDM x, LDM w, 8 SMLAD (32-bit encodings, so the Duff entry can be computed). */
-#define MCUNET_PW_GROUP_W16                                                                   \
+/* One group, 40 bytes (32-bit encodings, so the loop entry can be computed): LDM x, LDM w, 8 SMLAD. */
+#define MCUNET_PW_GROUP_BYTES 40
+#define MCUNET_PW_GROUP                                                                   \
     "ldmia.w r12!, {r4-r7}\n\t"                                                             \
     "ldmia.w lr!, {r8-r11}\n\t"                                                             \
     "smlad   r0, r4, r8, r0\n\t"                                                            \
@@ -21,36 +21,17 @@
     "smlad   r2, r7, r9, r2\n\t"                                                            \
     "smlad   r3, r7, r11, r3\n\t"
 
-#define MCUNET_PW_BODY_W16(LABEL)                                                             \
-    LABEL ":\n\t"                                                                           \
-    MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16         \
-    MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16 MCUNET_PW_GROUP_W16         \
-    "98:\n\t"                                                                               \
-    ".if (98b - " LABEL "b) - 320\n\t"                                                      \
-    ".error \"pointwise w16 group is not 40 bytes\"\n\t"                                    \
-    ".endif\n\t"                                                                            \
-    MCUNET_PW_LOOP_END(LABEL)
+#define MCUNET_PW_AFTER_DOT /* weights and bias are stored doubled */
 
-/* Arguments stay in r0-r3 and on the stack (AAPCS); the body reads them directly. */
-#define MCUNET_ASM_ARG __attribute__((unused))
+#include "mcunet_pw_core_asm.h"
+
 __attribute__((naked, noinline)) void mcunet_pw_core_w16(
     MCUNET_ASM_ARG const int16_t *x, MCUNET_ASM_ARG const int32_t *blob, MCUNET_ASM_ARG int8_t *out,
     MCUNET_ASM_ARG int32_t out1_delta, MCUNET_ASM_ARG int32_t oc_pairs, MCUNET_ASM_ARG int32_t groups,
     MCUNET_ASM_ARG int32_t clamp)
 {
-    __asm__ volatile(
-        MCUNET_PW_PROLOGUE(40)
-        MCUNET_PW_PAIR_START("10")
-        MCUNET_PW_BODY_W16("20")
-        MCUNET_PW_REQUANT4
-        MCUNET_PW_STORE_FULL("10")
-        MCUNET_PW_PAIR_START("40")
-        MCUNET_PW_BODY_W16("60")
-        MCUNET_PW_REQUANT4
-        MCUNET_PW_STORE_CLAMP("40")
-        MCUNET_PW_EPILOGUE);
+    __asm__ volatile(MCUNET_PW_CORE_TEXT);
 }
-#undef MCUNET_ASM_ARG
 
 #else
 

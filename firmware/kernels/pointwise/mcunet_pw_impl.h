@@ -3,10 +3,10 @@
  * kernels (data layout: mcunet_pointwise.h). Private to firmware/kernels: include only
  * from a kernel file.
  *
- * Order of work, which the Python kernels' StreamingOverlap rules declare: both input
- * pixels of a pair are widened into the scratch before any output of the pair is written,
- * and pairs go in increasing pixel order; a lone last pixel is run as a pair with itself,
- * storing its outputs twice to the same bytes.
+ * Order of work, which the Python kernels' memory rules declare: both input pixels of a
+ * pair are widened into the scratch before any output of the pair is written, and pairs go
+ * in increasing pixel order (decreasing with `reverse`: pointwise.py's InPlace bound); a
+ * lone pixel is run as a pair with itself, storing its outputs twice to the same bytes.
  */
 #ifndef MCUNET_PW_IMPL_H
 #define MCUNET_PW_IMPL_H
@@ -64,29 +64,42 @@ static inline void mcunet_pw_widen_group(uint32_t a, uint32_t b, int16_t *x)
 #endif
 }
 
-/* Widen n groups read from pa and pb (4 taps each, unaligned), returns the x after them. */
-static inline int16_t *mcunet_widen_words(const int8_t *pa, const int8_t *pb, int32_t n, int16_t *x)
+/* Widen `rows` rows of `words` groups of both pixels (4 taps per group, unaligned loads);
+ * row r of pixel a starts at a + r * a_step (b likewise). Returns the x after them. */
+static inline int16_t *mcunet_widen_words(const int8_t *a, int32_t a_step, const int8_t *b, int32_t b_step,
+                                          int32_t words, int32_t rows, int16_t *x)
 {
 #if MCUNET_HAVE_DSP
-    uint32_t va, vb, t0, t1;
-    for (; n > 0; --n) {
-        __asm__ volatile(
-            "ldr     %[va], [%[pa]], #4\n\t"
-            "ldr     %[vb], [%[pb]], #4\n\t"
-            "sxtb16  %[t0], %[va]\n\t"
-            "sxtb16  %[t1], %[va], ror #8\n\t"
-            "strd    %[t0], %[t1], [%[x]], #8\n\t"
-            "sxtb16  %[t0], %[vb]\n\t"
-            "sxtb16  %[t1], %[vb], ror #8\n\t"
-            "strd    %[t0], %[t1], [%[x]], #8\n\t"
-            : [va] "=&r"(va), [vb] "=&r"(vb), [t0] "=&r"(t0), [t1] "=&r"(t1), [pa] "+r"(pa), [pb] "+r"(pb),
-              [x] "+r"(x)
-            :
-            : "memory");
-    }
+    int32_t a_skip = a_step - 4 * words, b_skip = b_step - 4 * words;
+    int32_t left;
+    uint32_t t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "mov     %[left], %[words]\n\t"
+        "2:\n\t"
+        "ldr     %[t1], [%[a]], #4\n\t"
+        "sxtb16  %[t0], %[t1]\n\t"
+        "sxtb16  %[t1], %[t1], ror #8\n\t"
+        "strd    %[t0], %[t1], [%[x]], #8\n\t"
+        "ldr     %[t1], [%[b]], #4\n\t"
+        "sxtb16  %[t0], %[t1]\n\t"
+        "sxtb16  %[t1], %[t1], ror #8\n\t"
+        "strd    %[t0], %[t1], [%[x]], #8\n\t"
+        "subs    %[left], %[left], #1\n\t"
+        "bne     2b\n\t"
+        "add     %[a], %[a], %[a_skip]\n\t"
+        "add     %[b], %[b], %[b_skip]\n\t"
+        "subs    %[rows], %[rows], #1\n\t"
+        "bne     1b\n\t"
+        : [a] "+&r"(a), [b] "+&r"(b), [x] "+&r"(x), [rows] "+&r"(rows), [left] "=&r"(left), [t0] "=&r"(t0),
+          [t1] "=&r"(t1)
+        : [words] "r"(words), [a_skip] "r"(a_skip), [b_skip] "r"(b_skip)
+        : "cc", "memory");
 #else
-    for (; n > 0; --n, pa += 4, pb += 4, x += 8) {
-        mcunet_pw_widen_group(mcunet_load32(pa), mcunet_load32(pb), x);
+    for (int32_t r = 0; r < rows; ++r, a += a_step, b += b_step) {
+        for (int32_t j = 0; j < words; ++j, x += 8) {
+            mcunet_pw_widen_group(mcunet_load32(a + 4 * j), mcunet_load32(b + 4 * j), x);
+        }
     }
 #endif
     return x;
@@ -105,10 +118,7 @@ __attribute__((noinline, unused)) static void mcunet_widen_rows(const int8_t *a,
     const int32_t words = span >> 2;
     const int32_t rest = span & 3;
     if (words) {
-        const int8_t *ra = a, *rb = b;
-        for (int32_t r = 0; r < rows; ++r, ra += a_step, rb += b_step) {
-            x = mcunet_widen_words(ra, rb, words, x);
-        }
+        x = mcunet_widen_words(a, a_step, b, b_step, words, rows, x);
     }
     if (!rest) {
         return;
@@ -214,12 +224,30 @@ static inline void mcunet_pw_odd_channel(const int16_t *x, const int32_t *blob, 
     }
 }
 
+/* One pixel pair: widen pixels a and b, then every output channel of both. */
+static inline void mcunet_pw_pair(const mcunet_pw_params_t *p, const int8_t *a, const int8_t *b, int8_t *out,
+                                  int32_t delta, int16_t *x, mcunet_pw_core_fn core, int32_t w8)
+{
+    const int32_t groups = (p->in_c + 3) >> 2;
+    mcunet_widen_rows(a, 0, b, 0, 1, p->in_c, x);
+    core(x, p->blob, out, delta, p->out_c >> 1, groups, p->clamp);
+    mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
+}
+
 static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
                                  mcunet_pw_core_fn core, int32_t w8)
 {
-    const int32_t groups = (p->in_c + 3) >> 2;
-    const int32_t pairs = p->out_c >> 1;
     int32_t remaining = p->out_h * p->out_w;
+    if (p->reverse) { /* stride 1: pairs (n - 2, n - 1), (n - 4, n - 3), ... then a lone pixel 0 */
+        for (; remaining > 1; remaining -= 2) {
+            const int8_t *a = in + (remaining - 2) * p->in_c;
+            mcunet_pw_pair(p, a, a + p->in_c, out + (remaining - 2) * p->out_c, p->out_c, x, core, w8);
+        }
+        if (remaining) {
+            mcunet_pw_pair(p, in, in, out, 0, x, core, w8);
+        }
+        return;
+    }
     int32_t ox = 0;
     const int8_t *row = in;
     while (remaining > 0) {
@@ -238,9 +266,7 @@ static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, 
             }
             delta = p->out_c;
         }
-        mcunet_widen_rows(a, 0, b, 0, 1, p->in_c, x);
-        core(x, p->blob, out, delta, pairs, groups, p->clamp);
-        mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
+        mcunet_pw_pair(p, a, b, out, delta, x, core, w8);
         const int32_t done = delta ? 2 : 1;
         out += done * p->out_c;
         remaining -= done;

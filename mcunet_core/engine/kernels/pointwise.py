@@ -20,6 +20,7 @@ from ..requant import MAX_ABS_ACC, fast_requant_constants
 from .base import (
     ConstArray,
     ConstStruct,
+    InPlace,
     Kernel,
     KernelCall,
     KernelPlan,
@@ -215,12 +216,26 @@ def weight_format(ctx: LoweringContext) -> str:
 
 # ---- the pointwise kernel ------------------------------------------------------------
 
+def reverse_in_place_delta(in_unit: int, out_unit: int, units: int) -> int:
+    """Lowest output offset (bytes from the input's) for a pixel-pair kernel that walks the
+    pixels from the last to the first: the mirror image of the forward StreamingOverlap bound.
+
+    Walking backwards, an expanding layer (out_unit > in_unit) grows its output upwards over
+    input pixels it has already consumed, so output and input need about the output's bytes
+    (VWW 48x48x8 -> 16: the output starts 8 bytes below the input).
+    """
+    if units <= 1:
+        return 0  # the only pixel is read before anything is written
+    mirrored = StreamingOverlap(0, in_unit, out_unit, units, units, dead_slope=1, dead_bias=1).max_delta()
+    return units * (in_unit - out_unit) - mirrored
+
+
 def pw_struct(name: str, out_hw: tuple[int, int], in_row_step: int, in_px_step: int, in_c: int, out_c: int,
-              clamp: bool, blob: str) -> ConstStruct:
+              clamp: bool, blob: str, reverse: bool = False) -> ConstStruct:
     fields = (
         ("out_h", out_hw[0]), ("out_w", out_hw[1]),
         ("in_row_step", in_row_step), ("in_px_step", in_px_step),
-        ("in_c", in_c), ("out_c", out_c), ("clamp", int(clamp)), ("blob", blob),
+        ("in_c", in_c), ("out_c", out_c), ("clamp", int(clamp)), ("reverse", int(reverse)), ("blob", blob),
     )
     return ConstStruct(name, "mcunet_pw_params_t", fields)
 
@@ -234,12 +249,12 @@ def pw_sources(fmt: str) -> tuple[str, ...]:
 
 
 def pw_call(ctx: LoweringContext, plan: KernelPlan, layer: CoreLayer, fmt: str, out_hw, in_row_step, in_px_step,
-            comment: str) -> KernelCall:
+            comment: str, reverse: bool = False) -> KernelCall:
     x, y = ctx.inputs[0], ctx.outputs[0]
     p = ctx.prefix
     blob = ConstArray(f"{p}_blob", "int32_t", pack_records(layer, fmt))
     in_c, out_c = layer.weights.shape[1], layer.weights.shape[0]
-    struct = pw_struct(f"{p}_params", out_hw, in_row_step, in_px_step, in_c, out_c, layer.clamp, blob.name)
+    struct = pw_struct(f"{p}_params", out_hw, in_row_step, in_px_step, in_c, out_c, layer.clamp, blob.name, reverse)
     args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t")]
     return KernelCall(ctx.index, plan, args, [blob], [struct], comment=comment)
 
@@ -272,12 +287,19 @@ class PointwiseConv2D(Kernel):
     def supports(self, ctx: LoweringContext) -> bool:
         return self._shape_ok(ctx) and core_supports(self._layer(ctx), weight_format(ctx))
 
+    @staticmethod
+    def _reverse(ctx: LoweringContext) -> bool:
+        """Expanding stride-1 layers walk the pixels backwards (output grows upwards)."""
+        return tuple(ctx.op.stride) == (1, 1) and ctx.outputs[0].shape[3] > ctx.inputs[0].shape[3]
+
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         x = ctx.inputs[0]
         (y,) = ctx.outputs
         n, h, w, c = x.shape
         _, oh, ow, oc = y.shape
-        if tuple(ctx.op.stride) == (1, 1):  # pixel by pixel, a pair read before it is written
+        if self._reverse(ctx):
+            rule = InPlace(0, reverse_in_place_delta(c, oc, n * h * w))
+        elif tuple(ctx.op.stride) == (1, 1):  # pixel by pixel, a pair read before it is written
             rule = StreamingOverlap(0, c, oc, n * h * w, n * oh * ow, dead_slope=1, dead_bias=1)
         else:  # output row r reads input row r * stride_h and later ones
             rule = StreamingOverlap(0, w * c, ow * oc, h, oh, dead_slope=ctx.op.stride[0], dead_bias=0)
@@ -295,5 +317,7 @@ class PointwiseConv2D(Kernel):
         else:
             out_hw, row_step, px_step = (oh, ow), sh * w * c, sw * c
         fmt = weight_format(ctx)
+        reverse = self._reverse(ctx)
+        order = ", last pixel first" if reverse else ""
         return pw_call(ctx, self.plan(ctx), self._layer(ctx), fmt, out_hw, row_step, px_step,
-                       f"CONV_2D 1x1 ({fmt} weights) {ctx.shapes()}")
+                       f"CONV_2D 1x1 ({fmt} weights{order}) {ctx.shapes()}", reverse)

@@ -19,7 +19,7 @@ from graph_factory import GraphBuilder, random_input
 from mcunet_core.engine.codegen.render import KERNEL_DIR, render
 from mcunet_core.engine.host_build import build_host
 from mcunet_core.engine.kernels import select_kernel
-from mcunet_core.engine.kernels.base import LoweringContext
+from mcunet_core.engine.kernels.base import InPlace, LoweringContext, StreamingOverlap
 from mcunet_core.engine.kernels.pointwise import W8, W16, PointwiseConv2D, weight_format
 from mcunet_core.engine.lowering import kernel_plans, lower_graph, plan_memory
 from mcunet_core.engine.target import HOST, Target
@@ -101,11 +101,11 @@ def qemu_exact(g: Graph, board_name: str, workdir: Path, target: Target | None =
 
 def tightest_plan(g: Graph, target: Target = HOST):
     """The planner's plan of a one-op graph, re-laid out so the output overlaps the input at
-    exactly the kernel's StreamingOverlap bound (the tightest layout the rule allows)."""
+    exactly the kernel's bound (StreamingOverlap: the furthest offset it allows; InPlace: its offset)."""
     plan = plan_memory(g, target)
     rule = kernel_plans(g, target)[0].memory
     src, dst = g.ops[0].inputs[rule.input_index], g.ops[0].outputs[0]
-    delta = rule.max_delta()
+    delta = rule.delta if isinstance(rule, InPlace) else rule.max_delta()
     base_in = max(0, -delta)
     offsets = {src: base_in, dst: base_in + delta}
     end = max(base_in + g.tensors[src].nbytes, base_in + delta + g.tensors[dst].nbytes)
@@ -236,12 +236,29 @@ def test_output_overlapping_the_input_at_the_rule_bound_is_exact_on_host(kind, t
     host_exact(g, tmp_path, plan=plan)
 
 
-def test_planner_uses_the_overlap_for_an_expanding_pointwise_layer():
+def test_expanding_layers_walk_backwards_and_grow_over_their_consumed_input():
     g = _one_op("expand")
     x, y = g.tensors[g.inputs[0]], g.tensors[g.outputs[0]]
+    rule = kernel_plans(g, HOST)[0].memory
+    assert isinstance(rule, InPlace) and -y.shape[-1] <= rule.delta <= 0  # output starts within a pixel below the input
     plan = plan_memory(g, HOST)
+    assert plan.tensor_offsets[y.name] - plan.tensor_offsets[x.name] == rule.delta
     scratch = kernel_plans(g, HOST)[0].scratch_bytes
-    assert plan.arena_bytes <= y.nbytes + y.shape[-1] + scratch + 16 < x.nbytes + y.nbytes
+    assert plan.arena_bytes <= y.nbytes - rule.delta + scratch + 8 < x.nbytes + y.nbytes
+    assert isinstance(kernel_plans(_one_op("shrink"), HOST)[0].memory, StreamingOverlap)
+
+
+def test_vww_peak_with_backward_expansions_is_about_its_largest_layer(shared_dir):
+    """VWW's first layers: stem (27648 B in) -> depthwise -> 1x1 8 -> 16 channels (36864 B out).
+    Forward order would need 18432 B below the 1x1's input, on top of the stem's overlap."""
+    from mcunet_core.importers.tflite import import_tflite
+
+    g = import_tflite(shared_dir / "models" / "vww_96_int8.tflite")
+    g.ops = g.ops[:3]
+    g.outputs = [g.ops[-1].outputs[0]]
+    plans = kernel_plans(g, HOST)
+    assert [type(p.memory).__name__ for p in plans][::2] == ["StreamingOverlap", "InPlace"]
+    assert plan_memory(g, HOST).arena_bytes <= 36864 + 8 + max(p.scratch_bytes for p in plans) + 8
 
 
 # ---- buffer sizes: C twins against the Python plans -------------------------------------
