@@ -55,5 +55,25 @@ def support_table() -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- support-table:begin -->", "<!-- support-table:end -->"
+
+
+def with_table(readme: str) -> str:
+    """``readme`` with the text between the support-table markers replaced by the table."""
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{support_table()}\n{END}{tail}"
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(support_table())
+    import sys
+
+    if sys.argv[1:2] == ["--readme"]:  # rewrite the table in README.md in place
+        from pathlib import Path
+
+        from ..atomic import atomic_write_text
+
+        path = Path(sys.argv[2] if len(sys.argv) > 2 else "README.md")
+        atomic_write_text(path, with_table(path.read_text(encoding="utf-8")))
+    else:
+        print(support_table())
