@@ -1,0 +1,492 @@
+/*
+ * Shared body of the channel-plane depthwise kernels (see mcunet_depthwise.h for the scheme).
+ * Included by each mcunet_dwconv_s8_k<K>s<S>.c, which defines DW_K, DW_S and, on cores with
+ * the DSP extension, the assembly job kernel dw_job_asm(). Everything here is static so each
+ * variant file is self-contained (one public function per file).
+ */
+#ifndef MCUNET_DW_DRIVER_H
+#define MCUNET_DW_DRIVER_H
+
+#include "mcunet_depthwise.h"
+#include "mcunet_requant.h"
+
+#if !defined(DW_K) || !defined(DW_S)
+#error "define DW_K and DW_S before including mcunet_dw_driver.h"
+#endif
+
+/* packed weight words per kernel row, and per output channel (bias word first) */
+#define DW_WPR (DW_S == 1 ? DW_K - 1 : (DW_K + 1) / 2)
+#define DW_BLOCK (1 + DW_K * DW_WPR)
+
+/* One strip batch of `nch` channels for the job kernel (the assembly reads it with LDM:
+ * keep the order). Channel i uses plane i / dm, weight block i, requant entry i and writes
+ * output byte offset i. */
+typedef struct {
+    const int16_t *rows;      /* plane 0, first row this batch reads */
+    int32_t *acc;             /* dense accumulators (count per channel) */
+    const int32_t *wblock;    /* first channel's weight block */
+    int8_t *out;              /* first channel's first output of the batch */
+    const int32_t *rq;        /* first channel's (M, C, s) */
+    int32_t row_stride_bytes; /* bytes between plane rows */
+    int32_t vstep_bytes;      /* bytes between the first rows of consecutive output rows */
+    int32_t nquads;           /* quads of outputs per row */
+    int32_t nrows;            /* output rows */
+    int32_t rewind_bytes;     /* 16 * nquads - 4 * out_w: accumulators of a row's partial quad */
+    int32_t plane_bytes;
+    int32_t dm;               /* channels per plane (depth multiplier) */
+    int32_t nch;              /* channels */
+    int32_t count;            /* outputs per channel: nrows * out_w */
+    int32_t out_stride;       /* out_c */
+    int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
+} dw_job_t;
+
+static inline int32_t dw_min(int32_t a, int32_t b)
+{
+    return a < b ? a : b;
+}
+
+static inline uint32_t dw_ld32(const void *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void dw_st32(void *p, uint32_t v)
+{
+    __builtin_memcpy(p, &v, 4);
+}
+
+/* ---- the row kernel's plain-C twin: same packed constants, same accumulators --------- */
+
+static inline int32_t dw_weight(const int32_t *row_words, int32_t kx)
+{
+    int32_t word, hi;
+    if (DW_S == 1 && kx == DW_K - 1) {
+        word = DW_K - 2; /* (w[K-2], w[K-1]): the last V word, high half */
+        hi = 1;
+    } else {
+        word = kx >> 1;
+        hi = kx & 1;
+    }
+    const uint32_t v = (uint32_t)row_words[word];
+    return hi ? (int32_t)(int16_t)(v >> 16) : (int32_t)(int16_t)(v & 0xFFFFu);
+}
+
+/* Accumulators of one channel: nrows output rows, row r starting at in + r * vstep, stored
+ * densely (out_w per row): like the assembly, every quad is computed and stored whole, and
+ * the next row's accumulators overwrite a partial quad's throwaway values. */
+static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const dw_job_t *job)
+{
+    const int32_t rs = job->row_stride_bytes / 2;
+    const int32_t vs = job->vstep_bytes / 2;
+    const int32_t n = 4 * job->nquads;
+    const int32_t ow = n - job->rewind_bytes / 4;
+    for (int32_t r = 0; r < job->nrows; ++r, acc += ow) {
+        const int16_t *row0 = in + r * vs;
+        for (int32_t ox = 0; ox < n; ++ox) {
+            int32_t a = blk[0];
+            for (int32_t ky = 0; ky < DW_K; ++ky) {
+                const int16_t *x = row0 + ky * rs + ox * DW_S;
+                const int32_t *w = blk + 1 + ky * DW_WPR;
+                for (int32_t kx = 0; kx < DW_K; ++kx) {
+                    a += (int32_t)x[kx] * dw_weight(w, kx);
+                }
+            }
+            acc[ox] = a;
+        }
+    }
+}
+
+/* The job kernel's plain-C twin. */
+__attribute__((unused)) static void dw_job_c(const dw_job_t *job)
+{
+    const int16_t *plane = job->rows;
+    const int32_t *blk = job->wblock, *rq = job->rq;
+    int8_t *out = job->out;
+    for (int32_t i = 0, m = 0; i < job->nch; ++i) {
+        dw_rows_c(plane, job->acc, blk, job);
+        if (job->epilogue) {
+            int8_t *o = out;
+            for (int32_t k = 0; k < job->count; ++k) {
+                const int32_t y = mcunet_requant_fast(job->acc[k], rq[0], rq[1], rq[2]);
+                *o = (int8_t)mcunet_clamp(y, -128, 127);
+                o += job->out_stride;
+            }
+        }
+        blk += DW_BLOCK;
+        rq += 3;
+        out += 1;
+        if (++m == job->dm) {
+            m = 0;
+            plane += job->plane_bytes / 2;
+        }
+    }
+}
+
+#if MCUNET_HAVE_DSP
+/* Defined by the variant file: naked assembly, the argument stays in r0. */
+#define DW_JOB_ASM_ARGS const dw_job_t *job __attribute__((unused))
+static void dw_job_asm(DW_JOB_ASM_ARGS) __attribute__((naked, noinline));
+#define DW_JOB dw_job_asm
+#else
+#define DW_JOB dw_job_c
+#endif
+
+#if MCUNET_HAVE_DSP
+/* Widen `rows` consecutive input rows of `pixels` pixels of g = 1, 2 or 4 channels (c_stride
+ * bytes apart) into g plane rows each (plane_bytes apart, row_bytes between rows) with
+ * SXTB16: per 2 pixels and 4 channels two word loads, PKHBT/PKHTB, four SXTB16 and four word
+ * stores (1.75 instructions per element; 2 channels: 2.1; 1 channel: 2.6).
+ * a = {pixels, plane bytes, rows, row bytes}. */
+#define DW_WIDEN_ARGS                                                                               \
+    const int8_t *src __attribute__((unused)), int16_t *dst __attribute__((unused)),              \
+        int32_t c_stride __attribute__((unused)), const int32_t *a __attribute__((unused))
+/* shared loop: DW_WIDEN_PAIR (2 pixels) and DW_WIDEN_ONE (1 pixel, no pointer update) given;
+ * r0 src, r1 dst, r2 c_stride, r3 pixel counter, r12 rows left, lr row start; [sp] pixels,
+ * [sp, #4] row bytes */
+#define DW_WIDEN_LOOP                                                                       \
+    "1:\n"                                                                                  \
+    "mov lr, r1\n"                                                                          \
+    "ldr r3, [sp]\n"                                                                        \
+    "subs r3, r3, #4\n"                                                                     \
+    "blt 3f\n"                                                                              \
+    "2:\n"                                                                                  \
+    "DW_WIDEN_PAIR\n"                                                                       \
+    "DW_WIDEN_PAIR\n"                                                                       \
+    "subs r3, r3, #4\n"                                                                     \
+    "bge 2b\n"                                                                              \
+    "3:\n"                                                                                  \
+    "adds r3, r3, #4\n"                                                                     \
+    "beq 5f\n"                                                                              \
+    "cmp r3, #2\n"                                                                          \
+    "blt 4f\n"                                                                              \
+    "DW_WIDEN_PAIR\n"                                                                       \
+    "subs r3, r3, #2\n"                                                                     \
+    "beq 5f\n"                                                                              \
+    "4:\n"                                                                                  \
+    "DW_WIDEN_ONE\n"                                                                        \
+    "add r0, r0, r2\n"                                                                      \
+    "5:\n"                                                                                  \
+    "ldr r3, [sp, #4]\n"                                                                    \
+    "add r1, lr, r3\n"                                                                      \
+    "subs r12, r12, #1\n"                                                                   \
+    "bne 1b\n"                                                                              \
+    "add sp, sp, #8\n"                                                                      \
+    "pop {r4-r11, pc}\n"                                                                    \
+    ".purgem DW_WIDEN_PAIR\n"                                                               \
+    ".purgem DW_WIDEN_ONE\n"
+
+#define DW_WIDEN_PROLOGUE                                                                   \
+    ".syntax unified\n"                                                                     \
+    "push {r4-r11, lr}\n"                                                                   \
+    "ldm r3, {r3, r4, r5, r6}\n" /* pixels, plane bytes, rows, row bytes */                \
+    "mov r12, r5\n"                                                                         \
+    "push {r3, r6}\n"
+
+static void dw_widen4_asm(DW_WIDEN_ARGS) __attribute__((naked, noinline));
+static void dw_widen4_asm(DW_WIDEN_ARGS)
+{
+    __asm__ volatile(
+        DW_WIDEN_PROLOGUE
+        "add r5, r4, r4\n"
+        "add r6, r5, r4\n"
+        ".macro DW_WIDEN_PAIR\n"
+        "ldr r7, [r0]\n"
+        "ldr r8, [r0, r2]\n"
+        "add r0, r0, r2, lsl #1\n"
+        "pkhbt r9, r7, r8, lsl #16\n"
+        "pkhtb r10, r8, r7, asr #16\n"
+        "sxtb16 r7, r9, ror #8\n"
+        "sxtb16 r8, r10\n"
+        "sxtb16 r11, r10, ror #8\n"
+        "sxtb16 r9, r9\n"
+        "str r7, [r1, r4]\n"
+        "str r8, [r1, r5]\n"
+        "str r11, [r1, r6]\n"
+        "str r9, [r1], #4\n"
+        ".endm\n"
+        ".macro DW_WIDEN_ONE\n"
+        "ldrsb r7, [r0]\n"
+        "strh r7, [r1]\n"
+        "ldrsb r7, [r0, #1]\n"
+        "strh r7, [r1, r4]\n"
+        "ldrsb r7, [r0, #2]\n"
+        "strh r7, [r1, r5]\n"
+        "ldrsb r7, [r0, #3]\n"
+        "strh r7, [r1, r6]\n"
+        ".endm\n"
+        DW_WIDEN_LOOP);
+}
+
+static void dw_widen2_asm(DW_WIDEN_ARGS) __attribute__((naked, noinline));
+static void dw_widen2_asm(DW_WIDEN_ARGS)
+{
+    __asm__ volatile(
+        DW_WIDEN_PROLOGUE
+        ".macro DW_WIDEN_PAIR\n"
+        "ldrh r5, [r0]\n"
+        "ldrh r6, [r0, r2]\n"
+        "add r0, r0, r2, lsl #1\n"
+        "pkhbt r5, r5, r6, lsl #16\n"
+        "sxtb16 r6, r5, ror #8\n"
+        "sxtb16 r5, r5\n"
+        "str r6, [r1, r4]\n"
+        "str r5, [r1], #4\n"
+        ".endm\n"
+        ".macro DW_WIDEN_ONE\n"
+        "ldrsb r5, [r0]\n"
+        "strh r5, [r1]\n"
+        "ldrsb r5, [r0, #1]\n"
+        "strh r5, [r1, r4]\n"
+        ".endm\n"
+        DW_WIDEN_LOOP);
+}
+
+static void dw_widen1_asm(DW_WIDEN_ARGS) __attribute__((naked, noinline));
+static void dw_widen1_asm(DW_WIDEN_ARGS)
+{
+    __asm__ volatile(
+        DW_WIDEN_PROLOGUE
+        ".macro DW_WIDEN_PAIR\n"
+        "ldrb r5, [r0]\n"
+        "ldrb r6, [r0, r2]\n"
+        "add r0, r0, r2, lsl #1\n"
+        "orr r5, r5, r6, lsl #16\n"
+        "sxtb16 r5, r5\n"
+        "str r5, [r1], #4\n"
+        ".endm\n"
+        ".macro DW_WIDEN_ONE\n"
+        "ldrsb r5, [r0]\n"
+        "strh r5, [r1]\n"
+        ".endm\n"
+        DW_WIDEN_LOOP);
+}
+#endif
+
+/* Widen `rows` consecutive input rows. src: first pixel of the first row at the group's
+ * first channel; dst: plane row of channel 0 at the first interior column; planes are
+ * `plane` int16 apart, rows `rl` int16 apart. */
+static void dw_widen(const int8_t *src, int32_t c_stride, int32_t w, int32_t g, int32_t rows, int16_t *dst,
+                     int32_t plane, int32_t rl)
+{
+#if MCUNET_HAVE_DSP
+    const int32_t a[4] = {w, plane * 2, rows, rl * 2};
+    if (g == 4) {
+        dw_widen4_asm(src, dst, c_stride, a);
+    } else if (g == 2) {
+        dw_widen2_asm(src, dst, c_stride, a);
+    } else {
+        dw_widen1_asm(src, dst, c_stride, a);
+    }
+#else
+    for (int32_t r = 0; r < rows; ++r, dst += rl) {
+        for (int32_t j = 0; j < g; ++j) {
+            const int8_t *s = src + j;
+            int16_t *d = dst + j * plane;
+            for (int32_t x = 0; x < w; ++x) {
+                d[x] = *s;
+                s += c_stride;
+            }
+        }
+        src += w * c_stride;
+    }
+#endif
+}
+
+static void dw_fill(int16_t *dst, int32_t n, int32_t value)
+{
+    int32_t i = 0;
+    if (((uintptr_t)dst & 2) && n > 0) {
+        dst[i++] = (int16_t)value;
+    }
+    const uint32_t v2 = ((uint32_t)value & 0xFFFFu) * 0x10001u;
+    for (; i + 2 <= n; i += 2) {
+        dw_st32(dst + i, v2);
+    }
+    if (i < n) {
+        dst[i] = (int16_t)value;
+    }
+}
+
+/* Copy `words` words from src down to dst (dst < src, word aligned): the strip slide. */
+#if MCUNET_HAVE_DSP
+static void dw_move_words(uint32_t *dst __attribute__((unused)), const uint32_t *src __attribute__((unused)),
+                          int32_t words __attribute__((unused))) __attribute__((naked, noinline));
+static void dw_move_words(uint32_t *dst __attribute__((unused)), const uint32_t *src __attribute__((unused)),
+                          int32_t words __attribute__((unused)))
+{
+    __asm__ volatile(
+        ".syntax unified\n"
+        "push {r4-r9, lr}\n"
+        "subs r2, r2, #8\n"
+        "blt 2f\n"
+        "1:\n"
+        "ldm r1!, {r3-r9, lr}\n"
+        "stm r0!, {r3-r9, lr}\n"
+        "subs r2, r2, #8\n"
+        "bge 1b\n"
+        "2:\n"
+        "adds r2, r2, #8\n"
+        "beq 4f\n"
+        "3:\n"
+        "ldr r3, [r1], #4\n"
+        "str r3, [r0], #4\n"
+        "subs r2, r2, #1\n"
+        "bne 3b\n"
+        "4:\n"
+        "pop {r4-r9, pc}\n");
+}
+#else
+static void dw_move_words(uint32_t *dst, const uint32_t *src, int32_t words)
+{
+    for (int32_t i = 0; i < words; ++i) {
+        dst[i] = src[i];
+    }
+}
+#endif
+
+/* ---- epilogue for the clamp and TFLite modes: requantize one channel's accumulators -------- */
+
+static void dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const int32_t *acc, int32_t count, int8_t *out)
+{
+    const int32_t stride = p->out_c;
+    const int32_t *rq = p->requant + 3 * oc;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    if (p->requant_mode == MCUNET_DW_REQUANT_TFLITE) {
+        for (int32_t i = 0; i < count; ++i) {
+            /* accumulators are doubled (weights and bias stored x2): halve exactly */
+            const int32_t y = mcunet_requant_tflite(acc[i] >> 1, rq[0], rq[2], p->output_zp);
+            *out = (int8_t)mcunet_clamp(y, lo, hi);
+            out += stride;
+        }
+        return;
+    }
+    for (int32_t i = 0; i < count; ++i) {
+        const int32_t y = mcunet_requant_fast(acc[i], rq[0], rq[1], rq[2]);
+        *out = (int8_t)mcunet_clamp(y, lo, hi);
+        out += stride;
+    }
+}
+
+/* ---- the layer ----------------------------------------------------------------------- */
+
+static inline int32_t dw_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                     int32_t nquads)
+{
+    return groups * strip_rows * row_len * 2 + batch_rows * nquads * 16;
+}
+
+/* Compute a strip batch of channel group [c0, c0 + g): job->rows/nrows/count are set. */
+static void dw_group(const mcunet_dw_params_t *p, dw_job_t *job, int32_t c0, int32_t g, int8_t *out0,
+                     const int16_t *rows, int32_t plane, int32_t fast)
+{
+    const int32_t dm = p->depth_multiplier;
+    if (fast) { /* the job kernel requantizes and stores: one call per group */
+        job->wblock = p->wblock + c0 * dm * DW_BLOCK;
+        job->rq = p->requant + 3 * c0 * dm;
+        job->out = out0;
+        job->nch = g * dm;
+        DW_JOB(job);
+        return;
+    }
+    for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
+        job->rows = rows + (i / dm) * plane;
+        job->wblock = p->wblock + (c0 * dm + i) * DW_BLOCK;
+        job->nch = 1;
+        DW_JOB(job);
+        dw_epilogue(p, c0 * dm + i, job->acc, job->count, out0 + i);
+    }
+}
+
+static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
+{
+    const int32_t rl = p->row_len, hs = p->strip_rows, plane = hs * rl;
+    const int32_t cin = p->in_c, w = p->in_w, h = p->in_h, dm = p->depth_multiplier;
+    const int32_t sv = p->stride_v, oh = p->out_h, batch = p->batch_rows;
+    const int32_t pt = p->pad_top, pl = p->pad_left, zp = p->input_zp;
+    int32_t *acc = (int32_t *)(void *)(scratch + p->groups * plane);
+    const int32_t fast = p->requant_mode == MCUNET_DW_REQUANT_FAST_SSAT;
+    dw_job_t job = {0};
+    job.acc = acc;
+    job.row_stride_bytes = rl * 2;
+    job.vstep_bytes = sv * rl * 2;
+    job.nquads = p->nquads;
+    job.rewind_bytes = 16 * p->nquads - 4 * p->out_w;
+    job.plane_bytes = plane * 2;
+    job.dm = fast ? dm : 1;
+    job.out_stride = p->out_c;
+    job.epilogue = fast;
+
+    /* Borders (and the columns only partial quads read) hold the input zero point for the
+     * whole layer: row fills write interior columns only and moves copy whole rows. When one
+     * batch covers the layer, the strip never slides: padding rows keep the zero point too. */
+    dw_fill(scratch, p->groups * plane, zp);
+    const int32_t sliding = batch < oh;
+    if (!sliding) { /* the strip holds every padded row: one widening and one job per group */
+        job.rows = scratch;
+        job.nrows = oh;
+        job.count = oh * p->out_w;
+        for (int32_t c0 = 0; c0 < cin;) {
+            const int32_t left = cin - c0;
+            const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+            const int32_t r0 = pt < 0 ? -pt : 0;
+            const int32_t rows = dw_min(h, hs - pt) - r0;
+            if (rows > 0) {
+                dw_widen(in + r0 * w * cin + c0, cin, w, g, rows, scratch + (pt + r0) * rl + pl, plane, rl);
+            }
+            dw_group(p, &job, c0, g, out + c0 * dm, scratch, plane, fast);
+            c0 += g;
+        }
+        return;
+    }
+
+    for (int32_t c0 = 0; c0 < cin;) {
+        const int32_t left = cin - c0;
+        const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+        int32_t base = 0; /* padded row held by slot 0 */
+        int32_t next = 0; /* next padded row to fill */
+        for (int32_t oy0 = 0; oy0 < oh; oy0 += batch) {
+            const int32_t n = dw_min(batch, oh - oy0);
+            const int32_t first = oy0 * sv, last = (oy0 + n - 1) * sv + DW_K;
+            if (last - base > hs) { /* slide: keep rows [first, next) */
+                const int32_t keep = next - first;
+                if (keep > 0) {
+                    for (int32_t j = 0; j < g; ++j) {
+                        int16_t *pj = scratch + j * plane;
+                        dw_move_words((uint32_t *)(void *)pj, (const uint32_t *)(const void *)(pj + (first - base) * rl),
+                                      keep * rl / 2);
+                    }
+                }
+                base = first;
+                if (next < first) {
+                    next = first;
+                }
+            }
+            while (next < last) {
+                int16_t *dst = scratch + (next - base) * rl + pl;
+                const int32_t r = next - pt;
+                if (r >= 0 && r < h) { /* every input row up to `last` in one call */
+                    const int32_t rows = dw_min(last, pt + h) - next;
+                    dw_widen(in + (r * w) * cin + c0, cin, w, g, rows, dst, plane, rl);
+                    next += rows;
+                } else {
+                    if (sliding) {
+                        for (int32_t j = 0; j < g; ++j) {
+                            dw_fill(dst + j * plane, w, zp);
+                        }
+                    }
+                    ++next;
+                }
+            }
+            job.rows = scratch + (first - base) * rl;
+            job.nrows = n;
+            job.count = n * p->out_w;
+            dw_group(p, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane,
+                     fast);
+        }
+        c0 += g;
+    }
+}
+
+#endif /* MCUNET_DW_DRIVER_H */

@@ -1,0 +1,70 @@
+/*
+ * Fast int8 depthwise convolution through 16-bit channel planes (TinyEngine style), in place.
+ *
+ * One function per (kernel size K, horizontal stride S): mcunet_dwconv_s8_k<K>s<S>.
+ * The vertical stride (1 or 2) and the depth multiplier are parameters.
+ *
+ * How it works (firmware/kernels/depthwise/mcunet_dw_driver.h):
+ *  - Channels are processed in groups of up to 4. For a group, input rows are widened to
+ *    int16 into a strip of `strip_rows` padded rows per channel ("plane"), just in time:
+ *    a strip only holds the rows the next `batch_rows` output rows need; the rows still
+ *    needed are moved to the top when the strip is full. Borders hold the input zero point,
+ *    written once per layer, so padding contributes (zp - zp) * w = 0 exactly as in TFLite.
+ *  - For each channel, a row kernel (hand-written assembly on cores with the DSP extension)
+ *    computes 4 adjacent outputs at a time with SMLAD / SMLAxy on weight pairs into a small
+ *    int32 accumulator buffer; an epilogue requantizes them (exact fast form of
+ *    mcunet_requant.h, or TFLite's formula) and stores them at the channel's NHWC slots.
+ *  - In place: an output of channel c only overwrites input bytes of channel c, and every
+ *    input row such a write can reach has already been widened into the strip, so the output
+ *    may start at the input's address (the Python kernel declares InPlace only for shapes
+ *    where that last condition holds; out of place always works).
+ *
+ * Constants (mcunet_core/engine/kernels/depthwise.py builds them):
+ *  wblock[out_c][1 + K * WPR] int32: word 0 = 2 * (bias - input_zp * sum(w)), then per
+ *  kernel row WPR words of doubled weights packed in int16 pairs (low half first):
+ *    S = 1: WPR = K - 1: (w0,w1), (w2,w3), ... (w[K-3],w[K-2]), then (w1,w2), (w3,w4), ... (w[K-2],w[K-1])
+ *    S = 2: WPR = (K + 1) / 2: (w0,w1), (w2,w3), ..., (w[K-1], 0)
+ *  requant[out_c][3]: modes 0/1: (M, C = 2^(s-1) + zp * 2^s, s) of mcunet_requant.h's fast form;
+ *  mode 2: (TFLite multiplier, 0, TFLite shift).
+ */
+#ifndef MCUNET_DEPTHWISE_H
+#define MCUNET_DEPTHWISE_H
+
+#include <stdint.h>
+
+#define MCUNET_DW_REQUANT_FAST_SSAT 0  /* fast requant, activation range = int8 range */
+#define MCUNET_DW_REQUANT_FAST_CLAMP 1 /* fast requant, clamp to [act_min, act_max] */
+#define MCUNET_DW_REQUANT_TFLITE 2     /* TFLite's MultiplyByQuantizedMultiplier (any shift) */
+
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;  /* out_c = in_c * depth_multiplier */
+    int32_t depth_multiplier;
+    int32_t stride_v;             /* vertical stride, 1 or 2 (horizontal: the function's S) */
+    int32_t pad_top, pad_left;
+    int32_t input_zp, output_zp;
+    int32_t act_min, act_max;
+    int32_t requant_mode;         /* MCUNET_DW_REQUANT_* */
+    int32_t groups;               /* planes in the scratch: 1, 2 or 4 */
+    int32_t strip_rows;           /* padded rows per plane = K + stride_v * (batch_rows - 1) */
+    int32_t row_len;              /* int16 per plane row (even) */
+    int32_t batch_rows;           /* output rows per row-kernel call */
+    int32_t nquads;               /* ceil(out_w / 4) */
+    const int32_t *wblock;        /* [out_c][1 + K * WPR] */
+    const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift) */
+} mcunet_dw_params_t;
+
+/* Scratch bytes: planes (groups * strip_rows * row_len int16) + accumulators (batch_rows * nquads * 4 int32). */
+#define MCUNET_DW_DECLARE(name)                                                                          \
+    void name(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);            \
+    int32_t name##_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows, \
+                                   int32_t nquads);
+
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k3s1)
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k3s2)
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k5s1)
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k5s2)
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k7s1)
+MCUNET_DW_DECLARE(mcunet_dwconv_s8_k7s2)
+
+#endif /* MCUNET_DEPTHWISE_H */

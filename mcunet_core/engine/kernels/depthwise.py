@@ -1,0 +1,343 @@
+"""Fast DEPTHWISE_CONV_2D: 16-bit channel planes, SMLAD on weight pairs, in place.
+
+The C side is ``firmware/kernels/depthwise/`` (scheme in ``mcunet_depthwise.h``): one
+function per kernel size K in {3, 5, 7} and horizontal stride S in {1, 2}; the vertical
+stride (1 or 2) and the depth multiplier are parameters. The generic kernel handles the rest
+(dilation, other kernel sizes, batches > 1, int32 accumulator overflow).
+
+Memory: instead of TinyEngine's whole padded plane per channel, each plane is a *strip* of
+``strip_rows = K + stride_v * (batch_rows - 1)`` padded rows, filled just in time and slid
+down as output rows are produced (a strip of all the rows never slides); ``groups`` channels
+are widened together (4 makes the int8 -> int16 widening cheapest). ``batch_rows`` (output
+rows per kernel call) and ``groups`` trade instructions for scratch RAM; :func:`choose_layout`
+picks them from a small cost model, the board's RAM budget (a hard limit) and whether the
+layer sits at the model's activation peak (then each byte of scratch raises the peak and is
+charged ``PEAK_BYTE_COST`` instructions).
+
+In place: a write of output channel c only touches input bytes of channel c, and the kernel
+has widened every input row such a write can reach before it computes that output row; the
+output may then start at the input's address (``InPlace(0, 0)``) whenever the last input row
+reached by output row ``oy`` is one the strip already holds. That holds for SAME padding with
+stride 1 and 2 and for VALID; :func:`in_place_safe` checks it exactly per layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...ir import DType
+from ...ir.ops import DepthwiseConv2D
+from ..requant import MAX_ABS_ACC, fast_requant_constants
+from .base import (
+    ConstArray,
+    ConstStruct,
+    InPlace,
+    Kernel,
+    KernelCall,
+    KernelPlan,
+    LoweringContext,
+    ScratchArg,
+    StructArg,
+    TensorArg,
+)
+from .quantized import AccumulatorRequant, bias_or_zeros
+from .registry import register
+
+KERNEL_SIZES = (3, 5, 7)
+STRIDES = (1, 2)
+
+REQUANT_FAST_SSAT = 0
+REQUANT_FAST_CLAMP = 1
+REQUANT_TFLITE = 2
+
+#: Instructions one byte of peak SRAM is worth when a layer's scratch raises the model's
+#: activation peak: 1 KB ~ 32 k instructions (~0.3 % of MLPerf VWW's 10 M budget).
+PEAK_BYTE_COST = 32
+
+# Cost model of the parts of a layer that depend on the layout (instructions, emulated M7;
+# calibrated on VWW/KWS layers): widening per element by planes per group, per kernel call
+# per channel and per group, strip slides per moved word.
+_WIDEN_COST = {4: 1.9, 2: 2.4, 1: 3.8}
+_CALL_COST_PER_CHANNEL = 60
+_CALL_COST_PER_GROUP = 150
+_MOVE_COST_PER_WORD = 0.6
+_BATCH_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16)
+
+
+def function_name(k: int, s: int) -> str:
+    return f"mcunet_dwconv_s8_k{k}s{s}"
+
+
+def words_per_row(k: int, s: int) -> int:
+    return k - 1 if s == 1 else (k + 1) // 2
+
+
+@dataclass(frozen=True)
+class DwLayout:
+    """Shape-only facts of one layer on the plane kernel (mirrors the C params)."""
+
+    k: int
+    stride_h: int  # horizontal: picks the C function
+    stride_v: int
+    in_h: int
+    in_w: int
+    channels: int
+    out_h: int
+    out_w: int
+    depth_multiplier: int
+    pad_top: int
+    pad_left: int
+    groups: int
+    batch_rows: int
+    nquads: int
+    row_len: int
+
+    @property
+    def strip_rows(self) -> int:
+        return self.k + self.stride_v * (self.batch_rows - 1)
+
+    @property
+    def function(self) -> str:
+        return function_name(self.k, self.stride_h)
+
+    def buffer_size_args(self) -> tuple[int, int, int, int, int]:
+        """Arguments of the C ``<function>_get_buffer_size()`` twin."""
+        return (self.groups, self.strip_rows, self.row_len, self.batch_rows, self.nquads)
+
+    @property
+    def scratch_bytes(self) -> int:
+        # == dw_buffer_size() in mcunet_dw_driver.h
+        return self.groups * self.strip_rows * self.row_len * 2 + self.batch_rows * self.nquads * 16
+
+
+def _groups(channels: int, max_groups: int) -> int:
+    for g in (4, 2, 1):
+        if g <= max_groups and channels >= g:
+            return g
+    return 1
+
+
+def layout_cost(layout: DwLayout) -> float:
+    """Instructions of the layout-dependent work (compute itself does not depend on it)."""
+    c_in, c_out = layout.channels, layout.channels * layout.depth_multiplier
+    groups = -(-c_in // layout.groups)
+    batches = -(-layout.out_h // layout.batch_rows)
+    cost = layout.in_h * layout.in_w * c_in * _WIDEN_COST[layout.groups]
+    cost += batches * (c_out * _CALL_COST_PER_CHANNEL + groups * _CALL_COST_PER_GROUP)
+    if batches > 1:  # every batch after the first slides the strip by K - stride_v rows
+        moved = (layout.k - layout.stride_v) * layout.row_len // 2
+        cost += (batches - 1) * groups * layout.groups * moved * _MOVE_COST_PER_WORD
+    return cost
+
+
+def choose_layout(
+    k: int, stride: tuple[int, int], in_hw: tuple[int, int], channels: int, out_hw: tuple[int, int],
+    pad_top: int, pad_left: int, depth_multiplier: int = 1, ram_budget: int | None = None,
+    live_bytes: int = 0, peak_bytes: int | None = None,
+) -> DwLayout:
+    """Planes per group and output rows per batch of a layer.
+
+    Minimizes :func:`layout_cost` plus ``PEAK_BYTE_COST`` per byte by which
+    ``live_bytes + scratch`` exceeds ``peak_bytes`` (the model's activation peak without
+    this layer's scratch; ``None``: scratch is free), among layouts whose
+    ``live_bytes + scratch`` fits ``ram_budget`` (else the smallest layout). Typical
+    outcome: 4 planes and a strip of all rows for small layers; at MLPerf VWW's peak
+    (48x48x16 stride 2) 4 planes and one output row per batch (1.3 KB instead of 3 KB,
+    +10 % on that layer).
+    """
+    sv, sh = stride
+    in_h, in_w = in_hw
+    out_h, out_w = out_hw
+    nquads = -(-out_w // 4)
+    # columns: interior at [pad_left, pad_left + in_w); the last quad reads up to
+    # 4 * sh * nquads + k - 1 (partial quads compute throwaway outputs on border columns)
+    row_len = max(pad_left + in_w, 4 * sh * nquads + k - 1)
+    row_len += row_len & 1  # even: rows stay word aligned for LDM/LDRD
+    batches = sorted({b for b in _BATCH_CHOICES if b < out_h} | {out_h})
+    candidates = [
+        DwLayout(k, sh, sv, in_h, in_w, channels, out_h, out_w, depth_multiplier, pad_top, pad_left, g, b, nquads,
+                 row_len)
+        for g in sorted({_groups(channels, m) for m in (4, 2, 1)}, reverse=True)
+        for b in batches
+    ]
+
+    def score(layout: DwLayout) -> float:
+        over = 0 if peak_bytes is None else max(0, live_bytes + layout.scratch_bytes - peak_bytes)
+        return layout_cost(layout) + PEAK_BYTE_COST * over
+
+    fitting = [c for c in candidates if ram_budget is None or live_bytes + c.scratch_bytes <= ram_budget]
+    if not fitting:
+        return min(candidates, key=lambda c: (c.scratch_bytes, layout_cost(c)))
+    return min(fitting, key=lambda c: (score(c), c.scratch_bytes))
+
+
+def in_place_safe(layout: DwLayout) -> bool:
+    """May the output start at the input's address? (depth multiplier 1 only.)
+
+    Output row ``oy`` writes pixels [oy * out_w, (oy + 1) * out_w) of the NHWC buffer, i.e.
+    input rows up to ``((oy + 1) * out_w - 1) // in_w``; when it is written the strip holds
+    input rows up to ``oy * stride_v + k - 1 - pad_top``. Writes beyond the input's last
+    row only touch bytes the output alone owns.
+    """
+    if layout.depth_multiplier != 1:
+        return False
+    h, w = layout.in_h, layout.in_w
+    for oy in range(layout.out_h):
+        reached = min(h - 1, ((oy + 1) * layout.out_w - 1) // w)
+        filled = oy * layout.stride_v + layout.k - 1 - layout.pad_top
+        if filled < h - 1 and reached > filled:
+            return False
+    return True
+
+
+def activation_bytes_per_op(graph) -> list[int]:
+    """Per op: bytes of activations live while it runs, if its output could overlap an input
+    that dies there (what in-place and streaming kernels achieve): a lower bound of the
+    arena at that op, whatever kernels are chosen."""
+    n = len(graph.ops)
+    first = {name: -1 for name in graph.inputs}
+    last: dict[str, int] = {}
+    for i, op in enumerate(graph.ops):
+        for name in op.inputs:
+            if name and not graph.tensors[name].is_constant:
+                last[name] = i
+        for name in op.outputs:
+            first.setdefault(name, i)
+    for name in graph.outputs:
+        last[name] = n
+    delta = [0] * (n + 2)
+    for name, f in first.items():
+        lo, hi = max(f, 0), min(last.get(name, f), n - 1)
+        if lo <= hi:
+            delta[lo] += graph.tensors[name].nbytes
+            delta[hi + 1] -= graph.tensors[name].nbytes
+    live, total = [], 0
+    for i, op in enumerate(graph.ops):
+        total += delta[i]
+        out = sum(graph.tensors[o].nbytes for o in op.outputs)
+        dying = [graph.tensors[x].nbytes for x in op.inputs
+                 if x and not graph.tensors[x].is_constant and last.get(x) == i]
+        live.append(total - min(max(dying, default=0), out))
+    return live
+
+
+def layout_of(ctx: LoweringContext) -> DwLayout:
+    op = ctx.op
+    x = ctx.inputs[0]
+    w = ctx.inputs[1]
+    (y,) = ctx.outputs
+    _, h, wd, c = x.shape
+    live = activation_bytes_per_op(ctx.graph)
+    return choose_layout(
+        w.shape[1], tuple(op.stride), (h, wd), c, (y.shape[1], y.shape[2]), op.padding.top, op.padding.left,
+        op.depth_multiplier, ctx.target.ram_budget, live[ctx.index], max(live),
+    )
+
+
+def pack_weights(w: np.ndarray, bias2: np.ndarray, k: int, s: int) -> np.ndarray:
+    """Per output channel: [bias2, K rows x WPR packed pairs of doubled weights] as int32.
+
+    ``w`` is [K, K, out_c] int8 (TFLite's [1, K, K, out_c] without the 1).
+    """
+    oc = w.shape[2]
+    w2 = 2 * w.astype(np.int64).transpose(2, 0, 1)  # [oc, ky, kx], doubled for the fast requant
+    zero = np.zeros((oc, k, 1), dtype=np.int64)
+    if s == 1:
+        lo = np.concatenate([w2[:, :, 0 : k - 1 : 2], w2[:, :, 1 : k - 1 : 2]], axis=2)
+        hi = np.concatenate([w2[:, :, 1 : k - 1 : 2], w2[:, :, 2:k:2]], axis=2)
+    else:
+        lo = w2[:, :, 0:k:2]
+        hi = np.concatenate([w2[:, :, 1:k:2], zero], axis=2)
+    words = ((hi & 0xFFFF) << 16) | (lo & 0xFFFF)
+    words = np.where(words >= 1 << 31, words - (1 << 32), words)
+    block = np.concatenate([bias2.astype(np.int64)[:, None], words.reshape(oc, -1)], axis=1)
+    assert block.shape[1] == 1 + k * words_per_row(k, s)
+    return block.astype(np.int32)
+
+
+def _accumulator_bound(w: np.ndarray, bias: np.ndarray) -> int:
+    """Largest |TFLite accumulator| any input can produce (|x - zp| <= 255)."""
+    wsum = np.abs(w.astype(np.int64)).reshape(-1, w.shape[-1]).sum(axis=0)
+    return int(np.max(np.abs(bias.astype(np.int64)) + 255 * wsum))
+
+
+@register
+class DepthwisePlanes(Kernel):
+    """Depthwise K x K (K = 3, 5, 7), strides 1/2, any depth multiplier, no dilation, batch 1."""
+
+    OP = DepthwiseConv2D
+    PRIORITY = 10
+
+    def supports(self, ctx: LoweringContext) -> bool:
+        op = ctx.op
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        (y,) = ctx.outputs
+        if x.dtype is not DType.INT8 or y.dtype is not DType.INT8 or w.dtype is not DType.INT8:
+            return False
+        if len(x.shape) != 4 or x.shape[0] != 1 or len(w.shape) != 4:
+            return False
+        k = w.shape[1]
+        if w.shape[2] != k or k not in KERNEL_SIZES:
+            return False
+        if tuple(op.dilation) != (1, 1) or any(s not in STRIDES for s in op.stride):
+            return False
+        if w.quant is None or np.any(w.quant.zero_point != 0):
+            return False
+        if b is not None and b.dtype is not DType.INT32:
+            return False
+        if w.data is not None:  # accumulators (doubled) must fit an int32: pathological biases fall back
+            bias = bias_or_zeros(b, w.shape[3]) if (b is None or b.data is not None) else np.zeros(w.shape[3])
+            if _accumulator_bound(w.data[0], bias) >= MAX_ABS_ACC:
+                return False
+        return True
+
+    def plan(self, ctx: LoweringContext) -> KernelPlan:
+        layout = layout_of(ctx)
+        memory = InPlace(0, 0) if in_place_safe(layout) else None
+        return KernelPlan(layout.function, (f"depthwise/{layout.function}.c",), layout.scratch_bytes, memory)
+
+    def lower(self, ctx: LoweringContext) -> KernelCall:
+        op = ctx.op
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        (y,) = ctx.outputs
+        layout = layout_of(ctx)
+        k, s = layout.k, layout.stride_h
+        out_c = y.shape[3]
+        rq = AccumulatorRequant.of(x, w, y, op.activation, out_c)
+        wk = np.asarray(w.data)[0]  # [K, K, out_c]
+        bias = bias_or_zeros(b, out_c).astype(np.int64)
+        bias_folded = bias - rq.input_zp * wk.astype(np.int64).sum(axis=(0, 1))
+        block = pack_weights(wk, 2 * bias_folded, k, s)
+
+        fast = fast_requant_constants(rq.multiplier, rq.shift, rq.output_zp)
+        if fast is None:
+            mode = REQUANT_TFLITE
+            requant = np.stack([rq.multiplier, np.zeros_like(rq.multiplier), rq.shift], axis=1)
+        else:
+            mode = REQUANT_FAST_SSAT if (rq.act_min, rq.act_max) == (-128, 127) else REQUANT_FAST_CLAMP
+            requant = np.stack([fast.multiplier, fast.rounding, fast.shift], axis=1)
+        p = ctx.prefix
+        consts = [
+            ConstArray(f"{p}_wblock", "int32_t", block.reshape(-1)),
+            ConstArray(f"{p}_requant", "int32_t", requant.astype(np.int64).astype(np.int32).reshape(-1)),
+        ]
+        fields = (
+            ("in_h", layout.in_h), ("in_w", layout.in_w), ("in_c", layout.channels),
+            ("out_h", layout.out_h), ("out_w", layout.out_w), ("out_c", out_c),
+            ("depth_multiplier", layout.depth_multiplier), ("stride_v", layout.stride_v),
+            ("pad_top", layout.pad_top), ("pad_left", layout.pad_left),
+            ("input_zp", rq.input_zp), ("output_zp", rq.output_zp),
+            ("act_min", rq.act_min), ("act_max", rq.act_max),
+            ("requant_mode", mode), ("groups", layout.groups), ("strip_rows", layout.strip_rows),
+            ("row_len", layout.row_len), ("batch_rows", layout.batch_rows), ("nquads", layout.nquads),
+            ("wblock", f"{p}_wblock"), ("requant", f"{p}_requant"),
+        )
+        struct = ConstStruct(f"{p}_params", "mcunet_dw_params_t", fields)
+        args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t")]
+        plan = self.plan(ctx)
+        comment = f"{op.OPCODE} {k}x{k} s{tuple(op.stride)} planes={layout.groups} strip={layout.strip_rows} {ctx.shapes()}"
+        return KernelCall(ctx.index, plan, args, consts, [struct], comment=comment)
