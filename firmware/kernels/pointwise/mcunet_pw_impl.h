@@ -155,6 +155,8 @@ __attribute__((noinline, unused)) static void mcunet_widen_rows(const int8_t *a,
     }
 }
 
+typedef int16_t mcunet_half_alias_t __attribute__((may_alias));
+
 /* One record in plain C: n_oc (1 or 2) output channels of both pixels; returns the next record. */
 static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t *rec, int32_t groups, int32_t w8,
                                                 int32_t clamp, int8_t *out, int32_t out1_delta, int32_t n_oc)
@@ -162,34 +164,30 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
     /* Unsigned sums wrap like SMLAD; the final value is in range (checked offline). */
     uint32_t acc[2][2] = {{(uint32_t)rec[0], (uint32_t)rec[1]}, {(uint32_t)rec[2], (uint32_t)rec[3]}};
     rec += 4;
-    for (int32_t g = 0; g < groups; ++g) {
-        const int16_t *xg = x + 8 * g;
-        int32_t w[2][4];
-        if (w8) {
-            for (int32_t o = 0; o < 2; ++o) {
-                const uint32_t word = (uint32_t)rec[o];
-                w[o][0] = (int8_t)word;         /* even/odd order, as SXTB16 gives */
-                w[o][1] = (int8_t)(word >> 16);
-                w[o][2] = (int8_t)(word >> 8);
-                w[o][3] = (int8_t)(word >> 24);
-            }
-            rec += 2;
-        } else {
-            int16_t h[8];
-            __builtin_memcpy(h, rec, 16);
+    if (w8) { /* per group: oc0 taps 0..3, oc1 taps 0..3 (int8, natural order); x is {t0,t2,t1,t3} */
+        static const uint8_t tap[4] = {0, 2, 1, 3};
+        const int8_t *w = (const int8_t *)rec;
+        for (int32_t g = 0; g < groups; ++g, x += 8, w += 8) {
             for (int32_t i = 0; i < 4; ++i) {
-                w[0][i] = h[i];
-                w[1][i] = h[4 + i];
-            }
-            rec += 4;
-        }
-        for (int32_t px = 0; px < 2; ++px) {
-            for (int32_t o = 0; o < 2; ++o) {
-                for (int32_t i = 0; i < 4; ++i) {
-                    acc[px][o] += (uint32_t)(xg[4 * px + i] * w[o][i]);
-                }
+                const int32_t w0 = w[tap[i]], w1 = w[4 + tap[i]];
+                acc[0][0] += (uint32_t)(x[i] * w0);
+                acc[0][1] += (uint32_t)(x[i] * w1);
+                acc[1][0] += (uint32_t)(x[4 + i] * w0);
+                acc[1][1] += (uint32_t)(x[4 + i] * w1);
             }
         }
+        rec += 2 * groups;
+    } else { /* per group: oc0 {t0,t2,t1,t3}, oc1 {t0,t2,t1,t3} as int16, the order of x */
+        const mcunet_half_alias_t *w = (const mcunet_half_alias_t *)rec;
+        for (int32_t g = 0; g < groups; ++g, x += 8, w += 8) {
+            for (int32_t i = 0; i < 4; ++i) {
+                acc[0][0] += (uint32_t)(x[i] * w[i]);
+                acc[0][1] += (uint32_t)(x[i] * w[4 + i]);
+                acc[1][0] += (uint32_t)(x[4 + i] * w[i]);
+                acc[1][1] += (uint32_t)(x[4 + i] * w[4 + i]);
+            }
+        }
+        rec += 4 * groups;
     }
     const int32_t *rq = rec;
     rec += 6;
@@ -229,7 +227,11 @@ static inline void mcunet_pw_pair(const mcunet_pw_params_t *p, const int8_t *a, 
                                   int32_t delta, int16_t *x, mcunet_pw_core_fn core, int32_t w8)
 {
     const int32_t groups = (p->in_c + 3) >> 2;
-    mcunet_widen_rows(a, 0, b, 0, 1, p->in_c, x);
+    const int32_t words = p->in_c >> 2;
+    int16_t *tail = words ? mcunet_widen_words(a, 0, b, 0, words, 1, x) : x;
+    if (p->in_c & 3) { /* channel tail: the same order as a one-row receptive field */
+        mcunet_widen_rows(a + 4 * words, 0, b + 4 * words, 0, 1, p->in_c & 3, tail);
+    }
     core(x, p->blob, out, delta, p->out_c >> 1, groups, p->clamp);
     mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
 }
