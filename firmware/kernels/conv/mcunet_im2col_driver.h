@@ -63,19 +63,40 @@ static void mcunet_im2col_stage(const mcunet_im2col_params_t *p, const int8_t *i
     }
 }
 
-/* Receptive field of output pixel (oy, ox): its first row, *step bytes between rows. */
-static inline const int8_t *mcunet_im2col_field(const mcunet_im2col_params_t *p, const int8_t *in, int32_t oy,
-                                                int32_t ox, int8_t *stage, int32_t *step)
+/* Output pixels in row-major order with their receptive field's top-left input corner. */
+typedef struct {
+    int32_t ox, y0, x0;
+    int32_t rows_inside; /* all k_h rows of the field lie inside the input */
+    int32_t row_offset;  /* y0 * in_w * in_c (meaningful when rows_inside) */
+} mcunet_im2col_cursor_t;
+
+static inline void mcunet_im2col_row(const mcunet_im2col_params_t *p, mcunet_im2col_cursor_t *c)
 {
-    const int32_t y0 = oy * p->stride_h - p->pad_top;
-    const int32_t x0 = ox * p->stride_w - p->pad_left;
-    if (p->dil_w == 1 && y0 >= 0 && y0 + (p->k_h - 1) * p->dil_h < p->in_h && x0 >= 0 && x0 + p->k_w <= p->in_w) {
+    c->ox = 0;
+    c->x0 = -p->pad_left;
+    c->rows_inside = c->y0 >= 0 && c->y0 + (p->k_h - 1) * p->dil_h < p->in_h;
+    c->row_offset = c->y0 * p->in_w * p->in_c;
+}
+
+/* The receptive field at the cursor (first row, *step bytes between rows); then advance. */
+static inline const int8_t *mcunet_im2col_next(const mcunet_im2col_params_t *p, mcunet_im2col_cursor_t *c,
+                                               const int8_t *in, int8_t *stage, int32_t *step)
+{
+    const int8_t *field;
+    if (c->rows_inside && p->dil_w == 1 && c->x0 >= 0 && c->x0 + p->k_w <= p->in_w) {
         *step = p->in_w * p->in_c * p->dil_h;
-        return in + (y0 * p->in_w + x0) * p->in_c;
+        field = in + c->row_offset + c->x0 * p->in_c;
+    } else {
+        mcunet_im2col_stage(p, in, c->y0, c->x0, stage);
+        *step = p->k_w * p->in_c;
+        field = stage;
     }
-    mcunet_im2col_stage(p, in, y0, x0, stage);
-    *step = p->k_w * p->in_c;
-    return stage;
+    c->x0 += p->stride_w;
+    if (++c->ox == p->out_w) {
+        c->y0 += p->stride_h;
+        mcunet_im2col_row(p, c);
+    }
+    return field;
 }
 
 static inline void mcunet_im2col_run(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
@@ -87,24 +108,15 @@ static inline void mcunet_im2col_run(const mcunet_im2col_params_t *p, const int8
     const int32_t pairs = p->out_c >> 1;
     int8_t *const stage0 = (int8_t *)(x + 8 * groups);
     int8_t *const stage1 = stage0 + taps;
-    int32_t remaining = p->out_h * p->out_w;
-    int32_t oy = 0, ox = 0;
-    while (remaining > 0) {
-        int32_t a_step, b_step;
-        const int8_t *a = mcunet_im2col_field(p, in, oy, ox, stage0, &a_step);
-        if (++ox == p->out_w) {
-            ox = 0;
-            ++oy;
-        }
+    mcunet_im2col_cursor_t cur = {0, -p->pad_top, 0, 0, 0};
+    mcunet_im2col_row(p, &cur);
+    for (int32_t remaining = p->out_h * p->out_w; remaining > 0;) {
+        int32_t a_step, b_step, delta = 0;
+        const int8_t *a = mcunet_im2col_next(p, &cur, in, stage0, &a_step);
         const int8_t *b = a;
         b_step = a_step;
-        int32_t delta = 0;
         if (remaining > 1) {
-            b = mcunet_im2col_field(p, in, oy, ox, stage1, &b_step);
-            if (++ox == p->out_w) {
-                ox = 0;
-                ++oy;
-            }
+            b = mcunet_im2col_next(p, &cur, in, stage1, &b_step);
             delta = p->out_c;
         }
         mcunet_widen_rows(a, a_step, b, b_step, p->k_h, span, x);
