@@ -6,7 +6,8 @@
  * loop can reload them with LDM/LDRD at fixed offsets and use almost every register for
  * accumulators, data and pointers, runs the variant's row loops (dense int32 accumulators),
  * then (job->epilogue) requantizes them with the fast exact form and stores them at the
- * channel's NHWC slots. Frame layout:
+ * channel's NHWC slots: epi_rows runs of `count` outputs `out_stride` apart, epi_skip bytes
+ * between the end of a run and the start of the next. Frame layout:
  *   [0, 16)            bias x4            (LDM sp, {acc0-acc3} initialises a quad)
  *   [16, 16 + 4 * NW)  weights, kernel row k at 16 + 4 * WPR * k
  *   L_* slots          job fields and loop state
@@ -45,7 +46,9 @@
     ".set L_NROWS, L_PLANE + 68\n"                                                        \
     ".set L_ACC, L_PLANE + 72\n"                                                          \
     ".set L_END, L_PLANE + 76\n"                                                          \
-    ".set DW_FRAME, (L_PLANE + 80 + 7) & ~7\n"                                            \
+    ".set L_EROWS, L_PLANE + 80\n"                                                        \
+    ".set L_ESKIP, L_PLANE + 84\n"                                                        \
+    ".set DW_FRAME, (L_PLANE + 88 + 7) & ~7\n"                                            \
     "push {r4-r11, lr}\n"                                                                 \
     "sub sp, sp, #DW_FRAME\n"                                                             \
     "ldm r0, {r1-r7}\n" /* rows, acc, wblock, out, rq, row stride, vertical step */      \
@@ -71,6 +74,9 @@
     "str r6, [sp, #L_COUNT]\n"                                                            \
     "str r7, [sp, #L_OSTRIDE]\n"                                                          \
     "str r8, [sp, #L_EPI]\n"                                                              \
+    "ldrd r1, r2, [r0, #32]\n" /* epilogue rows, skip */                                  \
+    "str r1, [sp, #L_EROWS]\n"                                                            \
+    "str r2, [sp, #L_ESKIP]\n"                                                            \
     "8:\n" /* channel loop */                                                             \
     "ldr r2, [sp, #L_W]\n"                                                                \
     "ldr r4, [r2], #4\n" /* bias, x4 */                                                   \
@@ -130,7 +136,8 @@
     "ldm r2!, {r7-r9}\n" /* M, C, s */                                                    \
     "str r2, [sp, #L_RQ]\n"                                                               \
     "ldr r4, [sp, #L_OSTRIDE]\n"                                                          \
-    "ldr r3, [sp, #L_COUNT]\n"                                                            \
+    "ldr r12, [sp, #L_EROWS]\n"                                                           \
+    "ldr lr, [sp, #L_ESKIP]\n"                                                            \
     ".macro DW_EPI_ONE a, off\n"                                                          \
     "smmlar r10, \\a, r7, r8\n"                                                           \
     "add r10, r10, \\a, asr #31\n"                                                        \
@@ -138,6 +145,8 @@
     "ssat r10, #8, r10\n"                                                                 \
     "strb r10, [r1\\off]\n"                                                               \
     ".endm\n"                                                                             \
+    "5:\n" /* epilogue row */                                                             \
+    "ldr r3, [sp, #L_COUNT]\n"                                                            \
     "subs r11, r3, #4\n"                                                                  \
     "blt 3f\n"                                                                            \
     "2:\n"                                                                                \
@@ -152,13 +161,17 @@
     "bge 2b\n"                                                                            \
     "3:\n"                                                                                \
     "adds r11, r11, #4\n"                                                                 \
-    "beq 6f\n"                                                                            \
+    "beq 9f\n"                                                                            \
     "4:\n"                                                                                \
     "ldr r2, [r0], #4\n"                                                                  \
     "DW_EPI_ONE r2, \n"                                                                   \
     "add r1, r1, r4\n"                                                                    \
     "subs r11, r11, #1\n"                                                                 \
     "bne 4b\n"                                                                            \
+    "9:\n"                                                                                \
+    "add r1, r1, lr\n"                                                                    \
+    "subs r12, r12, #1\n"                                                                 \
+    "bne 5b\n"                                                                            \
     ".purgem DW_EPI_ONE\n"                                                                \
     "6:\n" /* next channel: output + 1, plane + 1 every dm channels */                    \
     "ldr r4, [sp, #L_OUT]\n"                                                              \

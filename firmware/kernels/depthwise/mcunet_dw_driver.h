@@ -35,9 +35,11 @@ typedef struct {
     int32_t plane_bytes;
     int32_t dm;               /* channels per plane (depth multiplier) */
     int32_t nch;              /* channels */
-    int32_t count;            /* outputs per channel: nrows * out_w */
-    int32_t out_stride;       /* out_c */
+    int32_t count;            /* outputs per run (see epi_rows) */
+    int32_t out_stride;       /* bytes between the outputs of a run */
     int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
+    int32_t epi_rows;         /* runs of `count` outputs per channel */
+    int32_t epi_skip;         /* bytes from the byte after a run's last output to the next run */
 } dw_job_t;
 
 static inline int32_t dw_min(int32_t a, int32_t b)
@@ -56,6 +58,22 @@ static inline void dw_st32(void *p, uint32_t v)
 {
     __builtin_memcpy(p, &v, 4);
 }
+
+#if MCUNET_HAVE_DSP
+static inline uint32_t dw_sxtb16(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline uint32_t dw_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+#endif
 
 /* ---- the row kernel's plain-C twin: same packed constants, same accumulators --------- */
 
@@ -108,10 +126,13 @@ __attribute__((unused)) static void dw_job_c(const dw_job_t *job)
         dw_rows_c(plane, job->acc, blk, job);
         if (job->epilogue) {
             int8_t *o = out;
-            for (int32_t k = 0; k < job->count; ++k) {
-                const int32_t y = mcunet_requant_fast(job->acc[k], rq[0], rq[1], rq[2]);
-                *o = (int8_t)mcunet_clamp(y, -128, 127);
-                o += job->out_stride;
+            const int32_t *a = job->acc;
+            for (int32_t r = 0; r < job->epi_rows; ++r, o += job->epi_skip) {
+                for (int32_t k = 0; k < job->count; ++k) {
+                    const int32_t y = mcunet_requant_fast(*a++, rq[0], rq[1], rq[2]);
+                    *o = (int8_t)mcunet_clamp(y, -128, 127);
+                    o += job->out_stride;
+                }
             }
         }
         blk += DW_BLOCK;
@@ -348,24 +369,23 @@ static void dw_move_words(uint32_t *dst, const uint32_t *src, int32_t words)
 
 /* ---- epilogue for the clamp and TFLite modes: requantize one channel's accumulators -------- */
 
-static void dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const int32_t *acc, int32_t count, int8_t *out)
+static void dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const dw_job_t *job, int8_t *out)
 {
-    const int32_t stride = p->out_c;
     const int32_t *rq = p->requant + 3 * oc;
     const int32_t lo = p->act_min, hi = p->act_max;
-    if (p->requant_mode == MCUNET_DW_REQUANT_TFLITE) {
-        for (int32_t i = 0; i < count; ++i) {
-            /* accumulators are doubled (weights and bias stored x2): halve exactly */
-            const int32_t y = mcunet_requant_tflite(acc[i] >> 1, rq[0], rq[2], p->output_zp);
+    const int32_t *acc = job->acc;
+    for (int32_t r = 0; r < job->epi_rows; ++r, out += job->epi_skip) {
+        for (int32_t i = 0; i < job->count; ++i) {
+            int32_t y;
+            if (p->requant_mode == MCUNET_DW_REQUANT_TFLITE) {
+                /* accumulators are doubled (weights and bias stored x2): halve exactly */
+                y = mcunet_requant_tflite(*acc++ >> 1, rq[0], rq[2], p->output_zp);
+            } else {
+                y = mcunet_requant_fast(*acc++, rq[0], rq[1], rq[2]);
+            }
             *out = (int8_t)mcunet_clamp(y, lo, hi);
-            out += stride;
+            out += job->out_stride;
         }
-        return;
-    }
-    for (int32_t i = 0; i < count; ++i) {
-        const int32_t y = mcunet_requant_fast(acc[i], rq[0], rq[1], rq[2]);
-        *out = (int8_t)mcunet_clamp(y, lo, hi);
-        out += stride;
     }
 }
 
@@ -395,12 +415,104 @@ static void dw_group(const mcunet_dw_params_t *p, dw_job_t *job, int32_t c0, int
         job->wblock = p->wblock + (c0 * dm + i) * DW_BLOCK;
         job->nch = 1;
         DW_JOB(job);
-        dw_epilogue(p, c0 * dm + i, job->acc, job->count, out0 + i);
+        dw_epilogue(p, c0 * dm + i, job, out0 + i);
+    }
+}
+
+/* Transposed planes (layers much taller than wide): plane row = input column, plane column =
+ * input row, so quads run down the columns. The strip holds the whole plane (it never
+ * slides): a group's outputs are written after all its input was widened. */
+static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0, int32_t g, int16_t *scratch,
+                       int32_t plane)
+{
+    const int32_t rl = p->row_len, w = p->in_w, h = p->in_h, cin = p->in_c;
+    int16_t *base = scratch + p->pad_left * rl + p->pad_top; /* input (y, x) -> base[x * rl + y] */
+    int32_t r0 = 0, r1 = 0; /* input rows [r0, r1) go in pairs: one word per plane and column */
+#if MCUNET_HAVE_DSP
+    r0 = p->pad_top & 1; /* word aligned plane columns */
+    r1 = r0 + ((h - r0) & ~1);
+    for (int32_t r = r0; r < r1; r += 2) {
+        const int8_t *s0 = in + (r * w) * cin + c0;
+        int16_t *d = base + r;
+        const int32_t below = w * cin; /* the same pixel one input row down */
+        if (g == 4) {
+            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
+                const uint32_t a = dw_ld32(s0), b = dw_ld32(s0 + below);
+                uint32_t lo, hi;
+                __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo) : "r"(a), "r"(b));
+                __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi) : "r"(b), "r"(a));
+                dw_st32(d, dw_sxtb16(lo));
+                dw_st32(d + plane, dw_sxtb16_ror8(lo));
+                dw_st32(d + 2 * plane, dw_sxtb16(hi));
+                dw_st32(d + 3 * plane, dw_sxtb16_ror8(hi));
+            }
+        } else if (g == 2) {
+            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
+                uint16_t a, b;
+                __builtin_memcpy(&a, s0, 2);
+                __builtin_memcpy(&b, s0 + below, 2);
+                const uint32_t t = (uint32_t)a | ((uint32_t)b << 16);
+                dw_st32(d, dw_sxtb16(t));
+                dw_st32(d + plane, dw_sxtb16_ror8(t));
+            }
+        } else {
+            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
+                dw_st32(d, dw_sxtb16((uint32_t)(uint8_t)s0[0] | ((uint32_t)(uint8_t)s0[below] << 16)));
+            }
+        }
+    }
+#endif
+    for (int32_t r = 0; r < h; ++r) {
+        if (r == r0 && r1 > r0) { /* done in pairs */
+            r = r1 - 1;
+            continue;
+        }
+        for (int32_t j = 0; j < g; ++j) {
+            const int8_t *s0 = in + (r * w) * cin + c0 + j;
+            int16_t *d = base + j * plane + r;
+            for (int32_t x = 0; x < w; ++x) {
+                d[x * rl] = s0[x * cin];
+            }
+        }
+    }
+}
+
+static void dw_run_transposed(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
+{
+    const int32_t rl = p->row_len, plane = p->strip_rows * rl;
+    const int32_t cin = p->in_c, dm = p->depth_multiplier;
+    const int32_t fast = p->requant_mode == MCUNET_DW_REQUANT_FAST_SSAT;
+    dw_job_t job = {0};
+    job.rows = scratch;
+    job.acc = (int32_t *)(void *)(scratch + p->groups * plane);
+    job.row_stride_bytes = rl * 2;
+    job.vstep_bytes = p->stride_v * rl * 2;
+    job.nquads = p->nquads;
+    job.nrows = p->out_w;                      /* plane rows of outputs: one per output column */
+    job.rewind_bytes = 16 * p->nquads - 4 * p->out_h;
+    job.plane_bytes = plane * 2;
+    job.dm = fast ? dm : 1;
+    job.count = p->out_h;                      /* a plane row of outputs is an output column */
+    job.out_stride = p->out_w * p->out_c;
+    job.epilogue = fast;
+    job.epi_rows = p->out_w;
+    job.epi_skip = p->out_c - p->out_h * job.out_stride;
+    dw_fill(scratch, p->groups * plane, p->input_zp);
+    for (int32_t c0 = 0; c0 < cin;) {
+        const int32_t left = cin - c0;
+        const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+        dw_widen_t(in, p, c0, g, scratch, plane);
+        dw_group(p, &job, c0, g, out + c0 * dm, scratch, plane, fast);
+        c0 += g;
     }
 }
 
 static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
 {
+    if (p->transposed) {
+        dw_run_transposed(p, in, out, scratch);
+        return;
+    }
     const int32_t rl = p->row_len, hs = p->strip_rows, plane = hs * rl;
     const int32_t cin = p->in_c, w = p->in_w, h = p->in_h, dm = p->depth_multiplier;
     const int32_t sv = p->stride_v, oh = p->out_h, batch = p->batch_rows;
@@ -417,6 +529,7 @@ static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, i
     job.dm = fast ? dm : 1;
     job.out_stride = p->out_c;
     job.epilogue = fast;
+    job.epi_rows = 1;
 
     /* Borders (and the columns only partial quads read) hold the input zero point for the
      * whole layer: row fills write interior columns only and moves copy whole rows. When one

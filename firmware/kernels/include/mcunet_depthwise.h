@@ -14,6 +14,8 @@
  *    computes 4 adjacent outputs at a time with SMLAD / SMLAxy on weight pairs into a small
  *    int32 accumulator buffer; an epilogue requantizes them (exact fast form of
  *    mcunet_requant.h, or TFLite's formula) and stores them at the channel's NHWC slots.
+ *  - Transposed (layers much taller than wide, e.g. KWS's 25x5): the planes hold the input's
+ *    columns as rows so the quads run down the columns; the whole plane is widened first.
  *  - In place: an output of channel c only overwrites input bytes of channel c, and every
  *    input row such a write can reach has already been widened into the strip, so the output
  *    may start at the input's address (the Python kernel declares InPlace only for shapes
@@ -40,16 +42,19 @@ typedef struct {
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;  /* out_c = in_c * depth_multiplier */
     int32_t depth_multiplier;
-    int32_t stride_v;             /* vertical stride, 1 or 2 (horizontal: the function's S) */
+    int32_t stride_v;             /* stride between plane rows: the vertical stride, 1 or 2 (the
+                                   * horizontal one when transposed); the other is the function's S */
     int32_t pad_top, pad_left;
     int32_t input_zp, output_zp;
     int32_t act_min, act_max;
     int32_t requant_mode;         /* MCUNET_DW_REQUANT_* */
+    int32_t transposed;           /* 1: planes hold input columns as rows (quads run down the columns) */
     int32_t groups;               /* planes in the scratch: 1, 2 or 4 */
+    /* the strip layout, in the plane's frame (rows and columns swapped when transposed) */
     int32_t strip_rows;           /* padded rows per plane = K + stride_v * (batch_rows - 1) */
     int32_t row_len;              /* int16 per plane row (even) */
-    int32_t batch_rows;           /* output rows per row-kernel call */
-    int32_t nquads;               /* ceil(out_w / 4) */
+    int32_t batch_rows;           /* plane rows of outputs per kernel call */
+    int32_t nquads;               /* quads per plane row of outputs: ceil(out_w / 4), or out_h / 4 */
     const int32_t *wblock;        /* [out_c][1 + K * WPR] */
     const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift) */
 } mcunet_dw_params_t;

@@ -57,9 +57,13 @@ REQUANT_TFLITE = 2
 PEAK_BYTE_COST = 32
 
 # Cost model of the parts of a layer that depend on the layout (instructions, emulated M7;
-# calibrated on VWW/KWS layers): widening per element by planes per group, per kernel call
-# per channel and per group, strip slides per moved word.
+# calibrated on VWW/KWS layers): a quad of outputs by (K, stride along the row) and a plane
+# row of outputs, widening per element by planes per group (transposed: by the C loops),
+# per kernel call per channel and per group, strip slides per moved word.
+_QUAD_COST = {(3, 1): 37, (3, 2): 41, (5, 1): 85, (5, 2): 92, (7, 1): 168, (7, 2): 175}
+_ROW_COST = 12
 _WIDEN_COST = {4: 1.9, 2: 2.4, 1: 3.8}
+_WIDEN_COST_TRANSPOSED = {4: 2.6, 2: 3.8, 1: 6.3}
 _CALL_COST_PER_CHANNEL = 60
 _CALL_COST_PER_GROUP = 150
 _MOVE_COST_PER_WORD = 0.6
@@ -76,11 +80,13 @@ def words_per_row(k: int, s: int) -> int:
 
 @dataclass(frozen=True)
 class DwLayout:
-    """Shape-only facts of one layer on the plane kernel (mirrors the C params)."""
+    """Shape-only facts of one layer on the plane kernel, in the plane's frame: when
+    ``transposed``, plane rows are the input's columns (heights/widths, strides and pads
+    swapped against the op's)."""
 
     k: int
-    stride_h: int  # horizontal: picks the C function
-    stride_v: int
+    stride_h: int  # along a plane row: picks the C function
+    stride_v: int  # between plane rows
     in_h: int
     in_w: int
     channels: int
@@ -93,6 +99,7 @@ class DwLayout:
     batch_rows: int
     nquads: int
     row_len: int
+    transposed: bool = False
 
     @property
     def strip_rows(self) -> int:
@@ -120,11 +127,13 @@ def _groups(channels: int, max_groups: int) -> int:
 
 
 def layout_cost(layout: DwLayout) -> float:
-    """Instructions of the layout-dependent work (compute itself does not depend on it)."""
+    """Instructions of the layout-dependent work (requantization does not depend on it)."""
     c_in, c_out = layout.channels, layout.channels * layout.depth_multiplier
     groups = -(-c_in // layout.groups)
     batches = -(-layout.out_h // layout.batch_rows)
-    cost = layout.in_h * layout.in_w * c_in * _WIDEN_COST[layout.groups]
+    cost = layout.out_h * c_out * (layout.nquads * _QUAD_COST[layout.k, layout.stride_h] + _ROW_COST)
+    widen = _WIDEN_COST_TRANSPOSED if layout.transposed else _WIDEN_COST
+    cost += layout.in_h * layout.in_w * c_in * widen[layout.groups]
     cost += batches * (c_out * _CALL_COST_PER_CHANNEL + groups * _CALL_COST_PER_GROUP)
     if batches > 1:  # every batch after the first slides the strip by K - stride_v rows
         moved = (layout.k - layout.stride_v) * layout.row_len // 2
@@ -132,12 +141,41 @@ def layout_cost(layout: DwLayout) -> float:
     return cost
 
 
+def layout_candidates(
+    k: int, stride: tuple[int, int], in_hw: tuple[int, int], channels: int, out_hw: tuple[int, int],
+    pad_top: int, pad_left: int, depth_multiplier: int = 1,
+) -> list[DwLayout]:
+    """Every layout the kernels can run a layer with: planes per group x output rows per
+    batch, and, for layers taller than wide with partial quads, transposed whole planes."""
+    sv, sh = stride
+    in_h, in_w = in_hw
+    out_h, out_w = out_hw
+    group_choices = sorted({_groups(channels, m) for m in (4, 2, 1)}, reverse=True)
+
+    def frame(sh, sv, in_h, in_w, out_h, out_w, pad_top, pad_left, transposed):
+        nquads = -(-out_w // 4)
+        # columns: interior at [pad_left, pad_left + in_w); the last quad reads up to
+        # 4 * sh * nquads + k - 1 (partial quads compute throwaway outputs on border columns)
+        row_len = max(pad_left + in_w, 4 * sh * nquads + k - 1)
+        row_len += row_len & 1  # even: rows stay word aligned for LDM/LDRD
+        # a transposed strip holds the whole plane (all input is widened before any write)
+        batches = [out_h] if transposed else sorted({b for b in _BATCH_CHOICES if b < out_h} | {out_h})
+        return [DwLayout(k, sh, sv, in_h, in_w, channels, out_h, out_w, depth_multiplier, pad_top, pad_left, g, b,
+                         nquads, row_len, transposed)
+                for g in group_choices for b in batches]
+
+    candidates = frame(sh, sv, in_h, in_w, out_h, out_w, pad_top, pad_left, False)
+    if out_w % 4 and out_h > out_w:  # partial quads along short rows: quads down the columns
+        candidates += frame(sv, sh, in_w, in_h, out_w, out_h, pad_left, pad_top, True)
+    return candidates
+
+
 def choose_layout(
     k: int, stride: tuple[int, int], in_hw: tuple[int, int], channels: int, out_hw: tuple[int, int],
     pad_top: int, pad_left: int, depth_multiplier: int = 1, ram_budget: int | None = None,
     live_bytes: int = 0, peak_bytes: int | None = None,
 ) -> DwLayout:
-    """Planes per group and output rows per batch of a layer.
+    """The layout of a layer among :func:`layout_candidates`.
 
     Minimizes :func:`layout_cost` plus ``PEAK_BYTE_COST`` per byte by which
     ``live_bytes + scratch`` exceeds ``peak_bytes`` (the model's activation peak without
@@ -145,23 +183,9 @@ def choose_layout(
     ``live_bytes + scratch`` fits ``ram_budget`` (else the smallest layout). Typical
     outcome: 4 planes and a strip of all rows for small layers; at MLPerf VWW's peak
     (48x48x16 stride 2) 4 planes and one output row per batch (1.3 KB instead of 3 KB,
-    +10 % on that layer).
+    +10 % on that layer); KWS's 25x5 layers transposed (-28 %).
     """
-    sv, sh = stride
-    in_h, in_w = in_hw
-    out_h, out_w = out_hw
-    nquads = -(-out_w // 4)
-    # columns: interior at [pad_left, pad_left + in_w); the last quad reads up to
-    # 4 * sh * nquads + k - 1 (partial quads compute throwaway outputs on border columns)
-    row_len = max(pad_left + in_w, 4 * sh * nquads + k - 1)
-    row_len += row_len & 1  # even: rows stay word aligned for LDM/LDRD
-    batches = sorted({b for b in _BATCH_CHOICES if b < out_h} | {out_h})
-    candidates = [
-        DwLayout(k, sh, sv, in_h, in_w, channels, out_h, out_w, depth_multiplier, pad_top, pad_left, g, b, nquads,
-                 row_len)
-        for g in sorted({_groups(channels, m) for m in (4, 2, 1)}, reverse=True)
-        for b in batches
-    ]
+    candidates = layout_candidates(k, stride, in_hw, channels, out_hw, pad_top, pad_left, depth_multiplier)
 
     def score(layout: DwLayout) -> float:
         over = 0 if peak_bytes is None else max(0, live_bytes + layout.scratch_bytes - peak_bytes)
@@ -183,6 +207,8 @@ def in_place_safe(layout: DwLayout) -> bool:
     """
     if layout.depth_multiplier != 1:
         return False
+    if layout.transposed:  # a group's whole plane is widened before its first write
+        return True
     h, w = layout.in_h, layout.in_w
     for oy in range(layout.out_h):
         reached = min(h - 1, ((oy + 1) * layout.out_w - 1) // w)
@@ -309,6 +335,8 @@ class DepthwisePlanes(Kernel):
         out_c = y.shape[3]
         rq = AccumulatorRequant.of(x, w, y, op.activation, out_c)
         wk = np.asarray(w.data)[0]  # [K, K, out_c]
+        if layout.transposed:  # plane rows are input columns: kernel rows are kernel columns
+            wk = wk.transpose(1, 0, 2)
         bias = bias_or_zeros(b, out_c).astype(np.int64)
         bias_folded = bias - rq.input_zp * wk.astype(np.int64).sum(axis=(0, 1))
         block = pack_weights(wk, 2 * bias_folded, k, s)
@@ -326,18 +354,20 @@ class DepthwisePlanes(Kernel):
             ConstArray(f"{p}_requant", "int32_t", requant.astype(np.int64).astype(np.int32).reshape(-1)),
         ]
         fields = (
-            ("in_h", layout.in_h), ("in_w", layout.in_w), ("in_c", layout.channels),
-            ("out_h", layout.out_h), ("out_w", layout.out_w), ("out_c", out_c),
+            ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("in_c", layout.channels),
+            ("out_h", y.shape[1]), ("out_w", y.shape[2]), ("out_c", out_c),
             ("depth_multiplier", layout.depth_multiplier), ("stride_v", layout.stride_v),
-            ("pad_top", layout.pad_top), ("pad_left", layout.pad_left),
+            ("pad_top", op.padding.top), ("pad_left", op.padding.left),
             ("input_zp", rq.input_zp), ("output_zp", rq.output_zp),
             ("act_min", rq.act_min), ("act_max", rq.act_max),
-            ("requant_mode", mode), ("groups", layout.groups), ("strip_rows", layout.strip_rows),
+            ("requant_mode", mode), ("transposed", int(layout.transposed)),
+            ("groups", layout.groups), ("strip_rows", layout.strip_rows),
             ("row_len", layout.row_len), ("batch_rows", layout.batch_rows), ("nquads", layout.nquads),
             ("wblock", f"{p}_wblock"), ("requant", f"{p}_requant"),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_dw_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t")]
         plan = self.plan(ctx)
-        comment = f"{op.OPCODE} {k}x{k} s{tuple(op.stride)} planes={layout.groups} strip={layout.strip_rows} {ctx.shapes()}"
+        comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)} planes={layout.groups} strip={layout.strip_rows}"
+                   f"{' transposed' if layout.transposed else ''} {ctx.shapes()}")
         return KernelCall(ctx.index, plan, args, consts, [struct], comment=comment)

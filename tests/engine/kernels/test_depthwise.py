@@ -126,14 +126,23 @@ def qemu_exact(g: Graph, board_name: str, workdir: Path, seed: int = 0, plan=Non
 
 
 @contextlib.contextmanager
-def forced_layout(groups: int | None = None, batch_rows: int | None = None):
-    """Lower every depthwise layer with the given planes per group / output rows per batch."""
+def forced_layout(groups: int | None = None, batch_rows: int | None = None, transposed: bool = False):
+    """Lower every depthwise layer with the given planes per group / output rows per batch
+    (transposed: whole transposed planes, for any shape)."""
     original = dw.choose_layout
 
-    def forced(*args, **kwargs):
-        layout = original(*args, **kwargs)
+    def forced(k, stride, in_hw, channels, out_hw, pad_top, pad_left, depth_multiplier=1, *rest):
+        if transposed:  # the transposed candidates of the layer seen with rows and columns swapped
+            swapped = dw.layout_candidates(k, stride[::-1], in_hw[::-1], channels, out_hw[::-1], pad_left, pad_top,
+                                           depth_multiplier)
+            layout = dataclasses.replace(next(c for c in swapped if not c.transposed), transposed=True)
+            nquads = -(-layout.out_w // 4)
+            row_len = max(layout.pad_left + layout.in_w, 4 * layout.stride_h * nquads + k - 1)
+            layout = dataclasses.replace(layout, batch_rows=layout.out_h, nquads=nquads, row_len=row_len + (row_len & 1))
+        else:
+            layout = original(k, stride, in_hw, channels, out_hw, pad_top, pad_left, depth_multiplier, *rest)
         g = dw._groups(layout.channels, groups) if groups else layout.groups
-        b = min(batch_rows, layout.out_h) if batch_rows else layout.batch_rows
+        b = min(batch_rows, layout.out_h) if batch_rows and not layout.transposed else layout.batch_rows
         return dataclasses.replace(layout, groups=g, batch_rows=b)
 
     dw.choose_layout = forced
@@ -278,6 +287,9 @@ def test_in_place_rule_is_sound_for_the_kernels_write_order():
         if oh < 1 or ow < 1:
             continue
         layout = dw.choose_layout(k, (sv, sh), (h, w), 4, (oh, ow), pads.top, pads.left)
+        if layout.transposed:  # whole planes: every input row is widened before the first write
+            assert dw.in_place_safe(layout)
+            continue
         if dw.in_place_safe(layout):
             declared += 1
             for batch in {1, layout.batch_rows, oh}:
@@ -362,6 +374,29 @@ def test_every_strip_layout_matches_the_reference_on_host(groups, batch_rows, tm
         host_exact(g, tmp_path)
 
 
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_transposed_planes_match_the_reference_on_host(groups, tmp_path):
+    # odd and even top padding (pairs of input rows start at even plane columns), odd heights
+    b = GraphBuilder("transposed", np.random.default_rng(groups))
+    t = b.input((1, 25, 5, 7), zero_point=-128)
+    t = b.depthwise(t, kernel=(3, 3), activation=Activation.RELU)
+    t = b.depthwise(t, kernel=(5, 5), stride=(2, 1), padding=Padding2D(2, 1, 0, 3))
+    t = b.depthwise(t, kernel=(7, 7), stride=(1, 2), multiplier=2)
+    g = b.finish(t)
+    with forced_layout(groups, transposed=True):
+        assert all(dw.layout_of(LoweringContext(g, op, i, HOST)).transposed for i, op in enumerate(g.ops))
+        host_exact(g, tmp_path)
+
+
+def test_narrow_layers_are_transposed():
+    b = GraphBuilder("kws", np.random.default_rng(0))
+    x = b.input((1, 25, 5, 64))
+    g = b.finish(b.conv(b.depthwise(x, kernel=(3, 3)), 8, kernel=(1, 1)))
+    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST))
+    assert layout.transposed and (layout.in_h, layout.in_w, layout.out_w) == (5, 25, 25)
+    assert kernel_plans(g, HOST)[0].memory == InPlace(0, 0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_out_of_place_layout_matches_the_reference_on_host(seed, tmp_path):
     g = random_depthwise_graph(100 + seed, chain=True)
@@ -416,10 +451,12 @@ def test_dsp_kernels_match_the_reference_on_emulated_boards(board, seed, tmp_pat
     qemu_exact(_qemu_chain(seed), board, tmp_path, seed=seed)
 
 
-@pytest.mark.parametrize("groups,batch_rows", [(1, 1), (2, 2), (4, 1), (4, 100)])
-def test_dsp_strip_layouts_match_the_reference_on_an_emulated_m7(groups, batch_rows, tmp_path):
+@pytest.mark.parametrize("groups,batch_rows,transposed", [(1, 1, False), (2, 2, False), (4, 1, False),
+                                                         (4, 100, False), (4, None, True), (2, None, True),
+                                                         (1, None, True)])
+def test_dsp_strip_layouts_match_the_reference_on_an_emulated_m7(groups, batch_rows, transposed, tmp_path):
     qemu_available()
-    with forced_layout(groups, batch_rows):
+    with forced_layout(groups, batch_rows, transposed):
         qemu_exact(_qemu_chain(7), "h743", tmp_path)
 
 
