@@ -1,7 +1,7 @@
 /* Depthwise 7x7, horizontal stride 2, int8, in place through channel planes (mcunet_depthwise.h). */
 #define DW_K 7
 #define DW_S 2
-#include "mcunet_dw_driver.h"
+#include "mcunet_dw_job.h"
 
 #if MCUNET_HAVE_DSP
 #include "mcunet_dw_asm.h"
@@ -77,13 +77,4 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
 }
 #endif
 
-void mcunet_dwconv_s8_k7s2(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
-{
-    dw_run(p, in, out, scratch);
-}
-
-int32_t mcunet_dwconv_s8_k7s2_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
-                                              int32_t nquads)
-{
-    return dw_buffer_size(groups, strip_rows, row_len, batch_rows, nquads);
-}
+DW_DEFINE_VARIANT(mcunet_dwconv_s8_k7s2)

@@ -46,6 +46,8 @@ from .quantized import AccumulatorRequant, bias_or_zeros
 from .registry import register
 
 KERNEL_SIZES = (3, 5, 7)
+#: The layer driver every variant links (once per model).
+SHARED_SOURCE = "depthwise/mcunet_dw_planes.c"
 STRIDES = (1, 2)
 
 REQUANT_FAST_SSAT = 0
@@ -323,7 +325,7 @@ class DepthwisePlanes(Kernel):
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
-        return KernelPlan(layout.function, (f"depthwise/{layout.function}.c",), layout.scratch_bytes, memory)
+        return KernelPlan(layout.function, (f"depthwise/{layout.function}.c", SHARED_SOURCE), layout.scratch_bytes, memory)
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op

@@ -1,158 +1,16 @@
 /*
- * Shared body of the channel-plane depthwise kernels (see mcunet_depthwise.h for the scheme).
- * Included by each mcunet_dwconv_s8_k<K>s<S>.c, which defines DW_K, DW_S and, on cores with
- * the DSP extension, the assembly job kernel dw_job_asm(). Everything here is static so each
- * variant file is self-contained (one public function per file).
+ * The depthwise plane kernels' shared layer driver (scheme: include/mcunet_depthwise.h):
+ * strips of int16 channel planes filled just in time, widening (assembly with the DSP
+ * extension), strip slides, channel groups, transposed planes, and the clamp / TFLite
+ * requantization epilogues. Each mcunet_dwconv_s8_k<K>s<S>.c passes its job kernel in, so
+ * a model with several kernel sizes links this code once.
  */
-#ifndef MCUNET_DW_DRIVER_H
-#define MCUNET_DW_DRIVER_H
+#include "mcunet_dw_planes.h"
 
-#include "mcunet_depthwise.h"
-#include "mcunet_requant.h"
-
-#if !defined(DW_K) || !defined(DW_S)
-#error "define DW_K and DW_S before including mcunet_dw_driver.h"
-#endif
-
-/* packed weight words per kernel row, and per output channel (bias word first) */
-#define DW_WPR (DW_S == 1 ? DW_K - 1 : (DW_K + 1) / 2)
-#define DW_BLOCK (1 + DW_K * DW_WPR)
-
-/* One strip batch of `nch` channels for the job kernel (the assembly reads it with LDM:
- * keep the order). Channel i uses plane i / dm, weight block i, requant entry i and writes
- * output byte offset i. */
-typedef struct {
-    const int16_t *rows;      /* plane 0, first row this batch reads */
-    int32_t *acc;             /* dense accumulators (count per channel) */
-    const int32_t *wblock;    /* first channel's weight block */
-    int8_t *out;              /* first channel's first output of the batch */
-    const int32_t *rq;        /* first channel's (M, C, s) */
-    int32_t row_stride_bytes; /* bytes between plane rows */
-    int32_t vstep_bytes;      /* bytes between the first rows of consecutive output rows */
-    int32_t nquads;           /* quads of outputs per row */
-    int32_t nrows;            /* output rows */
-    int32_t rewind_bytes;     /* 16 * nquads - 4 * out_w: accumulators of a row's partial quad */
-    int32_t plane_bytes;
-    int32_t dm;               /* channels per plane (depth multiplier) */
-    int32_t nch;              /* channels */
-    int32_t count;            /* outputs per run (see epi_rows) */
-    int32_t out_stride;       /* bytes between the outputs of a run */
-    int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
-    int32_t epi_rows;         /* runs of `count` outputs per channel */
-    int32_t epi_skip;         /* bytes from the byte after a run's last output to the next run */
-} dw_job_t;
-
-static inline int32_t dw_min(int32_t a, int32_t b)
+int32_t mcunet_dw_planes_run_get_buffer_size(void)
 {
-    return a < b ? a : b;
+    return 0; /* the variants' twins give the scratch */
 }
-
-static inline uint32_t dw_ld32(const void *p)
-{
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
-    return v;
-}
-
-static inline void dw_st32(void *p, uint32_t v)
-{
-    __builtin_memcpy(p, &v, 4);
-}
-
-#if MCUNET_HAVE_DSP
-static inline uint32_t dw_sxtb16(uint32_t x)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
-    return r;
-}
-
-static inline uint32_t dw_sxtb16_ror8(uint32_t x)
-{
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
-    return r;
-}
-#endif
-
-/* ---- the row kernel's plain-C twin: same packed constants, same accumulators --------- */
-
-static inline int32_t dw_weight(const int32_t *row_words, int32_t kx)
-{
-    int32_t word, hi;
-    if (DW_S == 1 && kx == DW_K - 1) {
-        word = DW_K - 2; /* (w[K-2], w[K-1]): the last V word, high half */
-        hi = 1;
-    } else {
-        word = kx >> 1;
-        hi = kx & 1;
-    }
-    const uint32_t v = (uint32_t)row_words[word];
-    return hi ? (int32_t)(int16_t)(v >> 16) : (int32_t)(int16_t)(v & 0xFFFFu);
-}
-
-/* Accumulators of one channel: nrows output rows, row r starting at in + r * vstep, stored
- * densely (out_w per row): like the assembly, every quad is computed and stored whole, and
- * the next row's accumulators overwrite a partial quad's throwaway values. */
-static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const dw_job_t *job)
-{
-    const int32_t rs = job->row_stride_bytes / 2;
-    const int32_t vs = job->vstep_bytes / 2;
-    const int32_t n = 4 * job->nquads;
-    const int32_t ow = n - job->rewind_bytes / 4;
-    for (int32_t r = 0; r < job->nrows; ++r, acc += ow) {
-        const int16_t *row0 = in + r * vs;
-        for (int32_t ox = 0; ox < n; ++ox) {
-            int32_t a = blk[0];
-            for (int32_t ky = 0; ky < DW_K; ++ky) {
-                const int16_t *x = row0 + ky * rs + ox * DW_S;
-                const int32_t *w = blk + 1 + ky * DW_WPR;
-                for (int32_t kx = 0; kx < DW_K; ++kx) {
-                    a += (int32_t)x[kx] * dw_weight(w, kx);
-                }
-            }
-            acc[ox] = a;
-        }
-    }
-}
-
-/* The job kernel's plain-C twin. */
-__attribute__((unused)) static void dw_job_c(const dw_job_t *job)
-{
-    const int16_t *plane = job->rows;
-    const int32_t *blk = job->wblock, *rq = job->rq;
-    int8_t *out = job->out;
-    for (int32_t i = 0, m = 0; i < job->nch; ++i) {
-        dw_rows_c(plane, job->acc, blk, job);
-        if (job->epilogue) {
-            int8_t *o = out;
-            const int32_t *a = job->acc;
-            for (int32_t r = 0; r < job->epi_rows; ++r, o += job->epi_skip) {
-                for (int32_t k = 0; k < job->count; ++k) {
-                    const int32_t y = mcunet_requant_fast(*a++, rq[0], rq[1], rq[2]);
-                    *o = (int8_t)mcunet_clamp(y, -128, 127);
-                    o += job->out_stride;
-                }
-            }
-        }
-        blk += DW_BLOCK;
-        rq += 3;
-        out += 1;
-        if (++m == job->dm) {
-            m = 0;
-            plane += job->plane_bytes / 2;
-        }
-    }
-}
-
-#if MCUNET_HAVE_DSP
-/* Defined by the variant file: naked assembly, the argument stays in r0. */
-#define DW_JOB_ASM_ARGS const dw_job_t *job __attribute__((unused))
-static void dw_job_asm(DW_JOB_ASM_ARGS) __attribute__((naked, noinline));
-#define DW_JOB dw_job_asm
-#else
-#define DW_JOB dw_job_c
-#endif
 
 #if MCUNET_HAVE_DSP
 /* Widen `rows` consecutive input rows of `pixels` pixels of g = 1, 2 or 4 channels (c_stride
@@ -391,30 +249,29 @@ static void dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const dw_job_t 
 
 /* ---- the layer ----------------------------------------------------------------------- */
 
-static inline int32_t dw_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
-                                     int32_t nquads)
-{
-    return groups * strip_rows * row_len * 2 + batch_rows * nquads * 16;
-}
-
 /* Compute a strip batch of channel group [c0, c0 + g): job->rows/nrows/count are set. */
-static void dw_group(const mcunet_dw_params_t *p, dw_job_t *job, int32_t c0, int32_t g, int8_t *out0,
-                     const int16_t *rows, int32_t plane, int32_t fast)
+typedef struct {
+    mcunet_dw_job_fn job;
+    int32_t k, block; /* kernel size, weight words per channel */
+} dw_variant_t;
+
+static void dw_group(const mcunet_dw_params_t *p, const dw_variant_t *v, dw_job_t *job, int32_t c0, int32_t g,
+                     int8_t *out0, const int16_t *rows, int32_t plane, int32_t fast)
 {
     const int32_t dm = p->depth_multiplier;
     if (fast) { /* the job kernel requantizes and stores: one call per group */
-        job->wblock = p->wblock + c0 * dm * DW_BLOCK;
+        job->wblock = p->wblock + c0 * dm * v->block;
         job->rq = p->requant + 3 * c0 * dm;
         job->out = out0;
         job->nch = g * dm;
-        DW_JOB(job);
+        v->job(job);
         return;
     }
     for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
         job->rows = rows + (i / dm) * plane;
-        job->wblock = p->wblock + (c0 * dm + i) * DW_BLOCK;
+        job->wblock = p->wblock + (c0 * dm + i) * v->block;
         job->nch = 1;
-        DW_JOB(job);
+        v->job(job);
         dw_epilogue(p, c0 * dm + i, job, out0 + i);
     }
 }
@@ -477,7 +334,8 @@ static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0
     }
 }
 
-static void dw_run_transposed(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
+static void dw_run_transposed(const mcunet_dw_params_t *p, const dw_variant_t *v, const int8_t *in, int8_t *out,
+                              int16_t *scratch)
 {
     const int32_t rl = p->row_len, plane = p->strip_rows * rl;
     const int32_t cin = p->in_c, dm = p->depth_multiplier;
@@ -502,15 +360,17 @@ static void dw_run_transposed(const mcunet_dw_params_t *p, const int8_t *in, int
         const int32_t left = cin - c0;
         const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
         dw_widen_t(in, p, c0, g, scratch, plane);
-        dw_group(p, &job, c0, g, out + c0 * dm, scratch, plane, fast);
+        dw_group(p, v, &job, c0, g, out + c0 * dm, scratch, plane, fast);
         c0 += g;
     }
 }
 
-static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)
+void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                          mcunet_dw_job_fn job_fn, int32_t k, int32_t block_words)
 {
+    const dw_variant_t variant = {job_fn, k, block_words}, *v = &variant;
     if (p->transposed) {
-        dw_run_transposed(p, in, out, scratch);
+        dw_run_transposed(p, v, in, out, scratch);
         return;
     }
     const int32_t rl = p->row_len, hs = p->strip_rows, plane = hs * rl;
@@ -548,7 +408,7 @@ static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, i
             if (rows > 0) {
                 dw_widen(in + r0 * w * cin + c0, cin, w, g, rows, scratch + (pt + r0) * rl + pl, plane, rl);
             }
-            dw_group(p, &job, c0, g, out + c0 * dm, scratch, plane, fast);
+            dw_group(p, v, &job, c0, g, out + c0 * dm, scratch, plane, fast);
             c0 += g;
         }
         return;
@@ -561,7 +421,7 @@ static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, i
         int32_t next = 0; /* next padded row to fill */
         for (int32_t oy0 = 0; oy0 < oh; oy0 += batch) {
             const int32_t n = dw_min(batch, oh - oy0);
-            const int32_t first = oy0 * sv, last = (oy0 + n - 1) * sv + DW_K;
+            const int32_t first = oy0 * sv, last = (oy0 + n - 1) * sv + v->k;
             if (last - base > hs) { /* slide: keep rows [first, next) */
                 const int32_t keep = next - first;
                 if (keep > 0) {
@@ -595,11 +455,9 @@ static void dw_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, i
             job.rows = scratch + (first - base) * rl;
             job.nrows = n;
             job.count = n * p->out_w;
-            dw_group(p, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane,
+            dw_group(p, v, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane,
                      fast);
         }
         c0 += g;
     }
 }
-
-#endif /* MCUNET_DW_DRIVER_H */
