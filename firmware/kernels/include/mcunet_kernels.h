@@ -73,6 +73,140 @@ int32_t mcunet_avgpool_s8_generic_get_buffer_size(void);
 void mcunet_maxpool_s8_generic(const mcunet_pool_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_maxpool_s8_generic_get_buffer_size(void);
 
+#include <stddef.h> /* NULL in generated parameter blocks (e.g. a convolution without bias) */
+
+/* ---- generic: elementwise, reductions, data movement, nonlinear maps ------------ *
+ * Shapes arrive with size-1 dimensions dropped and mergeable neighbours merged (done
+ * at generation time), so at most MCUNET_MAX_DIMS remain. Strides count elements. */
+#define MCUNET_MAX_DIMS 6
+
+/* ADD, TFLite's int8 general path: both inputs to a common scale with left_shift bits
+ * of headroom, sum, rescale to the output. */
+typedef struct {
+    int32_t rank;
+    const int32_t *dims;      /* output shape [rank] */
+    const int32_t *a_stride;  /* input 1 stride per output dim (0: broadcast) */
+    const int32_t *b_stride;  /* input 2 stride per output dim (0: broadcast) */
+    int32_t a_offset, b_offset; /* -zero points */
+    int32_t left_shift;
+    int32_t a_mult, a_shift;  /* shifts <= 0 */
+    int32_t b_mult, b_shift;
+    int32_t out_mult, out_shift;
+    int32_t output_zp;
+    int32_t act_min, act_max;
+} mcunet_add_params_t;
+
+void mcunet_add_s8_generic(const mcunet_add_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+int32_t mcunet_add_s8_generic_get_buffer_size(void);
+
+/* MUL: (a - za) * (b - zb) requantized with one multiplier. */
+typedef struct {
+    int32_t rank;
+    const int32_t *dims;
+    const int32_t *a_stride;
+    const int32_t *b_stride;
+    int32_t a_offset, b_offset; /* -zero points */
+    int32_t mult, shift;
+    int32_t output_zp;
+    int32_t act_min, act_max;
+} mcunet_mul_params_t;
+
+void mcunet_mul_s8_generic(const mcunet_mul_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+int32_t mcunet_mul_s8_generic_get_buffer_size(void);
+
+/* MEAN over any axes: the kept dims (outer) walk the output in order, the reduced dims
+ * (inner) are summed; 1/count is folded into mult/shift as TFLite's reference does. */
+typedef struct {
+    int32_t outer_rank;
+    const int32_t *outer_dims;
+    const int32_t *outer_stride;
+    int32_t inner_rank;
+    const int32_t *inner_dims;
+    const int32_t *inner_stride;
+    int32_t sum_offset;       /* -input_zp * count, wrapped to int32 */
+    int32_t mult, shift;
+    int32_t output_zp;
+} mcunet_mean_params_t;
+
+void mcunet_mean_s8_generic(const mcunet_mean_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_mean_s8_generic_get_buffer_size(void);
+
+/* PAD / PADV2 with the zero point. */
+typedef struct {
+    int32_t rank;
+    const int32_t *in_dims;
+    const int32_t *before;
+    const int32_t *after;
+    int32_t pad_value;
+} mcunet_pad_params_t;
+
+void mcunet_pad_s8_generic(const mcunet_pad_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_pad_s8_generic_get_buffer_size(void);
+
+/* SOFTMAX over the last axis. exp_table[d] is gemmlowp's exp (Q0.31) of the input
+ * difference -d (d = row max - x), precomputed; d >= table_len contributes nothing. */
+typedef struct {
+    int32_t rows, depth;
+    int32_t table_len;
+    const int32_t *exp_table;
+} mcunet_softmax_params_t;
+
+void mcunet_softmax_s8_generic(const mcunet_softmax_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_softmax_s8_generic_get_buffer_size(void);
+
+/* CONCATENATION: per outer step, inner[i] bytes of input i in turn. The inputs follow
+ * `out` as n_inputs `const int8_t *` arguments. */
+typedef struct {
+    int32_t outer;
+    int32_t n_inputs;
+    const int32_t *inner;
+} mcunet_concat_params_t;
+
+void mcunet_concat_s8_generic(const mcunet_concat_params_t *p, int8_t *out, ...);
+int32_t mcunet_concat_s8_generic_get_buffer_size(void);
+
+/* RESIZE_NEAREST_NEIGHBOR: source row/column per output row/column (precomputed). */
+typedef struct {
+    int32_t batch, in_h, in_w, channels;
+    int32_t out_h, out_w;
+    const int32_t *ys;        /* [out_h] */
+    const int32_t *xs;        /* [out_w] */
+} mcunet_resize_nearest_params_t;
+
+void mcunet_resize_nearest_s8_generic(const mcunet_resize_nearest_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_resize_nearest_s8_generic_get_buffer_size(void);
+
+/* TRANSPOSE: the output walked in order, reading the input at in_stride per dim. */
+typedef struct {
+    int32_t rank;
+    const int32_t *dims;      /* output shape */
+    const int32_t *in_stride;
+} mcunet_transpose_params_t;
+
+void mcunet_transpose_s8_generic(const mcunet_transpose_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_transpose_s8_generic_get_buffer_size(void);
+
+/* QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32 (float32 arithmetic, exact). */
+typedef struct {
+    int32_t size;
+    int32_t zero_point;
+    float scale;
+} mcunet_affine_params_t;
+
+void mcunet_quantize_f32_s8_generic(const mcunet_affine_params_t *p, const float *in, int8_t *out);
+int32_t mcunet_quantize_f32_s8_generic_get_buffer_size(void);
+
+void mcunet_dequantize_s8_f32_generic(const mcunet_affine_params_t *p, const int8_t *in, float *out);
+int32_t mcunet_dequantize_s8_f32_generic_get_buffer_size(void);
+
+/* out[i] = lut[in[i] + 128]: LOGISTIC, HARD_SWISH, int8 -> int8 QUANTIZE. */
+void mcunet_lut_s8_generic(const int8_t *lut, const int8_t *in, int8_t *out, int32_t size);
+int32_t mcunet_lut_s8_generic_get_buffer_size(void);
+
+/* A plain copy where a view is not possible (e.g. the source is a constant). */
+void mcunet_copy_s8_generic(const int8_t *in, int8_t *out, int32_t bytes);
+int32_t mcunet_copy_s8_generic_get_buffer_size(void);
+
 #include "mcunet_pointwise.h" /* pointwise, fully connected, im2col convolution */
 
 #endif /* MCUNET_KERNELS_H */
