@@ -2,9 +2,9 @@
  * each output pixel pair into scratch, then the pointwise core (mcunet_pw_core_w16). */
 #include "mcunet_im2col_driver.h"
 
-int32_t mcunet_conv_s8_im2col_oc2px2_w16_get_buffer_size(int32_t taps)
+int32_t mcunet_conv_s8_im2col_oc2px2_w16_get_buffer_size(int32_t taps, int32_t batch)
 {
-    return 16 * ((taps + 3) / 4) + 2 * taps; /* int16 x of two pixels + two int8 staging fields */
+    return batch * 16 * ((taps + 3) / 4) + 2 * taps; /* int16 x of `batch` pixel pairs + two staging fields */
 }
 
 void mcunet_conv_s8_im2col_oc2px2_w16(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out,

@@ -8,7 +8,8 @@
  * which the folded bias cancels exactly as TFLite skips them. Both pixels of a pair are
  * read before any of their outputs is written, pairs go in row-major output order, and
  * output row r reads input rows >= r * stride_h - pad_top only (the declared overlap rule).
- * Scratch: x (16 bytes per 4 taps), then two staging fields of k_h * k_w * in_c bytes.
+ * Scratch: x of `batch` pixel pairs (16 bytes per 4 taps each), then two staging fields of
+ * k_h * k_w * in_c bytes.
  */
 #ifndef MCUNET_IM2COL_DRIVER_H
 #define MCUNET_IM2COL_DRIVER_H
@@ -105,26 +106,27 @@ static inline void mcunet_im2col_run(const mcunet_im2col_params_t *p, const int8
     const int32_t span = p->k_w * p->in_c;
     const int32_t taps = p->k_h * span;
     const int32_t groups = (taps + 3) >> 2;
-    const int32_t pairs = p->out_c >> 1;
-    int8_t *const stage0 = (int8_t *)(x + 8 * groups);
+    const int32_t oc = p->out_c;
+    int8_t *const stage0 = (int8_t *)(x + 8 * groups * p->batch);
     int8_t *const stage1 = stage0 + taps;
     mcunet_im2col_cursor_t cur = {0, -p->pad_top, 0, 0, 0};
     mcunet_im2col_row(p, &cur);
     for (int32_t remaining = p->out_h * p->out_w; remaining > 0;) {
-        int32_t a_step, b_step, delta = 0;
-        const int8_t *a = mcunet_im2col_next(p, &cur, in, stage0, &a_step);
-        const int8_t *b = a;
-        b_step = a_step;
-        if (remaining > 1) {
-            b = mcunet_im2col_next(p, &cur, in, stage1, &b_step);
-            delta = p->out_c;
+        const int32_t lone = remaining == 1;
+        const int32_t k = lone ? 1 : (remaining / 2 < p->batch ? remaining / 2 : p->batch);
+        for (int32_t j = 0; j < k; ++j) {
+            int32_t a_step, b_step;
+            const int8_t *a = mcunet_im2col_next(p, &cur, in, stage0, &a_step);
+            const int8_t *b = a;
+            b_step = a_step;
+            if (!lone) {
+                b = mcunet_im2col_next(p, &cur, in, stage1, &b_step);
+            }
+            mcunet_widen_rows(a, a_step, b, b_step, p->k_h, span, x + 8 * groups * j);
         }
-        mcunet_widen_rows(a, a_step, b, b_step, p->k_h, span, x);
-        core(x, p->blob, out, delta, pairs, groups, p->clamp);
-        mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
-        const int32_t done = delta ? 2 : 1;
-        out += done * p->out_c;
-        remaining -= done;
+        mcunet_pw_cores(core, w8, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
+        out += (lone ? 1 : 2 * k) * oc;
+        remaining -= lone ? 1 : 2 * k;
     }
 }
 

@@ -31,6 +31,7 @@ typedef struct {
     int32_t in_c, out_c;
     int32_t clamp;          /* activation range narrower than int8: records carry lo4/hi4 */
     int32_t reverse;        /* stride 1 only: pairs from the last pixel to the first */
+    int32_t batch;          /* pixel pairs widened per core call (scratch: 16 * groups bytes each) */
     const int32_t *blob;
 } mcunet_pw_params_t;
 
@@ -43,26 +44,28 @@ typedef struct {
     int32_t pad_top, pad_left;
     int32_t input_zp;
     int32_t clamp;
+    int32_t batch;          /* pixel pairs widened per core call */
     const int32_t *blob;
 } mcunet_im2col_params_t;
 
 /* Pointwise 1x1 conv (any stride) and fully connected (rows as pixels). */
 void mcunet_pw_conv_s8_oc2px2_w16(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);
-int32_t mcunet_pw_conv_s8_oc2px2_w16_get_buffer_size(int32_t in_c);
+int32_t mcunet_pw_conv_s8_oc2px2_w16_get_buffer_size(int32_t in_c, int32_t batch);
 void mcunet_pw_conv_s8_oc2px2_w8(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);
-int32_t mcunet_pw_conv_s8_oc2px2_w8_get_buffer_size(int32_t in_c);
+int32_t mcunet_pw_conv_s8_oc2px2_w8_get_buffer_size(int32_t in_c, int32_t batch);
 
 /* Any-size convolution (kernel, stride, dilation, padding) through a per-pixel-pair im2col. */
 void mcunet_conv_s8_im2col_oc2px2_w16(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);
-int32_t mcunet_conv_s8_im2col_oc2px2_w16_get_buffer_size(int32_t taps);
+int32_t mcunet_conv_s8_im2col_oc2px2_w16_get_buffer_size(int32_t taps, int32_t batch);
 void mcunet_conv_s8_im2col_oc2px2_w8(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);
-int32_t mcunet_conv_s8_im2col_oc2px2_w8_get_buffer_size(int32_t taps);
+int32_t mcunet_conv_s8_im2col_oc2px2_w8_get_buffer_size(int32_t taps, int32_t batch);
 
-/* The cores: oc_pairs records against one widened pixel pair. Pixel 0's outputs go to
- * out[0..], pixel 1's to out[out1_delta..] (out1_delta = 0 for a lone pixel stored twice). */
+/* The cores: oc_pairs records against `pairs` widened pixel pairs lying back to back in x
+ * (16 * groups bytes each). Pair k's first pixel outputs go to out + k * pair_step, its
+ * second pixel's out1_delta bytes further (out1_delta = 0 for a lone pixel stored twice). */
 void mcunet_pw_core_w16(const int16_t *x, const int32_t *blob, int8_t *out, int32_t out1_delta,
-                        int32_t oc_pairs, int32_t groups, int32_t clamp);
+                        int32_t oc_pairs, int32_t groups, int32_t clamp, int32_t pairs, int32_t pair_step);
 void mcunet_pw_core_w8(const int16_t *x, const int32_t *blob, int8_t *out, int32_t out1_delta,
-                       int32_t oc_pairs, int32_t groups, int32_t clamp);
+                       int32_t oc_pairs, int32_t groups, int32_t clamp, int32_t pairs, int32_t pair_step);
 
 #endif /* MCUNET_POINTWISE_H */

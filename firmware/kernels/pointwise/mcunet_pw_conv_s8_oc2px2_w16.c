@@ -2,9 +2,9 @@
  * widened once, then the 2 output channels x 2 pixels core (mcunet_pw_core_w16). */
 #include "mcunet_pw_impl.h"
 
-int32_t mcunet_pw_conv_s8_oc2px2_w16_get_buffer_size(int32_t in_c)
+int32_t mcunet_pw_conv_s8_oc2px2_w16_get_buffer_size(int32_t in_c, int32_t batch)
 {
-    return 16 * ((in_c + 3) / 4); /* int16 x of two pixels, channels padded to 4 */
+    return batch * 16 * ((in_c + 3) / 4); /* int16 x of `batch` pixel pairs, channels padded to 4 */
 }
 
 void mcunet_pw_conv_s8_oc2px2_w16(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)

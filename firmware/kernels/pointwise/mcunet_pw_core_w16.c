@@ -28,7 +28,7 @@
 __attribute__((naked, noinline)) void mcunet_pw_core_w16(
     MCUNET_ASM_ARG const int16_t *x, MCUNET_ASM_ARG const int32_t *blob, MCUNET_ASM_ARG int8_t *out,
     MCUNET_ASM_ARG int32_t out1_delta, MCUNET_ASM_ARG int32_t oc_pairs, MCUNET_ASM_ARG int32_t groups,
-    MCUNET_ASM_ARG int32_t clamp)
+    MCUNET_ASM_ARG int32_t clamp, MCUNET_ASM_ARG int32_t pairs, MCUNET_ASM_ARG int32_t pair_step)
 {
     __asm__ volatile(MCUNET_PW_CORE_TEXT);
 }
@@ -36,10 +36,13 @@ __attribute__((naked, noinline)) void mcunet_pw_core_w16(
 #else
 
 void mcunet_pw_core_w16(const int16_t *x, const int32_t *blob, int8_t *out, int32_t out1_delta, int32_t oc_pairs,
-                        int32_t groups, int32_t clamp)
+                       int32_t groups, int32_t clamp, int32_t pairs, int32_t pair_step)
 {
-    for (int32_t i = 0; i < oc_pairs; ++i) {
-        blob = mcunet_pw_record_c(x, blob, groups, 0, clamp, out + 2 * i, out1_delta, 2);
+    for (int32_t k = 0; k < pairs; ++k, x += 8 * groups, out += pair_step) {
+        const int32_t *rec = blob;
+        for (int32_t i = 0; i < oc_pairs; ++i) {
+            rec = mcunet_pw_record_c(x, rec, groups, 0, clamp, out + 2 * i, out1_delta, 2);
+        }
     }
 }
 

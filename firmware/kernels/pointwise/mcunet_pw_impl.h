@@ -209,69 +209,78 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
 
 
 typedef void (*mcunet_pw_core_fn)(const int16_t *x, const int32_t *blob, int8_t *out, int32_t out1_delta,
-                                  int32_t oc_pairs, int32_t groups, int32_t clamp);
+                                  int32_t oc_pairs, int32_t groups, int32_t clamp, int32_t pairs, int32_t pair_step);
 
-/* Runs the record of an odd last output channel (plain C: one channel of a pair). */
-static inline void mcunet_pw_odd_channel(const int16_t *x, const int32_t *blob, int32_t groups, int32_t w8,
-                                         int32_t clamp, int32_t out_c, int8_t *out, int32_t out1_delta)
+/* The core over `pairs` widened pixel pairs, then (plain C) an odd last channel of each. */
+static inline void mcunet_pw_cores(mcunet_pw_core_fn core, int32_t w8, const int16_t *x, const int32_t *blob,
+                                   int8_t *out, int32_t out1_delta, int32_t pairs, int32_t pair_step, int32_t out_c,
+                                   int32_t groups, int32_t clamp)
 {
+    core(x, blob, out, out1_delta, out_c >> 1, groups, clamp, pairs, pair_step);
     if (out_c & 1) {
-        const int32_t pairs = out_c >> 1;
-        const int32_t *rec = blob + pairs * mcunet_pw_record_words(groups, w8, clamp);
-        mcunet_pw_record_c(x, rec, groups, w8, clamp, out + 2 * pairs, out1_delta, 1);
+        const int32_t *rec = blob + (out_c >> 1) * mcunet_pw_record_words(groups, w8, clamp);
+        for (int32_t k = 0; k < pairs; ++k, x += 8 * groups, out += pair_step) {
+            mcunet_pw_record_c(x, rec, groups, w8, clamp, out + out_c - 1, out1_delta, 1);
+        }
     }
 }
 
-/* One pixel pair: widen pixels a and b, then every output channel of both. */
-static inline void mcunet_pw_pair(const mcunet_pw_params_t *p, const int8_t *a, const int8_t *b, int8_t *out,
-                                  int32_t delta, int16_t *x, mcunet_pw_core_fn core, int32_t w8)
+/* Widen the channels of pixels a and b (words inline, a channel tail as a one-row field). */
+static inline void mcunet_pw_widen_pixels(const int8_t *a, const int8_t *b, int32_t in_c, int16_t *x)
 {
-    const int32_t groups = (p->in_c + 3) >> 2;
-    const int32_t words = p->in_c >> 2;
+    const int32_t words = in_c >> 2;
     int16_t *tail = words ? mcunet_widen_words(a, 0, b, 0, words, 1, x) : x;
-    if (p->in_c & 3) { /* channel tail: the same order as a one-row receptive field */
-        mcunet_widen_rows(a + 4 * words, 0, b + 4 * words, 0, 1, p->in_c & 3, tail);
+    if (in_c & 3) {
+        mcunet_widen_rows(a + 4 * words, 0, b + 4 * words, 0, 1, in_c & 3, tail);
     }
-    core(x, p->blob, out, delta, p->out_c >> 1, groups, p->clamp);
-    mcunet_pw_odd_channel(x, p->blob, groups, w8, p->clamp, p->out_c, out, delta);
 }
 
 static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
                                  mcunet_pw_core_fn core, int32_t w8)
 {
+    const int32_t groups = (p->in_c + 3) >> 2;
+    const int32_t c = p->in_c, oc = p->out_c;
     int32_t remaining = p->out_h * p->out_w;
-    if (p->reverse) { /* stride 1: pairs (n - 2, n - 1), (n - 4, n - 3), ... then a lone pixel 0 */
-        for (; remaining > 1; remaining -= 2) {
-            const int8_t *a = in + (remaining - 2) * p->in_c;
-            mcunet_pw_pair(p, a, a + p->in_c, out + (remaining - 2) * p->out_c, p->out_c, x, core, w8);
+    if (p->reverse) { /* stride 1, from the top: pairs (n - 2, n - 1), (n - 4, n - 3), ..., lone pixel 0 */
+        while (remaining > 1) {
+            const int32_t k = remaining / 2 < p->batch ? remaining / 2 : p->batch;
+            for (int32_t j = 0; j < k; ++j) {
+                const int8_t *a = in + (remaining - 2 - 2 * j) * c;
+                mcunet_pw_widen_pixels(a, a + c, c, x + 8 * groups * j);
+            }
+            mcunet_pw_cores(core, w8, x, p->blob, out + (remaining - 2) * oc, oc, k, -2 * oc, oc, groups, p->clamp);
+            remaining -= 2 * k;
         }
         if (remaining) {
-            mcunet_pw_pair(p, in, in, out, 0, x, core, w8);
+            mcunet_pw_widen_pixels(in, in, c, x);
+            mcunet_pw_cores(core, w8, x, p->blob, out, 0, 1, 0, oc, groups, p->clamp);
         }
         return;
     }
     int32_t ox = 0;
     const int8_t *row = in;
     while (remaining > 0) {
-        const int8_t *a = row + ox * p->in_px_step;
-        if (++ox == p->out_w) {
-            ox = 0;
-            row += p->in_row_step;
-        }
-        const int8_t *b = a;
-        int32_t delta = 0;
-        if (remaining > 1) {
-            b = row + ox * p->in_px_step;
+        const int32_t lone = remaining == 1;
+        const int32_t k = lone ? 1 : (remaining / 2 < p->batch ? remaining / 2 : p->batch);
+        for (int32_t j = 0; j < k; ++j) {
+            const int8_t *a = row + ox * p->in_px_step;
             if (++ox == p->out_w) {
                 ox = 0;
                 row += p->in_row_step;
             }
-            delta = p->out_c;
+            const int8_t *b = a;
+            if (!lone) {
+                b = row + ox * p->in_px_step;
+                if (++ox == p->out_w) {
+                    ox = 0;
+                    row += p->in_row_step;
+                }
+            }
+            mcunet_pw_widen_pixels(a, b, c, x + 8 * groups * j);
         }
-        mcunet_pw_pair(p, a, b, out, delta, x, core, w8);
-        const int32_t done = delta ? 2 : 1;
-        out += done * p->out_c;
-        remaining -= done;
+        mcunet_pw_cores(core, w8, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
+        out += (lone ? 1 : 2 * k) * oc;
+        remaining -= lone ? 1 : 2 * k;
     }
 }
 

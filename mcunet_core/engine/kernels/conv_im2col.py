@@ -23,7 +23,16 @@ from .base import (
     StructArg,
     TensorArg,
 )
-from .pointwise import CoreLayer, core_layer, core_supports, groups_of, int8_tensors, pack_records, weight_format
+from .pointwise import (
+    CoreLayer,
+    batch_pairs,
+    core_layer,
+    core_supports,
+    groups_of,
+    int8_tensors,
+    pack_records,
+    weight_format,
+)
 from .registry import register
 
 
@@ -31,9 +40,9 @@ def im2col_function(fmt: str) -> str:
     return f"mcunet_conv_s8_im2col_oc2px2_{fmt}"
 
 
-def im2col_scratch_bytes(taps: int) -> int:
-    """Mirror of mcunet_conv_s8_im2col_oc2px2_*_get_buffer_size(taps)."""
-    return 16 * groups_of(taps) + 2 * taps
+def im2col_scratch_bytes(taps: int, batch: int) -> int:
+    """Mirror of mcunet_conv_s8_im2col_oc2px2_*_get_buffer_size(taps, batch)."""
+    return batch * 16 * groups_of(taps) + 2 * taps
 
 
 def tap_order(k_h: int, span: int) -> np.ndarray:
@@ -79,8 +88,15 @@ class Im2colConv2D(Kernel):
         fmt = weight_format(ctx)
         fn = im2col_function(fmt)
         sources = (f"conv/{fn}.c", f"pointwise/mcunet_pw_core_{fmt}.c")
-        taps = int(np.prod(ctx.inputs[1].shape[1:]))
-        return KernelPlan(fn, sources, im2col_scratch_bytes(taps), rule)
+        return KernelPlan(fn, sources, im2col_scratch_bytes(self._taps(ctx), self._batch(ctx)), rule)
+
+    @staticmethod
+    def _taps(ctx: LoweringContext) -> int:
+        return int(np.prod(ctx.inputs[1].shape[1:]))
+
+    def _batch(self, ctx: LoweringContext) -> int:
+        y = ctx.outputs[0]
+        return batch_pairs(self._taps(ctx), y.shape[1] * y.shape[2])
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op
@@ -98,7 +114,7 @@ class Im2colConv2D(Kernel):
             ("dil_h", op.dilation[0]), ("dil_w", op.dilation[1]),
             ("pad_top", op.padding.top), ("pad_left", op.padding.left),
             ("input_zp", layer.rq.input_zp),
-            ("clamp", int(layer.clamp)), ("blob", blob.name),
+            ("clamp", int(layer.clamp)), ("batch", self._batch(ctx)), ("blob", blob.name),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_im2col_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t")]

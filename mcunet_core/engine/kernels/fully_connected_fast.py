@@ -9,6 +9,7 @@ from ...quant import activation_range, conv_output_multipliers
 from .base import Kernel, KernelCall, KernelPlan, LoweringContext, StreamingOverlap
 from .pointwise import (
     CoreLayer,
+    batch_pairs,
     core_layer,
     core_supports,
     int8_tensors,
@@ -70,7 +71,7 @@ class FullyConnectedPointwise(Kernel):
         rows = x.size // depth
         fmt = weight_format(ctx)
         rule = StreamingOverlap(0, depth, units, rows, rows, dead_slope=1, dead_bias=1)
-        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(depth), rule)
+        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(depth, batch_pairs(depth, rows)), rule)
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         x, w = ctx.inputs[0], ctx.inputs[1]

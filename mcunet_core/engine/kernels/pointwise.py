@@ -44,9 +44,22 @@ def groups_of(k: int) -> int:
     return (k + 3) // 4
 
 
-def pw_scratch_bytes(in_c: int) -> int:
-    """Mirror of mcunet_pw_conv_s8_oc2px2_*_get_buffer_size(in_c)."""
-    return 16 * groups_of(in_c)
+#: Widened pixel pairs per core call are capped so their scratch stays about this small.
+BATCH_SCRATCH_BYTES = 512
+MAX_BATCH = 8
+
+
+def batch_pairs(k: int, pixels: int) -> int:
+    """Pixel pairs widened per core call. Batches save the per-call overhead (~50 instructions
+    a pair), which matters only with few input channels (taps): up to 32 of them."""
+    if groups_of(k) > 8:
+        return 1
+    return max(1, min(MAX_BATCH, BATCH_SCRATCH_BYTES // (16 * groups_of(k)), pixels // 2))
+
+
+def pw_scratch_bytes(in_c: int, batch: int) -> int:
+    """Mirror of mcunet_pw_conv_s8_oc2px2_*_get_buffer_size(in_c, batch)."""
+    return batch * 16 * groups_of(in_c)
 
 
 @dataclass(frozen=True)
@@ -235,7 +248,8 @@ def pw_struct(name: str, out_hw: tuple[int, int], in_row_step: int, in_px_step: 
     fields = (
         ("out_h", out_hw[0]), ("out_w", out_hw[1]),
         ("in_row_step", in_row_step), ("in_px_step", in_px_step),
-        ("in_c", in_c), ("out_c", out_c), ("clamp", int(clamp)), ("reverse", int(reverse)), ("blob", blob),
+        ("in_c", in_c), ("out_c", out_c), ("clamp", int(clamp)), ("reverse", int(reverse)),
+        ("batch", batch_pairs(in_c, out_hw[0] * out_hw[1])), ("blob", blob),
     )
     return ConstStruct(name, "mcunet_pw_params_t", fields)
 
@@ -304,7 +318,7 @@ class PointwiseConv2D(Kernel):
         else:  # output row r reads input row r * stride_h and later ones
             rule = StreamingOverlap(0, w * c, ow * oc, h, oh, dead_slope=ctx.op.stride[0], dead_bias=0)
         fmt = weight_format(ctx)
-        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(c), rule)
+        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(c, batch_pairs(c, n * oh * ow)), rule)
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         x = ctx.inputs[0]
