@@ -282,16 +282,17 @@ static void dw_group(const mcunet_dw_params_t *p, const dw_variant_t *v, dw_job_
 static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0, int32_t g, int16_t *scratch,
                        int32_t plane)
 {
-    const int32_t rl = p->row_len, w = p->in_w, h = p->in_h, cin = p->in_c;
+    const int32_t rl = p->row_len, h = p->in_h, cin = p->in_c;
+    /* input columns no output reads (a stride leaving the last ones out) are not widened */
+    const int32_t w = dw_min(p->in_w, p->strip_rows - p->pad_left), below = p->in_w * cin;
     int16_t *base = scratch + p->pad_left * rl + p->pad_top; /* input (y, x) -> base[x * rl + y] */
     int32_t r0 = 0, r1 = 0; /* input rows [r0, r1) go in pairs: one word per plane and column */
 #if MCUNET_HAVE_DSP
     r0 = p->pad_top & 1; /* word aligned plane columns */
     r1 = r0 + ((h - r0) & ~1);
     for (int32_t r = r0; r < r1; r += 2) {
-        const int8_t *s0 = in + (r * w) * cin + c0;
+        const int8_t *s0 = in + r * below + c0; /* `below`: the same pixel one input row down */
         int16_t *d = base + r;
-        const int32_t below = w * cin; /* the same pixel one input row down */
         if (g == 4) {
             for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
                 const uint32_t a = dw_ld32(s0), b = dw_ld32(s0 + below);
@@ -325,7 +326,7 @@ static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0
             continue;
         }
         for (int32_t j = 0; j < g; ++j) {
-            const int8_t *s0 = in + (r * w) * cin + c0 + j;
+            const int8_t *s0 = in + r * below + c0 + j;
             int16_t *d = base + j * plane + r;
             for (int32_t x = 0; x < w; ++x) {
                 d[x * rl] = s0[x * cin];

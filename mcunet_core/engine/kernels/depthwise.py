@@ -286,9 +286,11 @@ def pack_weights(w: np.ndarray, bias2: np.ndarray, k: int, s: int) -> np.ndarray
 
 
 def _accumulator_bound(w: np.ndarray, bias: np.ndarray) -> int:
-    """Largest |TFLite accumulator| any input can produce (|x - zp| <= 255)."""
+    """A bound of |accumulator| / 2 over every partial sum the kernels form: the folded bias
+    |bias - zp * sum(w)| plus raw int8 inputs |x| <= 128 (the true accumulator's |x - zp| <=
+    255 is covered by the same bound)."""
     wsum = np.abs(w.astype(np.int64)).reshape(-1, w.shape[-1]).sum(axis=0)
-    return int(np.max(np.abs(bias.astype(np.int64)) + 255 * wsum))
+    return int(np.max(np.abs(bias.astype(np.int64)) + 256 * wsum))
 
 
 @register

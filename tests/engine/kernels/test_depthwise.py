@@ -388,6 +388,24 @@ def test_transposed_planes_match_the_reference_on_host(groups, tmp_path):
         host_exact(g, tmp_path)
 
 
+def _unread_columns_graph(groups: int) -> Graph:
+    # VALID, stride 2 across 6 columns: outputs read columns 0-4 only; widening column 5 too
+    # would run past its plane into the next one
+    b = GraphBuilder("unread", np.random.default_rng(groups))
+    return b.finish(b.depthwise(b.input((1, 23, 6, 9)), kernel=(3, 3), stride=(1, 2), padding=None))
+
+
+@pytest.mark.parametrize("groups", [1, 4])
+def test_transposed_planes_skip_input_columns_no_output_reads(groups, tmp_path):
+    g = _unread_columns_graph(groups)
+    with forced_layout(groups, transposed=True):
+        layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST))
+        assert layout.transposed and layout.strip_rows < layout.pad_top + layout.in_h
+        host_exact(g, tmp_path)
+        if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+            qemu_exact(g, "h743", tmp_path / "qemu")
+
+
 def test_narrow_layers_are_transposed():
     b = GraphBuilder("kws", np.random.default_rng(0))
     x = b.input((1, 25, 5, 64))
