@@ -7,11 +7,11 @@
  *    pixel 0 then pixel 1, each as int16 {c0, c2, c1, c3} (the SXTB16 even/odd order);
  *    a channel count that is not a multiple of 4 is padded with zeros.
  *  - blob (int32 words, flash), one record per output-channel pair (oc0, oc1):
- *      bias   b0 b1 b0 b1      b = bias - input_zp * sum(w)   (doubled in the w16 format)
+ *      bias   w16: b0 b1 b0 b1 (doubled); w8: b0 b1     b = bias - input_zp * sum(w)
  *      weights, per group of 4 input channels:
  *         w16: oc0 {w0,w2}{w1,w3}, oc1 {w0,w2}{w1,w3} as int16 pairs, weights doubled (4 words)
  *         w8 : oc0 w0..w3, oc1 w0..w3 as int8 (2 words, widened in the loop)
- *      requant M0 M1 C0 C1 s0 s1   (mcunet_requant_fast constants of oc0 and oc1)
+ *      requant w16: M0 M1 C0 C1 s0 s1; w8: M0 M1 C0 C1 (s0 | s1 << 8)   (mcunet_requant_fast)
  *      only when clamp: lo4 hi4   (activation bounds replicated in 4 bytes)
  *    An odd output-channel count ends with a record whose oc1 is all zero (never stored).
  *  Accumulators are 2 * (bias + sum w * (x - input_zp)) when requantized, as the fast

@@ -3,6 +3,8 @@
  * Private to firmware/kernels/pointwise: include only from a core file, after defining
  *   MCUNET_PW_GROUP        one group of 4 input channels (fixed size, MCUNET_PW_GROUP_BYTES)
  *   MCUNET_PW_AFTER_DOT    what turns the dot product into 2 * accumulator (may be empty)
+ *   MCUNET_PW_BIAS         accumulators r0-r3 from the record's bias words
+ *   MCUNET_PW_RQ_LOAD      requantization constants into r4-r9: M0 M1 C0 C1 s0 s1
  *
  * Register use (everything stays in registers in the dot-product loop):
  *   r0 r1 r2 r3  accumulators: (pixel 0, oc0) (pixel 0, oc1) (pixel 1, oc0) (pixel 1, oc1)
@@ -95,7 +97,7 @@
 /* Start of one output-channel pair: accumulators from the bias words, x pointer, Duff jump. */
 #define MCUNET_PW_PAIR_START(LABEL)                                                           \
     LABEL ":\n\t"                                                                           \
-    "ldmia   lr!, {r0-r3}\n\t"                                                              \
+    MCUNET_PW_BIAS                                                                          \
     "ldrd    r12, r4, [sp, #12]\n\t"                                                        \
     "bx      r4\n\t"                                                                        \
     ".p2align 2\n\t"
@@ -124,7 +126,7 @@
     "ssat    " ACC ", #8, " ACC "\n\t"
 
 #define MCUNET_PW_REQUANT4                                                                    \
-    "ldmia   lr!, {r4-r9}\n\t"         /* M0 M1 C0 C1 s0 s1 */                              \
+    MCUNET_PW_RQ_LOAD                                                                       \
     MCUNET_PW_REQUANT("r0", "r4", "r6", "r8")                                               \
     MCUNET_PW_REQUANT("r1", "r5", "r7", "r9")                                               \
     MCUNET_PW_REQUANT("r2", "r4", "r6", "r8")                                               \

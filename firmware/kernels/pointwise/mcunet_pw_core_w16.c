@@ -22,6 +22,8 @@
     "smlad   r3, r7, r11, r3\n\t"
 
 #define MCUNET_PW_AFTER_DOT /* weights and bias are stored doubled */
+#define MCUNET_PW_BIAS "ldmia   lr!, {r0-r3}\n\t" /* b0 b1 b0 b1 */
+#define MCUNET_PW_RQ_LOAD "ldmia   lr!, {r4-r9}\n\t"
 
 #include "mcunet_pw_core_asm.h"
 

@@ -15,7 +15,7 @@
 
 static inline int32_t mcunet_pw_record_words(int32_t groups, int32_t w8, int32_t clamp)
 {
-    return 4 + (w8 ? 2 : 4) * groups + 6 + (clamp ? 2 : 0);
+    return (w8 ? 2 + 2 * groups + 5 : 4 + 4 * groups + 6) + (clamp ? 2 : 0);
 }
 
 static inline uint32_t mcunet_load32(const void *p)
@@ -162,8 +162,8 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
                                                 int32_t clamp, int8_t *out, int32_t out1_delta, int32_t n_oc)
 {
     /* Unsigned sums wrap like SMLAD; the final value is in range (checked offline). */
-    uint32_t acc[2][2] = {{(uint32_t)rec[0], (uint32_t)rec[1]}, {(uint32_t)rec[2], (uint32_t)rec[3]}};
-    rec += 4;
+    uint32_t acc[2][2] = {{(uint32_t)rec[0], (uint32_t)rec[1]}, {(uint32_t)rec[0], (uint32_t)rec[1]}};
+    rec += w8 ? 2 : 4;
     if (w8) { /* per group: oc0 taps 0..3, oc1 taps 0..3 (int8, natural order); x is {t0,t2,t1,t3} */
         static const uint8_t tap[4] = {0, 2, 1, 3};
         const int8_t *w = (const int8_t *)rec;
@@ -190,7 +190,8 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
         rec += 4 * groups;
     }
     const int32_t *rq = rec;
-    rec += 6;
+    const int32_t shift[2] = {w8 ? (rq[4] & 0xFF) : rq[4], w8 ? ((rq[4] >> 8) & 0xFF) : rq[5]};
+    rec += w8 ? 5 : 6;
     int32_t lo = -128, hi = 127;
     if (clamp) {
         lo = (int8_t)rec[0];
@@ -200,7 +201,7 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
     for (int32_t px = 0; px < 2; ++px) {
         for (int32_t o = 0; o < n_oc; ++o) {
             uint32_t a2 = w8 ? acc[px][o] * 2u : acc[px][o];
-            int32_t v = mcunet_requant_fast((int32_t)a2, rq[o], rq[2 + o], rq[4 + o]);
+            int32_t v = mcunet_requant_fast((int32_t)a2, rq[o], rq[2 + o], shift[o]);
             out[px * out1_delta + o] = (int8_t)mcunet_clamp(v, lo, hi);
         }
     }

@@ -165,27 +165,25 @@ def pack_records(layer: CoreLayer, fmt: str) -> np.ndarray:
         return v.reshape(pairs, 2)
 
     # an odd last channel's partner has zero weights and is never stored
-    bias = padded(cc.bias * (2 if fmt == W16 else 1), 0)
+    shifts = padded(cc.shift, 1)
     if fmt == W16:
+        bias = padded(2 * cc.bias, 0)
         # per group of 4 taps: {t0, t2, t1, t3} as int16 (SXTB16 even/odd order), doubled
         halves = (2 * wp).reshape(pairs, 2, g, 4)[..., [0, 2, 1, 3]]
         halves = halves.transpose(0, 2, 1, 3).reshape(pairs, g * 8) & 0xFFFF
         wwords = halves[:, 0::2] | (halves[:, 1::2] << 16)
-    else:
+        parts = [bias, bias, wwords, padded(cc.multiplier, 0), padded(cc.rounding, 0), shifts]
+    else:  # int8 weights in natural order; bias once; both shifts in one word (ASR reads the low byte)
         wbytes = wp.reshape(pairs, 2, g, 4).transpose(0, 2, 1, 3).reshape(pairs, g * 2, 4) & 0xFF
         wwords = wbytes[..., 0] | (wbytes[..., 1] << 8) | (wbytes[..., 2] << 16) | (wbytes[..., 3] << 24)
-    parts = [bias, bias, wwords, padded(cc.multiplier, 0), padded(cc.rounding, 0), padded(cc.shift, 1)]
+        parts = [padded(cc.bias, 0), wwords, padded(cc.multiplier, 0), padded(cc.rounding, 0),
+                 (shifts[:, 0] | (shifts[:, 1] << 8))[:, None]]
     if layer.clamp:
         rq = layer.rq
         parts.append(np.full((pairs, 1), (rq.act_min & 0xFF) * 0x01010101, dtype=np.int64))
         parts.append(np.full((pairs, 1), (rq.act_max & 0xFF) * 0x01010101, dtype=np.int64))
     words = np.concatenate(parts, axis=1).reshape(-1) & 0xFFFFFFFF
     return words.astype(np.uint32).view(np.int32)
-
-
-def record_words(k: int, fmt: str, clamp: bool) -> int:
-    """Mirror of mcunet_pw_record_words()."""
-    return 4 + (4 if fmt == W16 else 2) * groups_of(k) + 6 + (2 if clamp else 0)
 
 
 # ---- weight format against the board's flash -------------------------------------------
