@@ -207,6 +207,27 @@ int32_t mcunet_lut_s8_generic_get_buffer_size(void);
 void mcunet_copy_s8_generic(const int8_t *in, int8_t *out, int32_t bytes);
 int32_t mcunet_copy_s8_generic_get_buffer_size(void);
 
+/* ADD / MUL with the fast exact requantization (mcunet_requant_fast: output right shift
+ * 1..24). ADD reads each input's rescaled value, doubled, from a 256-entry table built
+ * with TFLite's arithmetic; MUL feeds 2 * (a - za) * (b - zb). */
+typedef struct {
+    int32_t rank;
+    const int32_t *dims;
+    const int32_t *a_stride;
+    const int32_t *b_stride;
+    const int32_t *a_table;   /* ADD: 2 * rescaled(a) for a = -128..127; MUL: NULL */
+    const int32_t *b_table;
+    int32_t a_offset, b_offset; /* MUL: -zero points; ADD: 0 */
+    int32_t mult, round, shift;
+    int32_t act_min, act_max;
+} mcunet_binary_fast_params_t;
+
+void mcunet_add_s8_fast(const mcunet_binary_fast_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+int32_t mcunet_add_s8_fast_get_buffer_size(void);
+
+void mcunet_mul_s8_fast(const mcunet_binary_fast_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+int32_t mcunet_mul_s8_fast_get_buffer_size(void);
+
 #include "mcunet_pointwise.h" /* pointwise, fully connected, im2col convolution */
 
 #endif /* MCUNET_KERNELS_H */

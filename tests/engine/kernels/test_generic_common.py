@@ -240,8 +240,23 @@ K3_FUNCTIONS = (
     "mcunet_add_s8_generic", "mcunet_mul_s8_generic", "mcunet_mean_s8_generic", "mcunet_pad_s8_generic",
     "mcunet_softmax_s8_generic", "mcunet_concat_s8_generic", "mcunet_resize_nearest_s8_generic",
     "mcunet_transpose_s8_generic", "mcunet_quantize_f32_s8_generic", "mcunet_dequantize_s8_f32_generic",
-    "mcunet_lut_s8_generic", "mcunet_copy_s8_generic",
+    "mcunet_lut_s8_generic", "mcunet_copy_s8_generic", "mcunet_add_s8_fast", "mcunet_mul_s8_fast",
 )
+
+
+@pytest.fixture(params=["fast", "generic"])
+def variant(request, monkeypatch):
+    """Run a test with the fast ADD/MUL kernels where they apply, then with generic ones only."""
+    if request.param == "generic":
+        disable_fast_binary(monkeypatch)
+    return request.param
+
+
+def disable_fast_binary(monkeypatch) -> None:
+    from mcunet_core.engine.kernels.generic.binary_fast import FastAdd, FastMul
+
+    for cls in (FastAdd, FastMul):
+        monkeypatch.setattr(cls, "supports", lambda self, ctx: False)
 
 
 def test_every_generic_kernel_has_a_zero_buffer_size_twin_matching_its_plan():

@@ -1,4 +1,8 @@
-"""Generic ADD and MUL: broadcasting up to 6-D, constant operands, in place, bit-exact."""
+"""ADD and MUL: broadcasting up to 6-D, constant operands, in place, bit-exact.
+
+Each test runs with the fast kernels (per-input tables for ADD, one-SMMLAR requantization)
+where they apply, and again with only the generic kernels (TFLite's three-rescale path).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import pytest
 from graph_factory import GraphBuilder
 from mcunet_core.ir import Activation
 from mcunet_core.ir import ops as O
+from test_generic_common import variant  # noqa: F401  (fixture)
 from test_generic_common import aliased, check_cases, const_tensor, kernels_chosen, random_inputs, scale, shape, zero_point
 
 OPS = {"ADD": O.Add, "MUL": O.Mul}
@@ -46,19 +51,21 @@ def binary_graph(rng, opname, a_shape, b_shape, *, const_b=False, same_input=Fal
 
 
 @pytest.mark.parametrize("opname", sorted(OPS))
-def test_random_broadcasts_match_the_reference(opname):
+def test_random_broadcasts_match_the_reference(opname, variant):
     rng = np.random.default_rng([5, len(opname)])
-    cases = []
+    cases, chosen = [], set()
     for i in range(40):
         sa, sb = _shapes(rng)
         g = binary_graph(rng, opname, sa, sb, const_b=rng.random() < 0.2, same_input=rng.random() < 0.05)
-        assert kernels_chosen(g) == [f"Generic{opname.title()}"]
+        chosen.update(kernels_chosen(g))
         cases.append((f"{opname} {sa} {sb} seed-case {i}", g, random_inputs(g, rng)))
+    expect = {f"Fast{opname.title()}"} if variant == "fast" else {f"Generic{opname.title()}"}
+    assert expect <= chosen
     check_cases(cases)
 
 
 @pytest.mark.parametrize("opname", sorted(OPS))
-def test_in_place_when_the_full_size_input_dies(opname):
+def test_in_place_when_the_full_size_input_dies(opname, variant):
     rng = np.random.default_rng([6, len(opname)])
     cases = []
     for i, (sa, sb) in enumerate([((1, 7, 5, 16), (16,)), ((3, 1), (3, 9)), ((2, 3, 4), (2, 3, 4)), ((5,), (1,))]):
@@ -73,7 +80,7 @@ def test_in_place_when_the_full_size_input_dies(opname):
     check_cases(cases)
 
 
-def test_add_extreme_scale_ratios_and_activations():
+def test_add_extreme_scale_ratios_and_activations(variant):
     """Very different input scales (a shift of up to 31 on one side) and every fused activation."""
     rng = np.random.default_rng(7)
     cases = []
@@ -89,11 +96,11 @@ def test_add_extreme_scale_ratios_and_activations():
     check_cases(cases)
 
 
-def test_mul_large_multipliers_shift_left():
+def test_mul_large_multipliers_shift_left(variant):
     """Output scale far below in1*in2: MUL's multiplier needs a left shift."""
     rng = np.random.default_rng(8)
     cases = []
-    for factor in (1e-3, 1e-5, 1.0, 30.0):
+    for factor in (1e-3, 1e-5, 1.0, 30.0, 1 / 128, 1 / 200):
         b = GraphBuilder("mul", rng)
         x = b.input((4, 6), scale=0.05, zero_point=zero_point(rng))
         z = b.input((6,), scale=0.03, zero_point=zero_point(rng))
@@ -102,3 +109,15 @@ def test_mul_large_multipliers_shift_left():
         g = b.finish(y)
         cases.append((f"factor {factor}", g, random_inputs(g, rng)))
     check_cases(cases)
+
+
+def test_fast_kernels_fall_back_outside_the_fast_shift_range():
+    rng = np.random.default_rng(9)
+    b = GraphBuilder("mul", rng)
+    x = b.input((4, 6), scale=0.05, zero_point=1)
+    z = b.input((6,), scale=0.03, zero_point=2)
+    y = b.activation((4, 6), scale=0.05 * 0.03 * 1e-3, zero_point=0)  # needs a left shift
+    b.op(O.Mul((x, z), (y,)))
+    assert kernels_chosen(b.finish(y)) == ["GenericMul"]
+    g = binary_graph(rng, "ADD", (2, 3), (3,))
+    assert kernels_chosen(g) == ["FastAdd"]

@@ -1,8 +1,9 @@
 """Every generic elementwise / data-movement / nonlinear kernel in one firmware, on QEMU.
 
-One multi-op graph (float32 in, float32 out) uses all twelve C functions of this family;
-it is built once per board profile (Cortex-M7 h743, Cortex-M4 f412) and must equal the
-reference interpreter bit for bit, as must its host build (ASan/UBSan).
+One multi-op graph (float32 in, float32 out) uses the C functions of this family: built
+once per board profile (Cortex-M7 h743, Cortex-M4 f412) with the fast ADD/MUL kernels
+(SMMLAR on the DSP path) and once with the generic ones, it must equal the reference
+interpreter bit for bit, as must its host build (ASan/UBSan).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from mcunet_core.engine.target import HOST
 from mcunet_core.ir import Activation, Graph
 from mcunet_core.ir import ops as O
 from mcunet_core.ir.reference import run as reference_run
-from test_generic_common import K3_FUNCTIONS, check_one, const_tensor, float_input, float_tensor, mismatch
+from test_generic_common import variant  # noqa: F401  (fixture)
+from test_generic_common import K3_FUNCTIONS, check_one, disable_fast_binary, const_tensor, float_input, float_tensor, mismatch
 
 BOARDS = ("h743", "f412")  # Cortex-M7 and Cortex-M4 stand-ins
 
@@ -58,19 +60,21 @@ def _input(g: Graph, seed: int) -> list[np.ndarray]:
     return [(rng.normal(size=g.tensors[g.inputs[0]].shape) * 2.5).astype(np.float32)]
 
 
-def test_the_graph_uses_every_generic_function():
+def test_the_graph_uses_every_generic_function(monkeypatch):
     g = all_generic_ops_graph()
     used = {kp.function for kp in kernel_plans(g, HOST)}
+    disable_fast_binary(monkeypatch)
+    used |= {kp.function for kp in kernel_plans(g, HOST)}
     assert set(K3_FUNCTIONS) <= used, sorted(set(K3_FUNCTIONS) - used)
 
 
-def test_all_generic_ops_on_the_host(tmp_path):
+def test_all_generic_ops_on_the_host(tmp_path, variant):
     g = all_generic_ops_graph()
     check_one(g, _input(g, 1), tmp_path)
 
 
 @pytest.mark.parametrize("board", BOARDS)
-def test_all_generic_ops_on_qemu(board, tmp_path):
+def test_all_generic_ops_on_qemu(board, tmp_path, variant):
     pytest.importorskip("mcunet_core.device.runners.qemu")
     if not (shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc")):
         pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed")

@@ -6,3 +6,4 @@ from . import mean  # noqa: F401
 from . import data_movement  # noqa: F401  (PAD, CONCATENATION, TRANSPOSE, RESIZE_NEAREST_NEIGHBOR, RESHAPE copy)
 from . import activation  # noqa: F401  (SOFTMAX, LOGISTIC, HARD_SWISH)
 from . import quantize  # noqa: F401  (QUANTIZE, DEQUANTIZE)
+from . import binary_fast  # noqa: F401  (ADD, MUL with the fast exact requantization)
