@@ -23,6 +23,7 @@ stride 1 and 2 and for VALID; :func:`in_place_safe` checks it exactly per layer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,28 +226,29 @@ def activation_bytes_per_op(graph) -> list[int]:
     that dies there (what in-place and streaming kernels achieve): a lower bound of the
     arena at that op, whatever kernels are chosen."""
     n = len(graph.ops)
+    tensors = graph.tensors
     first = {name: -1 for name in graph.inputs}
     last: dict[str, int] = {}
     for i, op in enumerate(graph.ops):
         for name in op.inputs:
-            if name and not graph.tensors[name].is_constant:
+            if name and not tensors[name].is_constant:
                 last[name] = i
         for name in op.outputs:
             first.setdefault(name, i)
     for name in graph.outputs:
         last[name] = n
+    size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in first}
     delta = [0] * (n + 2)
     for name, f in first.items():
         lo, hi = max(f, 0), min(last.get(name, f), n - 1)
         if lo <= hi:
-            delta[lo] += graph.tensors[name].nbytes
-            delta[hi + 1] -= graph.tensors[name].nbytes
+            delta[lo] += size[name]
+            delta[hi + 1] -= size[name]
     live, total = [], 0
     for i, op in enumerate(graph.ops):
         total += delta[i]
-        out = sum(graph.tensors[o].nbytes for o in op.outputs)
-        dying = [graph.tensors[x].nbytes for x in op.inputs
-                 if x and not graph.tensors[x].is_constant and last.get(x) == i]
+        out = sum(size[o] for o in op.outputs)
+        dying = [size[x] for x in op.inputs if x in size and last.get(x) == i]
         live.append(total - min(max(dying, default=0), out))
     return live
 
