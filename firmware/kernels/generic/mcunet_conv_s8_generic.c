@@ -1,4 +1,4 @@
-/* Any 2-D convolution (kernel size, stride, dilation, padding), TFLite reference semantics. */
+/* Any 2-D convolution (kernel size, stride, dilation, padding, groups, batch), TFLite reference semantics. */
 #include "mcunet_kernels.h"
 
 int32_t mcunet_conv_s8_generic_get_buffer_size(void)
@@ -6,14 +6,16 @@ int32_t mcunet_conv_s8_generic_get_buffer_size(void)
     return 0;
 }
 
-void mcunet_conv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
+static void one_image(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
 {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
             const int32_t y0 = oy * p->stride_h - p->pad_top;
             const int32_t x0 = ox * p->stride_w - p->pad_left;
+            const int32_t per_group = p->out_c / (p->in_c / p->filter_c);
             for (int32_t oc = 0; oc < p->out_c; ++oc) {
-                const int8_t *w = p->weights + (int32_t)oc * p->k_h * p->k_w * p->in_c;
+                const int8_t *w = p->weights + (int32_t)oc * p->k_h * p->k_w * p->filter_c;
+                const int32_t c0 = (oc / per_group) * p->filter_c;
                 int32_t acc = 0;
                 for (int32_t ky = 0; ky < p->k_h; ++ky) {
                     const int32_t iy = y0 + ky * p->dil_h;
@@ -25,9 +27,9 @@ void mcunet_conv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int
                         if (ix < 0 || ix >= p->in_w) {
                             continue;
                         }
-                        const int8_t *x = in + (iy * p->in_w + ix) * p->in_c;
-                        const int8_t *wk = w + (ky * p->k_w + kx) * p->in_c;
-                        for (int32_t ic = 0; ic < p->in_c; ++ic) {
+                        const int8_t *x = in + (iy * p->in_w + ix) * p->in_c + c0;
+                        const int8_t *wk = w + (ky * p->k_w + kx) * p->filter_c;
+                        for (int32_t ic = 0; ic < p->filter_c; ++ic) {
                             acc += (x[ic] + p->input_offset) * wk[ic];
                         }
                     }
@@ -39,5 +41,12 @@ void mcunet_conv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int
                 out[(oy * p->out_w + ox) * p->out_c + oc] = (int8_t)mcunet_clamp(acc, p->act_min, p->act_max);
             }
         }
+    }
+}
+
+void mcunet_conv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t b = 0; b < p->batches; ++b) {
+        one_image(p, in + b * p->in_h * p->in_w * p->in_c, out + b * p->out_h * p->out_w * p->out_c);
     }
 }

@@ -6,7 +6,7 @@ int32_t mcunet_dwconv_s8_generic_get_buffer_size(void)
     return 0;
 }
 
-void mcunet_dwconv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
+static void one_image(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
 {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
@@ -36,5 +36,12 @@ void mcunet_dwconv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, i
                 out[(oy * p->out_w + ox) * p->out_c + oc] = (int8_t)mcunet_clamp(acc, p->act_min, p->act_max);
             }
         }
+    }
+}
+
+void mcunet_dwconv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t b = 0; b < p->batches; ++b) {
+        one_image(p, in + b * p->in_h * p->in_w * p->in_c, out + b * p->out_h * p->out_w * p->out_c);
     }
 }

@@ -16,6 +16,7 @@
 /* ---- generic (plain C, TFLite reference semantics) ------------------------------ */
 
 typedef struct {
+    int32_t batches;
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
@@ -23,10 +24,11 @@ typedef struct {
     int32_t dil_h, dil_w;
     int32_t pad_top, pad_left;
     int32_t depth_multiplier; /* depthwise only */
+    int32_t filter_c;         /* conv: input channels per group (in_c / groups) */
     int32_t input_offset;     /* -input zero point */
     int32_t output_zp;
     int32_t act_min, act_max;
-    const int8_t *weights;    /* conv: [out_c][k_h][k_w][in_c]; depthwise: [k_h][k_w][out_c] */
+    const int8_t *weights;    /* conv: [out_c][k_h][k_w][filter_c]; depthwise: [k_h][k_w][out_c] */
     const int32_t *bias;      /* [out_c] or NULL */
     const int32_t *mult;      /* [out_c] */
     const int32_t *shift;     /* [out_c] */
@@ -59,6 +61,7 @@ void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t 
 int32_t mcunet_fc_s8_generic_get_buffer_size(void);
 
 typedef struct {
+    int32_t batches;
     int32_t in_h, in_w, channels;
     int32_t out_h, out_w;
     int32_t filter_h, filter_w;

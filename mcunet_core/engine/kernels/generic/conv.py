@@ -33,13 +33,13 @@ class _GenericWindowed(Kernel):
         if b is not None:
             consts.append(ConstArray(f"{p}_bias", "int32_t", b.data.reshape(-1)))
         fields = (
-            ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("in_c", x.shape[3]),
+            ("batches", x.shape[0]), ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("in_c", x.shape[3]),
             ("out_h", y.shape[1]), ("out_w", y.shape[2]), ("out_c", out_c),
             ("k_h", k_h), ("k_w", k_w),
             ("stride_h", op.stride[0]), ("stride_w", op.stride[1]),
             ("dil_h", op.dilation[0]), ("dil_w", op.dilation[1]),
             ("pad_top", op.padding.top), ("pad_left", op.padding.left),
-            ("depth_multiplier", getattr(op, "depth_multiplier", 1)),
+            ("depth_multiplier", getattr(op, "depth_multiplier", 1)), ("filter_c", w.shape[3]),
             ("input_offset", -rq.input_zp), ("output_zp", rq.output_zp),
             ("act_min", rq.act_min), ("act_max", rq.act_max),
             ("weights", f"{p}_w"), ("bias", f"{p}_bias" if b is not None else None),

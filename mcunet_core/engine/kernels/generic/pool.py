@@ -20,7 +20,7 @@ class _GenericPool(Kernel):
         (y,) = ctx.outputs
         lo, hi = activation_range(op.activation, y.quant.single_scale, y.quant.single_zero_point)
         fields = (
-            ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("channels", x.shape[3]),
+            ("batches", x.shape[0]), ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("channels", x.shape[3]),
             ("out_h", y.shape[1]), ("out_w", y.shape[2]),
             ("filter_h", op.filter[0]), ("filter_w", op.filter[1]),
             ("stride_h", op.stride[0]), ("stride_w", op.stride[1]),
