@@ -1,7 +1,7 @@
 /*
  * Assembly scaffolding shared by the depthwise row kernels (Armv7E-M, Thumb-2).
  *
- * dw_job_asm(job) processes `nch` channels of one strip batch (mcunet_dw_driver.h, dw_job_t):
+ * dw_job_asm(job) processes `nch` channels of one strip batch (mcunet_dw_planes.h, dw_job_t):
  * per channel it copies the bias (x4) and packed weights into its stack frame so the quad
  * loop can reload them with LDM/LDRD at fixed offsets and use almost every register for
  * accumulators, data and pointers, runs the variant's row loops (dense int32 accumulators),

@@ -4,16 +4,20 @@
  * One function per (kernel size K, horizontal stride S): mcunet_dwconv_s8_k<K>s<S>.
  * The vertical stride (1 or 2) and the depth multiplier are parameters.
  *
- * How it works (firmware/kernels/depthwise/mcunet_dw_driver.h):
+ * How it works (firmware/kernels/depthwise/: mcunet_dw_planes.c is the layer driver every
+ * variant shares, each variant file holds its job kernel):
  *  - Channels are processed in groups of up to 4. For a group, input rows are widened to
  *    int16 into a strip of `strip_rows` padded rows per channel ("plane"), just in time:
  *    a strip only holds the rows the next `batch_rows` output rows need; the rows still
  *    needed are moved to the top when the strip is full. Borders hold the input zero point,
  *    written once per layer, so padding contributes (zp - zp) * w = 0 exactly as in TFLite.
- *  - For each channel, a row kernel (hand-written assembly on cores with the DSP extension)
- *    computes 4 adjacent outputs at a time with SMLAD / SMLAxy on weight pairs into a small
- *    int32 accumulator buffer; an epilogue requantizes them (exact fast form of
- *    mcunet_requant.h, or TFLite's formula) and stores them at the channel's NHWC slots.
+ *  - Per strip batch and group, a job kernel (hand-written assembly on cores with the DSP
+ *    extension, a plain-C twin elsewhere) computes, per channel, 4 adjacent outputs at a time
+ *    with SMLAD / SMLAxy on weight pairs into a small int32 accumulator buffer, requantizes
+ *    them with the exact fast form of mcunet_requant.h (SSAT to int8) and stores them at the
+ *    channel's NHWC slots; the clamp and TFLite-formula epilogues run in C after it.
+ *  - Cost (emulated M7, 3x3 stride 1): 37 instructions per quad of outputs (36 MACs), 25 per
+ *    4 requantized outputs, 1.75 per widened input element (4 channels at a time).
  *  - Transposed (layers much taller than wide, e.g. KWS's 25x5): the planes hold the input's
  *    columns as rows so the quads run down the columns; the whole plane is widened first.
  *  - In place: an output of channel c only overwrites input bytes of channel c, and every

@@ -12,7 +12,9 @@ are widened together (4 makes the int8 -> int16 widening cheapest). ``batch_rows
 rows per kernel call) and ``groups`` trade instructions for scratch RAM; :func:`choose_layout`
 picks them from a small cost model, the board's RAM budget (a hard limit) and whether the
 layer sits at the model's activation peak (then each byte of scratch raises the peak and is
-charged ``PEAK_BYTE_COST`` instructions).
+charged ``PEAK_BYTE_COST`` instructions). Layers much taller than wide whose rows end in
+partial quads (KWS's 25x5) can run *transposed*: the planes hold input columns as rows and
+the quads run down the columns (whole planes only).
 
 In place: a write of output channel c only touches input bytes of channel c, and the kernel
 has widened every input row such a write can reach before it computes that output row; the
@@ -118,7 +120,7 @@ class DwLayout:
 
     @property
     def scratch_bytes(self) -> int:
-        # == dw_buffer_size() in mcunet_dw_driver.h
+        # == dw_buffer_size() in mcunet_dw_planes.h
         return self.groups * self.strip_rows * self.row_len * 2 + self.batch_rows * self.nquads * 16
 
 

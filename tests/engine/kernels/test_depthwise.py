@@ -255,7 +255,7 @@ def test_buffer_sizes_of_the_c_kernels_match_the_python_plans(tmp_path):
 
 
 def _clobbers(layout: dw.DwLayout, batch_rows: int) -> bool:
-    """Replay the kernel's order (dw_run: widen the rows a batch needs, then write its
+    """Replay the kernel's order (mcunet_dw_planes_run: widen the rows a batch needs, then write its
     outputs) on one channel of an in-place buffer: is an input row overwritten before it
     was widened while a later output row still needs it?"""
     h, w, k, sv, pt = layout.in_h, layout.in_w, layout.k, layout.stride_v, layout.pad_top
