@@ -12,7 +12,9 @@
  *   [16, 16 + 4 * NW)  weights, kernel row k at 16 + 4 * WPR * k
  *   L_* slots          job fields and loop state
  * A variant body starts with r0 = first plane row, r1 = accumulators, runs its quad loop
- * per row (label 1: row start, 2: quad) and ends with DW_ASM_ROW_END_*, which steps to the
+ * per row (label 1: row start, 2: quad), then, when the job has a pair tail, one pair of
+ * outputs (rows whose last 1-2 outputs would waste most of a quad: DW_ASM_PAIR_BEGIN /
+ * variant pair / DW_ASM_PAIR_END), and ends with DW_ASM_ROW_END_*, which steps to the
  * next row and rewinds the accumulator pointer over the throwaway outputs of a partial last
  * quad, so the accumulators of a channel are dense.
  */
@@ -48,7 +50,8 @@
     ".set L_END, L_PLANE + 76\n"                                                          \
     ".set L_EROWS, L_PLANE + 80\n"                                                        \
     ".set L_ESKIP, L_PLANE + 84\n"                                                        \
-    ".set DW_FRAME, (L_PLANE + 88 + 7) & ~7\n"                                            \
+    ".set L_PAIR, L_PLANE + 88\n"                                                         \
+    ".set DW_FRAME, (L_PLANE + 92 + 7) & ~7\n"                                            \
     "push {r4-r11, lr}\n"                                                                 \
     "sub sp, sp, #DW_FRAME\n"                                                             \
     "ldm r0, {r1-r7}\n" /* rows, acc, wblock, out, rq, row stride, vertical step */      \
@@ -77,6 +80,8 @@
     "ldrd r1, r2, [r0, #32]\n" /* epilogue rows, skip */                                  \
     "str r1, [sp, #L_EROWS]\n"                                                            \
     "str r2, [sp, #L_ESKIP]\n"                                                            \
+    "ldr r1, [r0, #40]\n" /* pair tail */                                                 \
+    "str r1, [sp, #L_PAIR]\n"                                                             \
     "8:\n" /* channel loop */                                                             \
     "ldr r2, [sp, #L_W]\n"                                                                \
     "ldr r4, [r2], #4\n" /* bias, x4 */                                                   \
@@ -99,6 +104,15 @@
     "ldr r0, [sp, #L_PLANE]\n"                                                            \
     "ldr r1, [sp, #L_ACC0]\n"                                                             \
     "str r1, [sp, #L_ACC]\n"
+
+/* skip the pair block unless the job has a pair tail */
+#define DW_ASM_PAIR_BEGIN                                                                 \
+    "ldr r4, [sp, #L_PAIR]\n"                                                             \
+    "cmp r4, #0\n"                                                                        \
+    "beq 10f\n"                                                                           \
+    "ldrd r0, r1, [sp]\n" /* bias x2 */
+
+#define DW_ASM_PAIR_END "10:\n"
 
 /* row end with the accumulator pointer in register `ra` */
 #define DW_ASM_ROW_END_REG(rp, ra)                                                        \

@@ -34,13 +34,13 @@ static inline int32_t dw_weight(const int32_t *row_words, int32_t kx)
 }
 
 /* Accumulators of one channel: nrows output rows, row r starting at in + r * vstep, stored
- * densely (out_w per row): like the assembly, every quad is computed and stored whole, and
- * the next row's accumulators overwrite a partial quad's throwaway values. */
+ * densely (out_w per row): like the assembly, every quad (and pair) is computed and stored
+ * whole, and the next row's accumulators overwrite a partial one's throwaway values. */
 static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const dw_job_t *job)
 {
     const int32_t rs = job->row_stride_bytes / 2;
     const int32_t vs = job->vstep_bytes / 2;
-    const int32_t n = 4 * job->nquads;
+    const int32_t n = 4 * job->nquads + 2 * job->pair;
     const int32_t ow = n - job->rewind_bytes / 4;
     for (int32_t r = 0; r < job->nrows; ++r, acc += ow) {
         const int16_t *row0 = in + r * vs;

@@ -346,9 +346,10 @@ static void dw_run_transposed(const mcunet_dw_params_t *p, const dw_variant_t *v
     job.acc = (int32_t *)(void *)(scratch + p->groups * plane);
     job.row_stride_bytes = rl * 2;
     job.vstep_bytes = p->stride_v * rl * 2;
-    job.nquads = p->nquads;
+    job.pair = dw_pair_tail(p->out_h);
+    job.nquads = p->nquads - job.pair;
     job.nrows = p->out_w;                      /* plane rows of outputs: one per output column */
-    job.rewind_bytes = 16 * p->nquads - 4 * p->out_h;
+    job.rewind_bytes = 16 * job.nquads + 8 * job.pair - 4 * p->out_h;
     job.plane_bytes = plane * 2;
     job.dm = fast ? dm : 1;
     job.count = p->out_h;                      /* a plane row of outputs is an output column */
@@ -384,8 +385,9 @@ void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t 
     job.acc = acc;
     job.row_stride_bytes = rl * 2;
     job.vstep_bytes = sv * rl * 2;
-    job.nquads = p->nquads;
-    job.rewind_bytes = 16 * p->nquads - 4 * p->out_w;
+    job.pair = dw_pair_tail(p->out_w);
+    job.nquads = p->nquads - job.pair;
+    job.rewind_bytes = 16 * job.nquads + 8 * job.pair - 4 * p->out_w;
     job.plane_bytes = plane * 2;
     job.dm = fast ? dm : 1;
     job.out_stride = p->out_c;

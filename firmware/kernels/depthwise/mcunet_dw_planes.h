@@ -31,7 +31,15 @@ typedef struct {
     int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
     int32_t epi_rows;         /* runs of `count` outputs per channel */
     int32_t epi_skip;         /* bytes from the byte after a run's last output to the next run */
+    int32_t pair;             /* 1: each row ends with a pair of outputs after its nquads quads */
 } dw_job_t;
+
+/* A row of `ow` outputs ends in a pair (not a quad) when that wastes less: 1 or 2 left over
+ * after at least one quad (== DwLayout.pair_tail in mcunet_core/engine/kernels/depthwise.py) */
+static inline int32_t dw_pair_tail(int32_t ow)
+{
+    return ow > 4 && ((ow & 3) == 1 || (ow & 3) == 2);
+}
 
 /* A variant's job kernel: assembly on cores with the DSP extension, else its C twin. */
 typedef void (*mcunet_dw_job_fn)(const dw_job_t *job);

@@ -26,6 +26,14 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "smlabt r2, r6, r8, r2\n"
         "smlad r3, r6, r8, r3\n"
         ".endm\n"
+        ".macro DW_K3S1_PAIR base, woff\n"
+        "ldrd r7, r8, [sp, #\\woff]\n"
+        "ldrd r4, r5, [\\base]\n"
+        "smlad r0, r4, r7, r0\n"
+        "smlatb r1, r4, r7, r1\n"
+        "smlabt r0, r5, r8, r0\n"
+        "smlad r1, r5, r8, r1\n"
+        ".endm\n"
         "mov r9, r0\n"
         "mov r12, r1\n"
         "ldr r11, [sp, #L_RS]\n"
@@ -43,8 +51,17 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "add r9, r9, #8\n"
         "cmp r9, lr\n"
         "bne 2b\n"
+        DW_ASM_PAIR_BEGIN
+        "DW_K3S1_PAIR r9, 16\n"
+        "add r10, r9, r11\n"
+        "DW_K3S1_PAIR r10, 24\n"
+        "add r10, r10, r11\n"
+        "DW_K3S1_PAIR r10, 32\n"
+        "strd r0, r1, [r12], #8\n"
+        DW_ASM_PAIR_END
         DW_ASM_ROW_END_REG("r9", "r12")
         DW_ASM_CHANNEL_END
+        ".purgem DW_K3S1_PAIR\n"
         ".purgem DW_K3S1_ROW\n");
 }
 #endif

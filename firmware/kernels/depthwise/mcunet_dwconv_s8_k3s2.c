@@ -27,6 +27,14 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "ldr r4, [\\base, #16]\n"
         "smlabb r3, r4, r9, r3\n"
         ".endm\n"
+        ".macro DW_K3S2_PAIR base, woff\n"
+        "ldrd r8, r9, [sp, #\\woff]\n"
+        "ldm \\base, {r4-r6}\n"
+        "smlad r0, r4, r8, r0\n"
+        "smlabb r0, r5, r9, r0\n"
+        "smlad r1, r5, r8, r1\n"
+        "smlabb r1, r6, r9, r1\n"
+        ".endm\n"
         "mov r10, r0\n"
         "mov lr, r1\n"
         "ldr r12, [sp, #L_RS]\n"
@@ -46,8 +54,17 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "ldr r4, [sp, #L_END]\n"
         "cmp r10, r4\n"
         "bne 2b\n"
+        DW_ASM_PAIR_BEGIN
+        "DW_K3S2_PAIR r10, 16\n"
+        "add r11, r10, r12\n"
+        "DW_K3S2_PAIR r11, 24\n"
+        "add r11, r11, r12\n"
+        "DW_K3S2_PAIR r11, 32\n"
+        "strd r0, r1, [lr], #8\n"
+        DW_ASM_PAIR_END
         DW_ASM_ROW_END_REG("r10", "lr")
         DW_ASM_CHANNEL_END
+        ".purgem DW_K3S2_PAIR\n"
         ".purgem DW_K3S2_ROW\n");
 }
 #endif

@@ -31,6 +31,17 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "smlad r3, r6, r8, r3\n"
         "smlad r3, r7, r9, r3\n"
         ".endm\n"
+        ".macro DW_K5S1_PAIR base, woff\n"
+        "ldrd r8, r9, [sp, #\\woff]\n"
+        "ldm \\base, {r4-r6}\n"
+        "smlad r0, r4, r8, r0\n"
+        "smlad r0, r5, r9, r0\n"
+        "smlatb r1, r4, r8, r1\n"
+        "ldrd r8, r9, [sp, #\\woff + 8]\n"
+        "smlabt r0, r6, r9, r0\n"
+        "smlad r1, r5, r8, r1\n"
+        "smlad r1, r6, r9, r1\n"
+        ".endm\n"
         "mov r10, r0\n"
         "mov lr, r1\n"
         "ldr r12, [sp, #L_RS]\n"
@@ -54,8 +65,21 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "ldr r4, [sp, #L_END]\n"
         "cmp r10, r4\n"
         "bne 2b\n"
+        DW_ASM_PAIR_BEGIN
+        "DW_K5S1_PAIR r10, 16\n"
+        "add r11, r10, r12\n"
+        "DW_K5S1_PAIR r11, 32\n"
+        "add r11, r11, r12\n"
+        "DW_K5S1_PAIR r11, 48\n"
+        "add r11, r11, r12\n"
+        "DW_K5S1_PAIR r11, 64\n"
+        "add r11, r11, r12\n"
+        "DW_K5S1_PAIR r11, 80\n"
+        "strd r0, r1, [lr], #8\n"
+        DW_ASM_PAIR_END
         DW_ASM_ROW_END_REG("r10", "lr")
         DW_ASM_CHANNEL_END
+        ".purgem DW_K5S1_PAIR\n"
         ".purgem DW_K5S1_ROW\n");
 }
 #endif

@@ -32,6 +32,17 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "smlad r3, r4, r9, r3\n"
         "smlabb r3, r5, r10, r3\n"
         ".endm\n"
+        ".macro DW_K5S2_PAIR base, woff\n"
+        "ldrd r8, r9, [sp, #\\woff]\n"
+        "ldr r10, [sp, #\\woff + 8]\n"
+        "ldm \\base, {r4-r7}\n"
+        "smlad r0, r4, r8, r0\n"
+        "smlad r0, r5, r9, r0\n"
+        "smlabb r0, r6, r10, r0\n"
+        "smlad r1, r5, r8, r1\n"
+        "smlad r1, r6, r9, r1\n"
+        "smlabb r1, r7, r10, r1\n"
+        ".endm\n"
         "mov r11, r0\n"
         "ldr lr, [sp, #L_RS]\n"
         "1:\n"
@@ -56,8 +67,23 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         "ldr r4, [sp, #L_END]\n"
         "cmp r11, r4\n"
         "bne 2b\n"
+        DW_ASM_PAIR_BEGIN
+        "DW_K5S2_PAIR r11, 16\n"
+        "add r12, r11, lr\n"
+        "DW_K5S2_PAIR r12, 28\n"
+        "add r12, r12, lr\n"
+        "DW_K5S2_PAIR r12, 40\n"
+        "add r12, r12, lr\n"
+        "DW_K5S2_PAIR r12, 52\n"
+        "add r12, r12, lr\n"
+        "DW_K5S2_PAIR r12, 64\n"
+        "ldr r4, [sp, #L_ACC]\n"
+        "strd r0, r1, [r4], #8\n"
+        "str r4, [sp, #L_ACC]\n"
+        DW_ASM_PAIR_END
         DW_ASM_ROW_END_FRAME("r11")
         DW_ASM_CHANNEL_END
+        ".purgem DW_K5S2_PAIR\n"
         ".purgem DW_K5S2_ROW\n");
 }
 #endif

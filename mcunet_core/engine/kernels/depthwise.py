@@ -66,6 +66,7 @@ PEAK_BYTE_COST = 32
 # row of outputs, widening per element by planes per group (transposed: by the C loops),
 # per kernel call per channel and per group, strip slides per moved word.
 _QUAD_COST = {(3, 1): 37, (3, 2): 41, (5, 1): 85, (5, 2): 92, (7, 1): 168, (7, 2): 175}
+_PAIR_COST = {(3, 1): 26, (3, 2): 26, (5, 1): 54, (5, 2): 60, (7, 1): 104, (7, 2): 108}
 _ROW_COST = 12
 _WIDEN_COST = {4: 1.9, 2: 2.4, 1: 3.8}
 _WIDEN_COST_TRANSPOSED = {4: 2.6, 2: 3.8, 1: 6.3}
@@ -107,6 +108,11 @@ class DwLayout:
     transposed: bool = False
 
     @property
+    def pair_tail(self) -> bool:
+        """Rows end in a pair of outputs, not a partial quad (== dw_pair_tail() in C)."""
+        return self.out_w > 4 and self.out_w % 4 in (1, 2)
+
+    @property
     def strip_rows(self) -> int:
         return self.k + self.stride_v * (self.batch_rows - 1)
 
@@ -136,7 +142,9 @@ def layout_cost(layout: DwLayout) -> float:
     c_in, c_out = layout.channels, layout.channels * layout.depth_multiplier
     groups = -(-c_in // layout.groups)
     batches = -(-layout.out_h // layout.batch_rows)
-    cost = layout.out_h * c_out * (layout.nquads * _QUAD_COST[layout.k, layout.stride_h] + _ROW_COST)
+    quads = layout.nquads - layout.pair_tail
+    row = quads * _QUAD_COST[layout.k, layout.stride_h] + layout.pair_tail * _PAIR_COST[layout.k, layout.stride_h]
+    cost = layout.out_h * c_out * (row + _ROW_COST)
     widen = _WIDEN_COST_TRANSPOSED if layout.transposed else _WIDEN_COST
     cost += layout.in_h * layout.in_w * c_in * widen[layout.groups]
     cost += batches * (c_out * _CALL_COST_PER_CHANNEL + groups * _CALL_COST_PER_GROUP)

@@ -493,6 +493,33 @@ def _board(name):
     return load_board(name)
 
 
+def _pair_tail_graph(k: int, s: int) -> Graph:
+    """Two layers of one variant whose rows end in a pair: 10 outputs (2 left after two
+    quads), then 5 or 9 (1 left: half the pair is thrown away)."""
+    b = GraphBuilder(f"pairs{k}{s}", np.random.default_rng(k * 10 + s))
+    t = b.input((1, 6, 10 * s, 6), zero_point=-128)
+    t = b.depthwise(t, kernel=(k, k), stride=(1, s), activation=Activation.RELU6)
+    set_quant(b.g, t, zp=-128)
+    padding = "SAME" if s == 2 else Padding2D(1, 1, (k - 2) // 2, k - 2 - (k - 2) // 2)
+    t = b.depthwise(t, kernel=(k, k), stride=(1, s), padding=padding)
+    set_quant(b.g, t, zp=-128)
+    g = b.finish(t)
+    widths = [g.tensors[op.outputs[0]].shape[2] for op in g.ops]
+    assert widths == [10, 5 if s == 2 else 9], widths
+    return g
+
+
+@pytest.mark.parametrize("k", dw.KERNEL_SIZES)
+@pytest.mark.parametrize("s", dw.STRIDES)
+def test_pair_tails_match_the_reference(k, s, tmp_path):
+    g = _pair_tail_graph(k, s)
+    for i, op in enumerate(g.ops):
+        assert dw.layout_of(LoweringContext(g, op, i, HOST)).pair_tail
+    host_exact(g, tmp_path / "host")
+    if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+        qemu_exact(g, "h743", tmp_path / "qemu")
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_depthwise_on_an_emulated_m7(seed, tmp_path):
     qemu_available()
