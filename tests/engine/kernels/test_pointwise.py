@@ -74,7 +74,8 @@ def qemu_available() -> None:
 
 
 def qemu_run(g: Graph, inputs, board_name: str, workdir: Path, target: Target | None = None, plan=None, opt="O2"):
-    """Generated C (optionally with a hand-made memory plan) on the board's QEMU stand-in."""
+    """Generated C on the board's QEMU stand-in, like engine_runs.run_qemu but with any target
+    (e.g. a tight flash budget: the int8-weight core) and optionally a hand-made memory plan."""
     from mcunet_core.device.runners.qemu import QemuRunner
     from mcunet_core.device.toolchain import build_firmware
     from mcunet_core.spec import load_board
