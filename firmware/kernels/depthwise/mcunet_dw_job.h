@@ -1,8 +1,8 @@
 /*
  * Per-variant part of a depthwise plane kernel: included by mcunet_dwconv_s8_k<K>s<S>.c
  * after it defines DW_K and DW_S. Provides the job kernel's plain-C twin (same packed
- * constants, same accumulators, same stores as the assembly) and DW_DEFINE_VARIANT, which
- * defines the public function and its buffer-size twin around the job kernel.
+ * constants, same accumulators, same stores as the assembly), used as the job kernel on
+ * cores without the DSP extension.
  */
 #ifndef MCUNET_DW_JOB_H
 #define MCUNET_DW_JOB_H
@@ -17,6 +17,7 @@
 #define DW_WPR (DW_S == 1 ? DW_K - 1 : (DW_K + 1) / 2)
 #define DW_BLOCK (1 + DW_K * DW_WPR)
 
+#if !MCUNET_HAVE_DSP
 /* ---- the row kernel's plain-C twin: same packed constants, same accumulators --------- */
 
 static inline int32_t dw_weight(const int32_t *row_words, int32_t kx)
@@ -36,7 +37,7 @@ static inline int32_t dw_weight(const int32_t *row_words, int32_t kx)
 /* Accumulators of one channel: nrows output rows, row r starting at in + r * vstep, stored
  * densely (out_w per row): like the assembly, every quad (and pair) is computed and stored
  * whole, and the next row's accumulators overwrite a partial one's throwaway values. */
-static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const dw_job_t *job)
+static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const mcunet_dw_job_t *job)
 {
     const int32_t rs = job->row_stride_bytes / 2;
     const int32_t vs = job->vstep_bytes / 2;
@@ -59,7 +60,7 @@ static void dw_rows_c(const int16_t *in, int32_t *acc, const int32_t *blk, const
 }
 
 /* The job kernel's plain-C twin. */
-__attribute__((unused)) static void dw_job_c(const dw_job_t *job)
+static void dw_job_c(const mcunet_dw_job_t *job)
 {
     const int16_t *plane = job->rows;
     const int32_t *blk = job->wblock, *rq = job->rq;
@@ -86,25 +87,16 @@ __attribute__((unused)) static void dw_job_c(const dw_job_t *job)
         }
     }
 }
-
-#if MCUNET_HAVE_DSP
-/* Defined by the variant file: naked assembly, the argument stays in r0. */
-#define DW_JOB_ASM_ARGS const dw_job_t *job __attribute__((unused))
-static void dw_job_asm(DW_JOB_ASM_ARGS) __attribute__((naked, noinline));
-#define DW_JOB dw_job_asm
-#else
-#define DW_JOB dw_job_c
 #endif
 
+#define DW_JOB_ASM_ARGS const mcunet_dw_job_t *job __attribute__((unused))
+
+/* The variant's public job kernel (naked assembly with the DSP extension, the argument stays
+ * in r0) and its buffer-size twin (a job uses its caller's scratch). */
 #define DW_DEFINE_VARIANT(name)                                                                              \
-    void name(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch)               \
+    int32_t name##_get_buffer_size(void)                                                                     \
     {                                                                                                        \
-        mcunet_dw_planes_run(p, in, out, scratch, DW_JOB, DW_K, DW_BLOCK);                                  \
-    }                                                                                                        \
-    int32_t name##_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows, \
-                                   int32_t nquads)                                                           \
-    {                                                                                                        \
-        return dw_buffer_size(groups, strip_rows, row_len, batch_rows, nquads);                              \
+        return 0;                                                                                            \
     }
 
 #endif /* MCUNET_DW_JOB_H */

@@ -1,7 +1,7 @@
 /*
- * Private to the depthwise plane kernels: the job a kernel call gets, and the shared layer
- * driver (mcunet_dw_planes.c) every mcunet_dwconv_s8_k<K>s<S>.c hands its job kernel to.
- * Scheme and constants: include/mcunet_depthwise.h.
+ * Private to the depthwise plane kernels (scheme and public API: include/mcunet_depthwise.h):
+ * helpers shared by the drivers (mcunet_dw_strips.c, mcunet_dw_transposed.c) and the job
+ * kernels (mcunet_dwconv_s8_k<K>s<S>.c).
  */
 #ifndef MCUNET_DW_PLANES_H
 #define MCUNET_DW_PLANES_H
@@ -9,47 +9,12 @@
 #include "mcunet_depthwise.h"
 #include "mcunet_requant.h"
 
-/* One strip batch of `nch` channels for the job kernel (the assembly reads it with LDM:
- * keep the order). Channel i uses plane i / dm, weight block i, requant entry i and writes
- * output byte offset i. */
-typedef struct {
-    const int16_t *rows;      /* plane 0, first row this batch reads */
-    int32_t *acc;             /* dense accumulators (count per channel) */
-    const int32_t *wblock;    /* first channel's weight block */
-    int8_t *out;              /* first channel's first output of the batch */
-    const int32_t *rq;        /* first channel's (M, C, s) */
-    int32_t row_stride_bytes; /* bytes between plane rows */
-    int32_t vstep_bytes;      /* bytes between the first rows of consecutive output rows */
-    int32_t nquads;           /* quads of outputs per row */
-    int32_t nrows;            /* output rows */
-    int32_t rewind_bytes;     /* 16 * nquads - 4 * out_w: accumulators of a row's partial quad */
-    int32_t plane_bytes;
-    int32_t dm;               /* channels per plane (depth multiplier) */
-    int32_t nch;              /* channels */
-    int32_t count;            /* outputs per run (see epi_rows) */
-    int32_t out_stride;       /* bytes between the outputs of a run */
-    int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
-    int32_t epi_rows;         /* runs of `count` outputs per channel */
-    int32_t epi_skip;         /* bytes from the byte after a run's last output to the next run */
-    int32_t pair;             /* 1: each row ends with a pair of outputs after its nquads quads */
-} dw_job_t;
-
 /* A row of `ow` outputs ends in a pair (not a quad) when that wastes less: 1 or 2 left over
  * after at least one quad (== DwLayout.pair_tail in mcunet_core/engine/kernels/depthwise.py) */
 static inline int32_t dw_pair_tail(int32_t ow)
 {
     return ow > 4 && ((ow & 3) == 1 || (ow & 3) == 2);
 }
-
-/* A variant's job kernel: assembly on cores with the DSP extension, else its C twin. */
-typedef void (*mcunet_dw_job_fn)(const dw_job_t *job);
-
-/* The layer: strips, widening, slides, groups; `job` computes (and, in the fast requant
- * mode, requantizes and stores) a strip batch of K x K outputs; `block_words` is the
- * packed weight block per channel (1 + K * WPR). */
-void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
-                          mcunet_dw_job_fn job, int32_t k, int32_t block_words);
-int32_t mcunet_dw_planes_run_get_buffer_size(void);
 
 /* == mcunet_core/engine/kernels/depthwise.py DwLayout.scratch_bytes */
 static inline int32_t dw_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
@@ -90,5 +55,52 @@ static inline uint32_t dw_sxtb16_ror8(uint32_t x)
     return r;
 }
 #endif
+
+static inline void dw_fill(int16_t *dst, int32_t n, int32_t value)
+{
+    int32_t i = 0;
+    if (((uintptr_t)dst & 2) && n > 0) {
+        dst[i++] = (int16_t)value;
+    }
+    const uint32_t v2 = ((uint32_t)value & 0xFFFFu) * 0x10001u;
+    for (; i + 2 <= n; i += 2) {
+        dw_st32(dst + i, v2);
+    }
+    if (i < n) {
+        dst[i] = (int16_t)value;
+    }
+}
+
+/* Channels of the next group: 4, 2 or 1 as the layout's planes and the channels left allow. */
+static inline int32_t dw_group_size(const mcunet_dw_params_t *p, int32_t c0)
+{
+    const int32_t left = p->in_c - c0;
+    return (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+}
+
+/* A strip batch of channel group [c0, c0 + g) (job->rows/nrows/count are set): one job call
+ * that requantizes and stores (epilogue NULL: the fast SSAT mode), else one call per channel
+ * followed by the C epilogue. */
+static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue,
+                            mcunet_dw_job_t *job, int32_t c0, int32_t g, int8_t *out0, const int16_t *rows,
+                            int32_t plane)
+{
+    const int32_t dm = p->depth_multiplier;
+    if (!epilogue) { /* the job kernel requantizes and stores: one call per group */
+        job->wblock = p->wblock + c0 * dm * p->block_words;
+        job->rq = p->requant + 3 * c0 * dm;
+        job->out = out0;
+        job->nch = g * dm;
+        job_fn(job);
+        return;
+    }
+    for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
+        job->rows = rows + (i / dm) * plane;
+        job->wblock = p->wblock + (c0 * dm + i) * p->block_words;
+        job->nch = 1;
+        job_fn(job);
+        epilogue(p, c0 * dm + i, job, out0 + i);
+    }
+}
 
 #endif /* MCUNET_DW_PLANES_H */

@@ -1,4 +1,4 @@
-/* Depthwise 3x3, horizontal stride 1, int8, in place through channel planes (mcunet_depthwise.h). */
+/* Depthwise 3x3, horizontal stride 1, int8: the job kernel (mcunet_depthwise.h). */
 #define DW_K 3
 #define DW_S 1
 #include "mcunet_dw_job.h"
@@ -10,7 +10,7 @@
  * r7 = (w0,w1), r8 = (w1,w2): acc0 = a0w0+a1w1+a2w2 ... acc3 = a3w0+a4w1+a5w2.
  * Registers: acc r0-r3, data r4-r6, weights r7-r8, row r9, row k r10, row stride r11,
  * accumulators out r12, row end lr. 37 instructions per quad (36 MACs). */
-static void dw_job_asm(DW_JOB_ASM_ARGS)
+__attribute__((naked)) void mcunet_dwconv_s8_k3s1(DW_JOB_ASM_ARGS)
 {
     __asm__ volatile(
         DW_ASM_SETUP(6, 3)
@@ -63,6 +63,11 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         DW_ASM_CHANNEL_END
         ".purgem DW_K3S1_PAIR\n"
         ".purgem DW_K3S1_ROW\n");
+}
+#else
+void mcunet_dwconv_s8_k3s1(const mcunet_dw_job_t *job)
+{
+    dw_job_c(job);
 }
 #endif
 

@@ -1,4 +1,4 @@
-/* Depthwise 3x3, horizontal stride 2, int8, in place through channel planes (mcunet_depthwise.h). */
+/* Depthwise 3x3, horizontal stride 2, int8: the job kernel (mcunet_depthwise.h). */
 #define DW_K 3
 #define DW_S 2
 #include "mcunet_dw_job.h"
@@ -10,7 +10,7 @@
  * r8 = (w0,w1), r9 = (w2,0): acc_j = a(2j)w0 + a(2j+1)w1 + a(2j+2)w2.
  * Registers: acc r0-r3, data r4-r7, weights r8-r9, row r10, row k r11, row stride r12,
  * accumulators out lr; row end in the frame. 41 instructions per quad (36 MACs). */
-static void dw_job_asm(DW_JOB_ASM_ARGS)
+__attribute__((naked)) void mcunet_dwconv_s8_k3s2(DW_JOB_ASM_ARGS)
 {
     __asm__ volatile(
         DW_ASM_SETUP(6, 4)
@@ -66,6 +66,11 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         DW_ASM_CHANNEL_END
         ".purgem DW_K3S2_PAIR\n"
         ".purgem DW_K3S2_ROW\n");
+}
+#else
+void mcunet_dwconv_s8_k3s2(const mcunet_dw_job_t *job)
+{
+    dw_job_c(job);
 }
 #endif
 

@@ -1,4 +1,4 @@
-/* Depthwise 5x5, horizontal stride 1, int8, in place through channel planes (mcunet_depthwise.h). */
+/* Depthwise 5x5, horizontal stride 1, int8: the job kernel (mcunet_depthwise.h). */
 #define DW_K 5
 #define DW_S 1
 #include "mcunet_dw_job.h"
@@ -10,7 +10,7 @@
  * then (w1,w2),(w3,w4) in r8-r9. Registers: acc r0-r3, data r4-r7, weights r8-r9, row r10,
  * row k r11, row stride r12, accumulators out lr; row end in the frame.
  * 85 instructions per quad (100 MACs). */
-static void dw_job_asm(DW_JOB_ASM_ARGS)
+__attribute__((naked)) void mcunet_dwconv_s8_k5s1(DW_JOB_ASM_ARGS)
 {
     __asm__ volatile(
         DW_ASM_SETUP(20, 3)
@@ -81,6 +81,11 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         DW_ASM_CHANNEL_END
         ".purgem DW_K5S1_PAIR\n"
         ".purgem DW_K5S1_ROW\n");
+}
+#else
+void mcunet_dwconv_s8_k5s1(const mcunet_dw_job_t *job)
+{
+    dw_job_c(job);
 }
 #endif
 

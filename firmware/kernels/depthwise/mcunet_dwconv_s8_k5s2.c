@@ -1,4 +1,4 @@
-/* Depthwise 5x5, horizontal stride 2, int8, in place through channel planes (mcunet_depthwise.h). */
+/* Depthwise 5x5, horizontal stride 2, int8: the job kernel (mcunet_depthwise.h). */
 #define DW_K 5
 #define DW_S 2
 #include "mcunet_dw_job.h"
@@ -10,7 +10,7 @@
  * (w0,w1),(w2,w3),(w4,0) in r8-r10. Registers: acc r0-r3, data r4-r7, weights r8-r10,
  * row r11, row k r12, row stride lr; accumulators out and row end in the frame.
  * 92 instructions per quad (100 MACs). */
-static void dw_job_asm(DW_JOB_ASM_ARGS)
+__attribute__((naked)) void mcunet_dwconv_s8_k5s2(DW_JOB_ASM_ARGS)
 {
     __asm__ volatile(
         DW_ASM_SETUP(15, 4)
@@ -85,6 +85,11 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         DW_ASM_CHANNEL_END
         ".purgem DW_K5S2_PAIR\n"
         ".purgem DW_K5S2_ROW\n");
+}
+#else
+void mcunet_dwconv_s8_k5s2(const mcunet_dw_job_t *job)
+{
+    dw_job_c(job);
 }
 #endif
 

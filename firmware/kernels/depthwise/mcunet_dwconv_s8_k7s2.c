@@ -1,4 +1,4 @@
-/* Depthwise 7x7, horizontal stride 2, int8, in place through channel planes (mcunet_depthwise.h). */
+/* Depthwise 7x7, horizontal stride 2, int8: the job kernel (mcunet_depthwise.h). */
 #define DW_K 7
 #define DW_S 2
 #include "mcunet_dw_job.h"
@@ -10,7 +10,7 @@
  * weights (w0,w1),(w2,w3),(w4,w5),(w6,0) in r8-r11. Registers: acc r0-r3, data r4-r7,
  * weights r8-r11, row r12, row k lr; row stride, accumulators out and row end in the frame.
  * 175 instructions per quad (196 MACs). */
-static void dw_job_asm(DW_JOB_ASM_ARGS)
+__attribute__((naked)) void mcunet_dwconv_s8_k7s2(DW_JOB_ASM_ARGS)
 {
     __asm__ volatile(
         DW_ASM_SETUP(28, 4)
@@ -108,6 +108,11 @@ static void dw_job_asm(DW_JOB_ASM_ARGS)
         ".purgem DW_K7S2_PAIR\n"
         ".purgem DW_K7S2_ROW\n"
         ".purgem DW_K7S2_NEXT\n");
+}
+#else
+void mcunet_dwconv_s8_k7s2(const mcunet_dw_job_t *job)
+{
+    dw_job_c(job);
 }
 #endif
 

@@ -1,11 +1,13 @@
 /*
  * Fast int8 depthwise convolution through 16-bit channel planes (TinyEngine style), in place.
  *
- * One function per (kernel size K, horizontal stride S): mcunet_dwconv_s8_k<K>s<S>.
- * The vertical stride (1 or 2) and the depth multiplier are parameters.
+ * A layer is one call of a driver, mcunet_dw_strips() or mcunet_dw_transposed(), given the
+ * job kernel of its kernel size K and stride S along the plane rows,
+ * mcunet_dwconv_s8_k<K>s<S>(), and (only for the clamp and TFLite requantization modes)
+ * mcunet_dw_epilogue(). The other stride (1 or 2) and the depth multiplier are parameters.
+ * Each is one function in its own file, so a model links the pieces its layers use.
  *
- * How it works (firmware/kernels/depthwise/: mcunet_dw_planes.c is the layer driver every
- * variant shares, each variant file holds its job kernel):
+ * How it works (firmware/kernels/depthwise/):
  *  - Channels are processed in groups of up to 4. For a group, input rows are widened to
  *    int16 into a strip of `strip_rows` padded rows per channel ("plane"), just in time:
  *    a strip only holds the rows the next `batch_rows` output rows need; the rows still
@@ -43,6 +45,8 @@
 #define MCUNET_DW_REQUANT_TFLITE 2     /* TFLite's MultiplyByQuantizedMultiplier (any shift) */
 
 typedef struct {
+    int32_t k;                    /* kernel size */
+    int32_t block_words;          /* packed weight words per channel: 1 + K * WPR */
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;  /* out_c = in_c * depth_multiplier */
     int32_t depth_multiplier;
@@ -63,17 +67,61 @@ typedef struct {
     const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift) */
 } mcunet_dw_params_t;
 
-/* Scratch bytes: planes (groups * strip_rows * row_len int16) + accumulators (batch_rows * nquads * 4 int32). */
-#define MCUNET_DW_DECLARE(name)                                                                          \
-    void name(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch);            \
-    int32_t name##_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows, \
-                                   int32_t nquads);
+/* The job of a kernel call (mcunet_dw_strips / mcunet_dw_transposed fill it in). */
+/* One strip batch of `nch` channels for the job kernel (the assembly reads it with LDM:
+ * keep the order). Channel i uses plane i / dm, weight block i, requant entry i and writes
+ * output byte offset i. */
+typedef struct {
+    const int16_t *rows;      /* plane 0, first row this batch reads */
+    int32_t *acc;             /* dense accumulators (count per channel) */
+    const int32_t *wblock;    /* first channel's weight block */
+    int8_t *out;              /* first channel's first output of the batch */
+    const int32_t *rq;        /* first channel's (M, C, s) */
+    int32_t row_stride_bytes; /* bytes between plane rows */
+    int32_t vstep_bytes;      /* bytes between the first rows of consecutive output rows */
+    int32_t nquads;           /* quads of outputs per row */
+    int32_t nrows;            /* output rows */
+    int32_t rewind_bytes;     /* 16 * nquads - 4 * out_w: accumulators of a row's partial quad */
+    int32_t plane_bytes;
+    int32_t dm;               /* channels per plane (depth multiplier) */
+    int32_t nch;              /* channels */
+    int32_t count;            /* outputs per run (see epi_rows) */
+    int32_t out_stride;       /* bytes between the outputs of a run */
+    int32_t epilogue;         /* 1: requantize (fast form, SSAT) and store; 0: leave accumulators */
+    int32_t epi_rows;         /* runs of `count` outputs per channel */
+    int32_t epi_skip;         /* bytes from the byte after a run's last output to the next run */
+    int32_t pair;             /* 1: each row ends with a pair of outputs after its nquads quads */
+} mcunet_dw_job_t;
 
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k3s1)
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k3s2)
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k5s1)
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k5s2)
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k7s1)
-MCUNET_DW_DECLARE(mcunet_dwconv_s8_k7s2)
+/* Job kernels, one per kernel size K and stride S along the plane rows (assembly on cores
+ * with the DSP extension, a plain-C twin elsewhere; they take no scratch of their own). */
+typedef void (*mcunet_dw_job_fn)(const mcunet_dw_job_t *job);
+#define MCUNET_DW_DECLARE_JOB(name)                                                                      \
+    void name(const mcunet_dw_job_t *job);                                                               \
+    int32_t name##_get_buffer_size(void);
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k3s1)
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k3s2)
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k5s1)
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k5s2)
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k7s1)
+MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k7s2)
+
+/* Requantization in C for the clamp and TFLite modes (the job kernels only do the fast SSAT
+ * one): one channel's accumulators of a job. NULL where every channel takes the fast mode. */
+typedef void (*mcunet_dw_epilogue_fn)(const mcunet_dw_params_t *p, int32_t oc, const mcunet_dw_job_t *job,
+                                      int8_t *out);
+void mcunet_dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const mcunet_dw_job_t *job, int8_t *out);
+int32_t mcunet_dw_epilogue_get_buffer_size(void);
+
+/* The layer, on strips of planes or on transposed whole planes. Scratch bytes: planes
+ * (groups * strip_rows * row_len int16) + accumulators (batch_rows * nquads * 4 int32). */
+void mcunet_dw_strips(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                      mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_strips_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                         int32_t nquads);
+void mcunet_dw_transposed(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                          mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_transposed_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                             int32_t nquads);
 
 #endif /* MCUNET_DEPTHWISE_H */

@@ -1,8 +1,9 @@
 """Fast DEPTHWISE_CONV_2D: 16-bit channel planes, SMLAD on weight pairs, in place.
 
-The C side is ``firmware/kernels/depthwise/`` (scheme in ``mcunet_depthwise.h``): one
-function per kernel size K in {3, 5, 7} and horizontal stride S in {1, 2}; the vertical
-stride (1 or 2) and the depth multiplier are parameters. The generic kernel handles the rest
+The C side is ``firmware/kernels/depthwise/`` (scheme in ``mcunet_depthwise.h``): a layer
+is one call of a driver (strips or transposed planes) given the job kernel of its kernel size
+K in {3, 5, 7} and stride S in {1, 2} along the plane rows; the other stride (1 or 2) and the
+depth multiplier are parameters. The generic kernel handles the rest
 (dilation, other kernel sizes, batches > 1, int32 accumulator overflow).
 
 Memory: instead of TinyEngine's whole padded plane per channel, each plane is a *strip* of
@@ -34,9 +35,11 @@ from ...ir import DType
 from ...ir.ops import DepthwiseConv2D
 from ..requant import MAX_ABS_ACC, fast_requant_constants
 from .base import (
+    ConstArg,
     ConstArray,
     ConstStruct,
     InPlace,
+    IntArg,
     Kernel,
     KernelCall,
     KernelPlan,
@@ -49,8 +52,8 @@ from .quantized import AccumulatorRequant, bias_or_zeros
 from .registry import register
 
 KERNEL_SIZES = (3, 5, 7)
-#: The layer driver every variant links (once per model).
-SHARED_SOURCE = "depthwise/mcunet_dw_planes.c"
+#: C requantization for the clamp and TFLite modes (linked only where a layer uses it).
+EPILOGUE_FUNCTION = "mcunet_dw_epilogue"
 STRIDES = (1, 2)
 
 REQUANT_FAST_SSAT = 0
@@ -118,7 +121,17 @@ class DwLayout:
 
     @property
     def function(self) -> str:
+        """The C driver of the layer (its scratch is the layer's)."""
+        return "mcunet_dw_transposed" if self.transposed else "mcunet_dw_strips"
+
+    @property
+    def job_function(self) -> str:
+        """The job kernel (assembly) the driver is given."""
         return function_name(self.k, self.stride_h)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(f"depthwise/{f}.c" for f in (self.function, self.job_function, EPILOGUE_FUNCTION))
 
     def buffer_size_args(self) -> tuple[int, int, int, int, int]:
         """Arguments of the C ``<function>_get_buffer_size()`` twin."""
@@ -339,7 +352,7 @@ class DepthwisePlanes(Kernel):
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
-        return KernelPlan(layout.function, (f"depthwise/{layout.function}.c", SHARED_SOURCE), layout.scratch_bytes, memory)
+        return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory)
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op
@@ -370,6 +383,7 @@ class DepthwisePlanes(Kernel):
             ConstArray(f"{p}_requant", "int32_t", requant.astype(np.int64).astype(np.int32).reshape(-1)),
         ]
         fields = (
+            ("k", k), ("block_words", block.shape[1]),
             ("in_h", x.shape[1]), ("in_w", x.shape[2]), ("in_c", layout.channels),
             ("out_h", y.shape[1]), ("out_w", y.shape[2]), ("out_c", out_c),
             ("depth_multiplier", layout.depth_multiplier), ("stride_v", layout.stride_v),
@@ -382,7 +396,8 @@ class DepthwisePlanes(Kernel):
             ("wblock", f"{p}_wblock"), ("requant", f"{p}_requant"),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_dw_params_t", fields)
-        args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t")]
+        args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t"),
+                ConstArg(layout.job_function), IntArg(0) if mode == REQUANT_FAST_SSAT else ConstArg(EPILOGUE_FUNCTION)]
         plan = self.plan(ctx)
         comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)} planes={layout.groups} strip={layout.strip_rows}"
                    f"{' transposed' if layout.transposed else ''} {ctx.shapes()}")

@@ -1,15 +1,15 @@
 /*
- * The depthwise plane kernels' shared layer driver (scheme: include/mcunet_depthwise.h):
- * strips of int16 channel planes filled just in time, widening (assembly with the DSP
- * extension), strip slides, channel groups, transposed planes, and the clamp / TFLite
- * requantization epilogues. Each mcunet_dwconv_s8_k<K>s<S>.c passes its job kernel in, so
- * a model with several kernel sizes links this code once.
+ * Depthwise plane kernels: the layer on strips of int16 channel planes (mcunet_depthwise.h).
+ * Channel groups of 4/2/1 are widened (assembly with the DSP extension) into strips of padded
+ * rows just in time; each strip batch goes to the variant's job kernel; the strip slides down
+ * (rows still needed are moved to its top) between batches.
  */
 #include "mcunet_dw_planes.h"
 
-int32_t mcunet_dw_planes_run_get_buffer_size(void)
+int32_t mcunet_dw_strips_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                         int32_t nquads)
 {
-    return 0; /* the variants' twins give the scratch */
+    return dw_buffer_size(groups, strip_rows, row_len, batch_rows, nquads);
 }
 
 #if MCUNET_HAVE_DSP
@@ -173,21 +173,6 @@ static void dw_widen(const int8_t *src, int32_t c_stride, int32_t w, int32_t g, 
 #endif
 }
 
-static void dw_fill(int16_t *dst, int32_t n, int32_t value)
-{
-    int32_t i = 0;
-    if (((uintptr_t)dst & 2) && n > 0) {
-        dst[i++] = (int16_t)value;
-    }
-    const uint32_t v2 = ((uint32_t)value & 0xFFFFu) * 0x10001u;
-    for (; i + 2 <= n; i += 2) {
-        dw_st32(dst + i, v2);
-    }
-    if (i < n) {
-        dst[i] = (int16_t)value;
-    }
-}
-
 /* Copy `words` words from src down to dst (dst < src, word aligned): the strip slide. */
 #if MCUNET_HAVE_DSP
 static void dw_move_words(uint32_t *dst __attribute__((unused)), const uint32_t *src __attribute__((unused)),
@@ -225,163 +210,16 @@ static void dw_move_words(uint32_t *dst, const uint32_t *src, int32_t words)
 }
 #endif
 
-/* ---- epilogue for the clamp and TFLite modes: requantize one channel's accumulators -------- */
-
-static void dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const dw_job_t *job, int8_t *out)
+void mcunet_dw_strips(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                      mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue)
 {
-    const int32_t *rq = p->requant + 3 * oc;
-    const int32_t lo = p->act_min, hi = p->act_max;
-    const int32_t *acc = job->acc;
-    for (int32_t r = 0; r < job->epi_rows; ++r, out += job->epi_skip) {
-        for (int32_t i = 0; i < job->count; ++i) {
-            int32_t y;
-            if (p->requant_mode == MCUNET_DW_REQUANT_TFLITE) {
-                /* accumulators are doubled (weights and bias stored x2): halve exactly */
-                y = mcunet_requant_tflite(*acc++ >> 1, rq[0], rq[2], p->output_zp);
-            } else {
-                y = mcunet_requant_fast(*acc++, rq[0], rq[1], rq[2]);
-            }
-            *out = (int8_t)mcunet_clamp(y, lo, hi);
-            out += job->out_stride;
-        }
-    }
-}
-
-/* ---- the layer ----------------------------------------------------------------------- */
-
-/* Compute a strip batch of channel group [c0, c0 + g): job->rows/nrows/count are set. */
-typedef struct {
-    mcunet_dw_job_fn job;
-    int32_t k, block; /* kernel size, weight words per channel */
-} dw_variant_t;
-
-static void dw_group(const mcunet_dw_params_t *p, const dw_variant_t *v, dw_job_t *job, int32_t c0, int32_t g,
-                     int8_t *out0, const int16_t *rows, int32_t plane, int32_t fast)
-{
-    const int32_t dm = p->depth_multiplier;
-    if (fast) { /* the job kernel requantizes and stores: one call per group */
-        job->wblock = p->wblock + c0 * dm * v->block;
-        job->rq = p->requant + 3 * c0 * dm;
-        job->out = out0;
-        job->nch = g * dm;
-        v->job(job);
-        return;
-    }
-    for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
-        job->rows = rows + (i / dm) * plane;
-        job->wblock = p->wblock + (c0 * dm + i) * v->block;
-        job->nch = 1;
-        v->job(job);
-        dw_epilogue(p, c0 * dm + i, job, out0 + i);
-    }
-}
-
-/* Transposed planes (layers much taller than wide): plane row = input column, plane column =
- * input row, so quads run down the columns. The strip holds the whole plane (it never
- * slides): a group's outputs are written after all its input was widened. */
-static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0, int32_t g, int16_t *scratch,
-                       int32_t plane)
-{
-    const int32_t rl = p->row_len, h = p->in_h, cin = p->in_c;
-    /* input columns no output reads (a stride leaving the last ones out) are not widened */
-    const int32_t w = dw_min(p->in_w, p->strip_rows - p->pad_left), below = p->in_w * cin;
-    int16_t *base = scratch + p->pad_left * rl + p->pad_top; /* input (y, x) -> base[x * rl + y] */
-    int32_t r0 = 0, r1 = 0; /* input rows [r0, r1) go in pairs: one word per plane and column */
-#if MCUNET_HAVE_DSP
-    r0 = p->pad_top & 1; /* word aligned plane columns */
-    r1 = r0 + ((h - r0) & ~1);
-    for (int32_t r = r0; r < r1; r += 2) {
-        const int8_t *s0 = in + r * below + c0; /* `below`: the same pixel one input row down */
-        int16_t *d = base + r;
-        if (g == 4) {
-            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
-                const uint32_t a = dw_ld32(s0), b = dw_ld32(s0 + below);
-                uint32_t lo, hi;
-                __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo) : "r"(a), "r"(b));
-                __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi) : "r"(b), "r"(a));
-                dw_st32(d, dw_sxtb16(lo));
-                dw_st32(d + plane, dw_sxtb16_ror8(lo));
-                dw_st32(d + 2 * plane, dw_sxtb16(hi));
-                dw_st32(d + 3 * plane, dw_sxtb16_ror8(hi));
-            }
-        } else if (g == 2) {
-            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
-                uint16_t a, b;
-                __builtin_memcpy(&a, s0, 2);
-                __builtin_memcpy(&b, s0 + below, 2);
-                const uint32_t t = (uint32_t)a | ((uint32_t)b << 16);
-                dw_st32(d, dw_sxtb16(t));
-                dw_st32(d + plane, dw_sxtb16_ror8(t));
-            }
-        } else {
-            for (int32_t x = 0; x < w; ++x, s0 += cin, d += rl) {
-                dw_st32(d, dw_sxtb16((uint32_t)(uint8_t)s0[0] | ((uint32_t)(uint8_t)s0[below] << 16)));
-            }
-        }
-    }
-#endif
-    for (int32_t r = 0; r < h; ++r) {
-        if (r == r0 && r1 > r0) { /* done in pairs */
-            r = r1 - 1;
-            continue;
-        }
-        for (int32_t j = 0; j < g; ++j) {
-            const int8_t *s0 = in + r * below + c0 + j;
-            int16_t *d = base + j * plane + r;
-            for (int32_t x = 0; x < w; ++x) {
-                d[x * rl] = s0[x * cin];
-            }
-        }
-    }
-}
-
-static void dw_run_transposed(const mcunet_dw_params_t *p, const dw_variant_t *v, const int8_t *in, int8_t *out,
-                              int16_t *scratch)
-{
-    const int32_t rl = p->row_len, plane = p->strip_rows * rl;
-    const int32_t cin = p->in_c, dm = p->depth_multiplier;
-    const int32_t fast = p->requant_mode == MCUNET_DW_REQUANT_FAST_SSAT;
-    dw_job_t job = {0};
-    job.rows = scratch;
-    job.acc = (int32_t *)(void *)(scratch + p->groups * plane);
-    job.row_stride_bytes = rl * 2;
-    job.vstep_bytes = p->stride_v * rl * 2;
-    job.pair = dw_pair_tail(p->out_h);
-    job.nquads = p->nquads - job.pair;
-    job.nrows = p->out_w;                      /* plane rows of outputs: one per output column */
-    job.rewind_bytes = 16 * job.nquads + 8 * job.pair - 4 * p->out_h;
-    job.plane_bytes = plane * 2;
-    job.dm = fast ? dm : 1;
-    job.count = p->out_h;                      /* a plane row of outputs is an output column */
-    job.out_stride = p->out_w * p->out_c;
-    job.epilogue = fast;
-    job.epi_rows = p->out_w;
-    job.epi_skip = p->out_c - p->out_h * job.out_stride;
-    dw_fill(scratch, p->groups * plane, p->input_zp);
-    for (int32_t c0 = 0; c0 < cin;) {
-        const int32_t left = cin - c0;
-        const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
-        dw_widen_t(in, p, c0, g, scratch, plane);
-        dw_group(p, v, &job, c0, g, out + c0 * dm, scratch, plane, fast);
-        c0 += g;
-    }
-}
-
-void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
-                          mcunet_dw_job_fn job_fn, int32_t k, int32_t block_words)
-{
-    const dw_variant_t variant = {job_fn, k, block_words}, *v = &variant;
-    if (p->transposed) {
-        dw_run_transposed(p, v, in, out, scratch);
-        return;
-    }
     const int32_t rl = p->row_len, hs = p->strip_rows, plane = hs * rl;
     const int32_t cin = p->in_c, w = p->in_w, h = p->in_h, dm = p->depth_multiplier;
     const int32_t sv = p->stride_v, oh = p->out_h, batch = p->batch_rows;
     const int32_t pt = p->pad_top, pl = p->pad_left, zp = p->input_zp;
     int32_t *acc = (int32_t *)(void *)(scratch + p->groups * plane);
-    const int32_t fast = p->requant_mode == MCUNET_DW_REQUANT_FAST_SSAT;
-    dw_job_t job = {0};
+    const int32_t fast = epilogue == 0;
+    mcunet_dw_job_t job = {0};
     job.acc = acc;
     job.row_stride_bytes = rl * 2;
     job.vstep_bytes = sv * rl * 2;
@@ -404,27 +242,25 @@ void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t 
         job.nrows = oh;
         job.count = oh * p->out_w;
         for (int32_t c0 = 0; c0 < cin;) {
-            const int32_t left = cin - c0;
-            const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+            const int32_t g = dw_group_size(p, c0);
             const int32_t r0 = pt < 0 ? -pt : 0;
             const int32_t rows = dw_min(h, hs - pt) - r0;
             if (rows > 0) {
                 dw_widen(in + r0 * w * cin + c0, cin, w, g, rows, scratch + (pt + r0) * rl + pl, plane, rl);
             }
-            dw_group(p, v, &job, c0, g, out + c0 * dm, scratch, plane, fast);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane);
             c0 += g;
         }
         return;
     }
 
     for (int32_t c0 = 0; c0 < cin;) {
-        const int32_t left = cin - c0;
-        const int32_t g = (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
+        const int32_t g = dw_group_size(p, c0);
         int32_t base = 0; /* padded row held by slot 0 */
         int32_t next = 0; /* next padded row to fill */
         for (int32_t oy0 = 0; oy0 < oh; oy0 += batch) {
             const int32_t n = dw_min(batch, oh - oy0);
-            const int32_t first = oy0 * sv, last = (oy0 + n - 1) * sv + v->k;
+            const int32_t first = oy0 * sv, last = (oy0 + n - 1) * sv + p->k;
             if (last - base > hs) { /* slide: keep rows [first, next) */
                 const int32_t keep = next - first;
                 if (keep > 0) {
@@ -458,8 +294,7 @@ void mcunet_dw_planes_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t 
             job.rows = scratch + (first - base) * rl;
             job.nrows = n;
             job.count = n * p->out_w;
-            dw_group(p, v, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane,
-                     fast);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane);
         }
         c0 += g;
     }
