@@ -60,6 +60,10 @@ int32_t mcunet_rescale_double_round(int32_t acc, double scale);
 void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_fc_s8_generic_get_buffer_size(void);
 
+/* Same parameters; input_offset must be 0 (folded into bias) and filter_offset 0. */
+void mcunet_fc_s8_smlad(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_fc_s8_smlad_get_buffer_size(void);
+
 typedef struct {
     int32_t batches;
     int32_t in_h, in_w, channels;

@@ -5,6 +5,6 @@ from .registry import kernels_for, register, select_kernel, supported_op_types
 # Importing the families registers their kernels (most specific first within an op).
 from . import generic  # noqa: E402,F401  (plain-C kernel for every op: the fallback)
 from . import depthwise  # noqa: E402,F401
-from . import conv_im2col, fully_connected_fast, pointwise  # noqa: E402,F401  (2x2 SMLAD core: 1x1, FC, KxK)
+from . import conv_im2col, pointwise  # noqa: E402,F401  (2x2 SMLAD core: 1x1, KxK)
 
 __all__ = ["kernels_for", "register", "select_kernel", "supported_op_types"]

@@ -1,8 +1,9 @@
 """Pointwise (1x1) convolution on the register-blocked 2 output channels x 2 pixels core.
 
-The same core (``firmware/kernels/pointwise/mcunet_pw_core_{w16,w8}.c``) also runs fully
-connected layers (rows as pixels, ``fully_connected_fast.py``) and KxK convolutions through
-im2col (``conv_im2col.py``); this module holds what they share: when the fast exact
+The same core (``firmware/kernels/pointwise/mcunet_pw_core_{w16,w8}.c``) also runs KxK
+convolutions through im2col (``conv_im2col.py``); fully connected layers are not on it,
+because TFLite's reference FULLY_CONNECTED rescales in double precision
+(``generic/fully_connected.py``); this module holds what they share: when the fast exact
 requantization applies, the weight format for the board's flash, and the packed
 per-output-channel-pair records the core reads (layout: ``mcunet_pointwise.h``).
 """

@@ -320,7 +320,7 @@ def test_dsp_paths_match_the_reference_on_emulated_boards(board, target, tmp_pat
     qemu_available()
     g = _mixed_graph(11)
     assert chosen(g) == ["Im2colConv2D", "PointwiseConv2D", "PointwiseConv2D", "Im2colConv2D", "ReshapeView",
-                         "FullyConnectedPointwise"]
+                         "SmladFullyConnected"]
     for seed in range(2):
         qemu_exact(g, board, tmp_path / f"run{seed}", TIGHT_FLASH if target == "tight-flash" else None, seed=seed)
 

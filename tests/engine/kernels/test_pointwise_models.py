@@ -52,7 +52,7 @@ def test_every_conv_and_fc_layer_of_both_models_takes_a_fast_kernel(shared_dir):
         g = _graph(shared_dir, model)
         for i, op in enumerate(g.ops):
             if isinstance(op, (Conv2D, FullyConnected)):
-                assert chosen(layer_graph(g, i))[0] in {"PointwiseConv2D", "Im2colConv2D", "FullyConnectedPointwise"}
+                assert chosen(layer_graph(g, i))[0] in {"PointwiseConv2D", "Im2colConv2D", "SmladFullyConnected"}
 
 
 @pytest.mark.parametrize("model", MODELS)

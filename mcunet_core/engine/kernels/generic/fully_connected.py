@@ -1,49 +1,90 @@
-"""Generic FULLY_CONNECTED: per-tensor or per-channel weights, any row count."""
+"""FULLY_CONNECTED: the generic kernel and its SMLAD twin, both with TFLite reference rescaling.
+
+litert's reference FULLY_CONNECTED rescales in double precision (``quant.params``), not
+with a Q31 multiplier, so both kernels end with ``round(acc * scale)``; the SMLAD kernel only
+speeds up the dot products (input offset folded into the bias offline).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ....ir.ops import FullyConnected
-from ..base import ConstArray, ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg
-from ....quant import activation_range
+from ....quant import activation_range, wrap_int32
 from ....quant.params import fc_effective_scales
+from ..base import (
+    ConstArray, ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StreamingOverlap, StructArg, TensorArg,
+)
 from ..registry import register
+
+RESCALE_SOURCE = "generic/mcunet_rescale_double_round.c"
 
 
 @register
 class GenericFullyConnected(Kernel):
     OP = FullyConnected
     FUNCTION = "mcunet_fc_s8_generic"
+    SOURCE = f"generic/{FUNCTION}.c"
 
     def plan(self, ctx: LoweringContext) -> KernelPlan:
-        return KernelPlan(self.FUNCTION, (f"generic/{self.FUNCTION}.c", "generic/mcunet_rescale_double_round.c"))
-
-    def lower(self, ctx: LoweringContext) -> KernelCall:
-        x, w, b = ctx.inputs
-        (y,) = ctx.outputs
+        # rows in order; output row r is written while input row r is still read, so it
+        # may only cover input rows before r
+        x, w, _ = ctx.inputs
         out_features, in_features = w.shape
         rows = x.size // in_features
+        rule = StreamingOverlap(0, in_features, out_features, rows, rows, dead_slope=1, dead_bias=0)
+        return KernelPlan(self.FUNCTION, (self.SOURCE, RESCALE_SOURCE), 0, rule)
+
+    def _bias(self, ctx: LoweringContext) -> tuple[np.ndarray | None, int]:
+        """(int32 bias or None, input offset the kernel applies at run time)."""
+        x, _, b = ctx.inputs
+        return (None if b is None else b.data.reshape(-1)), -x.quant.single_zero_point
+
+    def lower(self, ctx: LoweringContext) -> KernelCall:
+        x, w, _ = ctx.inputs
+        (y,) = ctx.outputs
+        out_features, in_features = w.shape
         scales = np.broadcast_to(
             fc_effective_scales(x.quant.single_scale, w.quant.scale, y.quant.single_scale), (out_features,)
         )
         filter_zp = 0 if w.quant.per_channel else w.quant.single_zero_point
         out_zp = y.quant.single_zero_point
         lo, hi = activation_range(ctx.op.activation, y.quant.single_scale, out_zp)
+        bias, input_offset = self._bias(ctx)
         p = ctx.prefix
         consts = [
             ConstArray(f"{p}_w", "int8_t", w.data.reshape(-1)),
             ConstArray(f"{p}_scale", "double", np.ascontiguousarray(scales, dtype=np.float64), align=8),
         ]
-        if b is not None:
-            consts.append(ConstArray(f"{p}_bias", "int32_t", b.data.reshape(-1)))
+        if bias is not None:
+            consts.append(ConstArray(f"{p}_bias", "int32_t", bias.astype(np.int32)))
         fields = (
-            ("rows", rows), ("in_features", in_features), ("out_features", out_features),
-            ("input_offset", -x.quant.single_zero_point), ("filter_offset", -filter_zp),
+            ("rows", x.size // in_features), ("in_features", in_features), ("out_features", out_features),
+            ("input_offset", input_offset), ("filter_offset", -filter_zp),
             ("output_zp", out_zp), ("act_min", lo), ("act_max", hi),
-            ("weights", f"{p}_w"), ("bias", f"{p}_bias" if b is not None else None),
+            ("weights", f"{p}_w"), ("bias", f"{p}_bias" if bias is not None else None),
             ("scale", f"{p}_scale"),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_fc_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name)]
         return KernelCall(ctx.index, self.plan(ctx), args, consts, [struct], comment=f"FULLY_CONNECTED {ctx.shapes()}")
+
+
+@register
+class SmladFullyConnected(GenericFullyConnected):
+    """Dot products four int8 pairs per two SMLAD; weights with a zero point stay generic."""
+
+    FUNCTION = "mcunet_fc_s8_smlad"
+    SOURCE = f"fc/{FUNCTION}.c"
+    PRIORITY = 10
+
+    def supports(self, ctx: LoweringContext) -> bool:
+        w = ctx.inputs[1]
+        return w.quant.per_channel or w.quant.single_zero_point == 0
+
+    def _bias(self, ctx: LoweringContext) -> tuple[np.ndarray, int]:
+        # sum((x - zp) * w) + b == sum(x * w) + (b - zp * sum(w)), in int32 wrap-around arithmetic
+        x, w, b = ctx.inputs
+        bias = np.zeros(w.shape[0], np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
+        folded = bias - x.quant.single_zero_point * w.data.astype(np.int64).sum(axis=1)
+        return wrap_int32(folded), 0

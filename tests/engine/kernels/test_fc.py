@@ -1,11 +1,13 @@
-"""FULLY_CONNECTED on the pointwise core (rows as pixels): bit-exact with the reference."""
+"""FULLY_CONNECTED with SMLAD dot products: bit-exact with the reference (double rescale)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from engine_runs import run_host
 from graph_factory import GraphBuilder
+from mcunet_core.ir.reference import run
 from mcunet_core.ir import Graph, QuantParams
 from test_pointwise import ACTIVATIONS, BOARDS, TIGHT_FLASH, chosen, host_exact, qemu_available, qemu_exact
 
@@ -27,15 +29,31 @@ def random_fc(seed: int, weight_zero_point: int = 0) -> Graph:
 @pytest.mark.parametrize("seed", range(6))
 def test_random_fully_connected_match_the_reference_on_host(seed, tmp_path):
     g = random_fc(seed)
-    assert chosen(g) == ["FullyConnectedPointwise"]
+    assert chosen(g) == ["SmladFullyConnected"]
     host_exact(g, tmp_path, seed=seed)
 
 
-def test_per_tensor_weight_zero_point_is_folded_into_int16_weights(tmp_path):
+def test_per_tensor_weight_zero_point_takes_the_generic_kernel(tmp_path):
     g = random_fc(9, weight_zero_point=-7)
-    assert chosen(g) == ["FullyConnectedPointwise"]
-    assert chosen(g, TIGHT_FLASH) == ["GenericFullyConnected"]  # w - zp may leave int8
+    assert chosen(g) == ["GenericFullyConnected"]
     host_exact(g, tmp_path)
+
+
+def test_rounding_ties_follow_the_double_rescale(tmp_path):
+    """Accumulators landing exactly on .5 after the rescale: Q31 multipliers would round some wrongly."""
+    b = GraphBuilder("ties", np.random.default_rng(5))
+    x = b.input((64, 1), scale=1.0, zero_point=0)
+    y = b.fully_connected(x, 3, bias=False)
+    g = b.finish(y)
+    w = g.tensors[g.ops[0].inputs[1]]
+    w.data = np.array([[1], [-1], [3]], dtype=np.int8)
+    w.quant = QuantParams([0.5], [0])
+    g.tensors[y].quant = QuantParams([1.0], [0])
+    assert chosen(g) == ["SmladFullyConnected"]
+    x = np.arange(-32, 32, dtype=np.int8).reshape(64, 1)
+    expected = run(g, [x])[g.outputs[0]]
+    np.testing.assert_array_equal(run_host(g, [x], tmp_path)[0], expected)
+    assert np.any(expected[:, 0] != np.round(x[:, 0] * 0.5))  # numpy's half-to-even would differ here
 
 
 @pytest.mark.parametrize("seed", range(4))
