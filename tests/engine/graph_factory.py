@@ -102,6 +102,26 @@ class GraphBuilder:
         y = self.activation(shape, scale=src.single_scale, zero_point=src.single_zero_point)
         return self.op(O.Reshape((x,), (y,)))
 
+    def add(self, a, b, activation=Activation.NONE) -> str:
+        ta, tb = self.g.tensors[a], self.g.tensors[b]
+        scale = float(max(ta.quant.single_scale, tb.quant.single_scale) * self.rng.uniform(1.0, 2.0))
+        y = self.activation(ta.shape, scale=scale)
+        return self.op(O.Add((a, b), (y,), activation=activation))
+
+    def mean(self, x, axes=(1, 2), keep_dims=True) -> str:
+        shape = list(self.g.tensors[x].shape)
+        for a in axes:
+            shape[a] = 1
+        if not keep_dims:
+            shape = [d for i, d in enumerate(shape) if i not in axes]
+        src = self.g.tensors[x].quant
+        y = self.activation(shape, scale=src.single_scale * float(self.rng.uniform(0.5, 1.0)))
+        return self.op(O.Mean((x,), (y,), axes=tuple(axes), keep_dims=keep_dims))
+
+    def softmax(self, x) -> str:
+        y = self.activation(self.g.tensors[x].shape, scale=1.0 / 256, zero_point=-128)
+        return self.op(O.Softmax((x,), (y,)))
+
     def finish(self, *outputs: str) -> Graph:
         self.g.outputs = list(outputs)
         self.g.validate()
@@ -110,3 +130,31 @@ class GraphBuilder:
 
 def random_input(graph: Graph, rng: np.random.Generator) -> list[np.ndarray]:
     return [rng.integers(-128, 128, size=graph.tensors[n].shape).astype(np.int8) for n in graph.inputs]
+
+
+def random_mobilenet(rng: np.random.Generator, name: str = "mbnet") -> Graph:
+    """A small MCUNet-style network: stem, inverted residual blocks (kernel 3/5/7, expand
+    ratio, stride, residual ADD), global pooling, classifier and softmax."""
+    b = GraphBuilder(name, rng)
+    res = int(rng.choice([16, 20, 24, 31]))
+    x = b.input((1, res, res, int(rng.choice([1, 3]))))
+    c = int(rng.choice([4, 8, 12]))
+    x = b.conv(x, c, kernel=(3, 3), stride=(2, 2), activation=Activation.RELU6)
+    for _ in range(int(rng.integers(2, 5))):
+        k = int(rng.choice([3, 5, 7]))
+        stride = int(rng.choice([1, 2]))
+        expand = int(rng.choice([1, 3, 4, 6]))
+        out_c = c if stride == 1 and rng.random() < 0.6 else int(rng.choice([8, 12, 16, 20]))
+        h = b.conv(x, c * expand, kernel=(1, 1), activation=Activation.RELU6) if expand > 1 else x
+        h = b.depthwise(h, kernel=(k, k), stride=(stride, stride), activation=Activation.RELU6)
+        h = b.conv(h, out_c, kernel=(1, 1))
+        x = b.add(x, h) if stride == 1 and out_c == c else h
+        c = out_c
+    n, hh, ww, _ = b.g.tensors[x].shape
+    if rng.random() < 0.5:
+        x = b.pool(x, filter=(hh, ww), stride=(hh, ww))
+    else:
+        x = b.mean(x)
+    x = b.reshape(x, (1, c))
+    x = b.fully_connected(x, int(rng.integers(2, 12)))
+    return b.finish(b.softmax(x))
