@@ -3,40 +3,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-COPIED = ("SConstruct", "rules", "specs", "mcunet_core")
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    dest = tmp_path / "project"
-    dest.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "build")
-    for name in COPIED:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
-
-
-def scons(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=project, capture_output=True,
-                          text=True, timeout=300)
-
-
-def errors(result: subprocess.CompletedProcess) -> list[str]:
-    assert "Traceback" not in result.stdout + result.stderr
-    return result.stderr.splitlines()
+from scons_project import errors, project, scons  # noqa: F401  (project is a fixture)
 
 
 def test_check_passes_then_is_up_to_date(project):

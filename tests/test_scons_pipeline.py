@@ -1,0 +1,85 @@
+"""`scons board=B model=X.tflite` end to end in a private copy of the project: import,
+generate, compile, run on the emulated board, result.json + output.npy + report.md;
+incremental rebuilds; a user's input; an unsupported model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scons_project import errors, project, scons  # noqa: F401  (project is a fixture)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "importers"))
+from tflite_builder import ModelBuilder  # noqa: E402
+
+from mcunet_core.device.result import validate_result  # noqa: E402
+from mcunet_core.importers.tflite import import_tflite  # noqa: E402
+from mcunet_core.ir.reference import run  # noqa: E402
+
+
+def test_model_pipeline_runs_reports_and_rebuilds_only_what_changed(project, shared_dir, tmp_path):
+    model = shared_dir / "models" / "kws_ref_model.tflite"
+    out = project / "build" / "h743" / "kws_ref_model"
+
+    first = scons(project, "board=h743", f"model={model}")
+    assert first.returncode == 0, first.stderr
+    result = json.loads((out / "result.json").read_text())
+    validate_result(result)
+    assert result["board"] == "h743" and result["status"] == "ok" and result["instructions"] > 0
+    assert result["peak_sram_bytes"] >= result["arena_bytes"] > 0
+    # the default input is the engine's seeded one; the output is the reference interpreter's
+    graph = import_tflite(model)
+    x = np.load(out / "gen" / "input.npy")
+    expected = run(graph, [x])[graph.outputs[0]]
+    np.testing.assert_array_equal(np.load(out / "output.npy").reshape(expected.shape), expected)
+    report = (out / "report.md").read_text()
+    assert f"{result['instructions']:,}" in report and "DEPTHWISE_CONV_2D" in report
+
+    again = scons(project, "board=h743", f"model={model}")
+    assert again.returncode == 0
+    assert "up to date" in again.stdout and "Compiling" not in again.stdout and "Running" not in again.stdout
+
+    # a real change to a kernel this model does not use: that object is rebuilt, nothing runs
+    unused = project / "firmware" / "kernels" / "generic" / "mcunet_transpose_s8_generic.c"
+    unused.write_text(unused.read_text() + "\nint mcunet_probe_unused(void) { return 7; }\n")
+    edited = scons(project, "board=h743", f"model={model}")
+    assert edited.returncode == 0, edited.stderr
+    compiled = [ln for ln in edited.stdout.splitlines() if ln.startswith("Compiling")]
+    assert compiled == [f"Compiling {unused.relative_to(project)}"]
+    assert "Running" not in edited.stdout and "Generating" not in edited.stdout
+
+    # a change to a kernel it uses: that object, the link and the run; no regeneration
+    used = project / "firmware" / "kernels" / "fc" / "mcunet_fc_s8_smlad.c"
+    used.write_text(used.read_text().replace("    uint32_t acc = 0;", '    uint32_t acc = 0;\n    __asm__ volatile("nop");'))
+    rerun = scons(project, "board=h743", f"model={model}")
+    assert rerun.returncode == 0, rerun.stderr
+    assert [ln for ln in rerun.stdout.splitlines() if ln.startswith("Compiling")] == [
+        f"Compiling {used.relative_to(project)}"]
+    assert "Running" in rerun.stdout and "Generating" not in rerun.stdout and "Importing" not in rerun.stdout
+
+    # a user's input: the golden MFCC sample gives TFLite's reference output
+    golden = np.load(shared_dir / "models" / "kws_ref_model_golden.npz")
+    inp = tmp_path / "sample.npy"
+    np.save(inp, golden["input"][0])
+    mine = scons(project, "board=h743", f"model={model}", f"input={inp}")
+    assert mine.returncode == 0, mine.stderr
+    np.testing.assert_array_equal(np.load(out / "output.npy").reshape(golden["output_ref"][0].shape),
+                                  golden["output_ref"][0])
+
+
+def test_unsupported_model_fails_with_op_index_and_shapes(project, tmp_path):
+    mb = ModelBuilder()
+    x = mb.tensor([1, 4, 4, 2], "int8", scale=0.1, zero_point=1)
+    y = mb.tensor([1, 4, 4, 2], "int8", scale=0.1, zero_point=1)
+    mb.op("TANH", [x], [y])
+    path = tmp_path / "tanh.tflite"
+    path.write_bytes(mb.finish([x], [y]))
+    result = scons(project, "board=h743", f"model={path}")
+    assert result.returncode == 2
+    lines = errors(result)
+    assert any("op 0 (TANH)" in ln and "[1, 4, 4, 2]" in ln for ln in lines), lines
+    assert not (project / "build" / "h743" / "tanh" / "ir" / "graph.json").exists()
