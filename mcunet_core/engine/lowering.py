@@ -19,7 +19,7 @@ def kernel_plans(graph: Graph, target: Target) -> list[KernelPlan]:
 
 
 def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
-    return plan_from_kernel_plans(graph, kernel_plans(graph, target))
+    return plan_from_kernel_plans(graph, kernel_plans(graph, target), target.pools)
 
 
 def peak_memory(graph: Graph, target: Target) -> int:

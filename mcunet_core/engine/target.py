@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .planner.pools import SINGLE, Pool
+
 
 @dataclass(frozen=True)
 class Target:
@@ -11,16 +13,25 @@ class Target:
 
     ``flash_budget``/``ram_budget`` let kernels trade speed for size (int16 pre-widened
     weights cost twice the flash); ``None`` means unconstrained (host builds, estimates).
+    ``pools`` are the RAM regions the planner may place buffers in, the arena region first.
     """
 
     name: str
     dsp: bool = True
     flash_budget: int | None = None
     ram_budget: int | None = None
+    pools: tuple[Pool, ...] = SINGLE
 
     @classmethod
     def from_board(cls, board) -> "Target":
-        return cls(name=board.name, dsp=bool(board.dsp), flash_budget=board.flash_budget, ram_budget=board.arena_budget)
+        pools = [Pool(board.arena_region.name, board.arena_budget, "mcunet_arena", ".arena")]
+        for region in board.regions:
+            if region.kind != "ram" or region.name in (board.arena_region.name, board.reserve_region.name):
+                continue
+            lower = region.name.lower()
+            pools.append(Pool(region.name, region.size, f"mcunet_arena_{lower}", f".region.{lower}"))
+        return cls(name=board.name, dsp=bool(board.dsp), flash_budget=board.flash_budget,
+                   ram_budget=board.arena_budget, pools=tuple(pools))
 
 
 #: A plain-C host build (sanitizers, desktop tests): same generated C, fallback kernel paths.

@@ -92,7 +92,13 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> Generated
     ctx = {
         "graph_name": graph.name,
         "arena_bytes": plan.arena_bytes,
-        "arena_alloc": max(plan.arena_bytes, 8),  # C has no zero-length arrays
+        "pools": [
+            # C has no zero-length arrays; the arena region's pool always exists (harness contract)
+            {"name": p.name, "symbol": p.symbol, "section": p.section, "alloc": max(plan.pool_bytes.get(p.name, 0), 8)}
+            for i, p in enumerate(plan.pools) if i == 0 or plan.pool_bytes.get(p.name, 0)
+        ],
+        "symbols": {n: plan.symbol_of(n) for n in plan.tensor_offsets},
+        "scratch_symbols": {i: plan.symbol_of(f"scratch:{i}") for i in plan.scratch_offsets},
         "no_reuse_bytes": plan.no_reuse_bytes,
         "strategy": plan.strategy,
         "inputs": [graph.tensors[n] for n in graph.inputs],

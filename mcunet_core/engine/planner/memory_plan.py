@@ -12,44 +12,72 @@ from dataclasses import dataclass, field
 
 from ...ir import Graph
 from ..kernels.base import InPlace, KernelPlan, StreamingOverlap
-from .placement import Placement, check_placement, place
+from .placement import check_placement
+from .pools import SINGLE, Pool, assign_pools
 from .problem import Buffer, Group, Member, Overlap, Problem
 
 
 @dataclass
 class MemoryPlan:
     graph_name: str
-    arena_bytes: int
+    pool_bytes: dict[str, int]  # pool name -> its arena's bytes, in the target's pool order
     no_reuse_bytes: int
     strategy: str
     tensor_offsets: dict[str, int]
     scratch_offsets: dict[int, int]  # op index -> offset of its scratch buffer
+    pools: tuple[Pool, ...] = SINGLE
+    tensor_pools: dict[str, str] = field(default_factory=dict)
+    scratch_pools: dict[int, str] = field(default_factory=dict)
     buffers: list[Buffer] = field(repr=False, default_factory=list)
-    problem: Problem | None = field(repr=False, default=None)
+
+    @property
+    def arena_bytes(self) -> int:
+        """Activations + scratch in all pools: the exact peak the NAS constrains."""
+        return sum(self.pool_bytes.values())
+
+    def pool_of(self, buffer_name: str) -> str:
+        if buffer_name.startswith("scratch:"):
+            return self.scratch_pools.get(int(buffer_name.split(":", 1)[1]), self.pools[0].name)
+        return self.tensor_pools.get(buffer_name, self.pools[0].name)
+
+    def symbol_of(self, buffer_name: str) -> str:
+        return next(p.symbol for p in self.pools if p.name == self.pool_of(buffer_name))
 
     def offset_of(self, buffer_name: str) -> int:
         if buffer_name.startswith("scratch:"):
             return self.scratch_offsets[int(buffer_name.split(":", 1)[1])]
         return self.tensor_offsets[buffer_name]
 
+    def display_offset(self, buffer_name: str) -> int:
+        """Offset with the pools stacked one above the other (plots)."""
+        base = 0
+        for pool in self.pools:
+            if pool.name == self.pool_of(buffer_name):
+                return base + self.offset_of(buffer_name)
+            base += self.pool_bytes.get(pool.name, 0)
+        raise KeyError(buffer_name)
+
     def live_bytes_per_op(self, n_ops: int) -> list[int]:
         """Bytes of arena in use (extent of live buffers) at each op: the per-layer plot."""
         extents = []
         for i in range(n_ops):
             live = [b for b in self.buffers if b.first <= i <= b.last]
-            extents.append(max((self.offset_of(b.name) + b.size for b in live), default=0))
+            extents.append(max((self.display_offset(b.name) + b.size for b in live), default=0))
         return extents
 
     def to_json(self) -> str:
         doc = {
             "graph": self.graph_name,
             "arena_bytes": self.arena_bytes,
+            "pools": [{"name": p.name, "bytes": self.pool_bytes.get(p.name, 0), "capacity": p.capacity,
+                       "symbol": p.symbol, "section": p.section} for p in self.pools],
             "no_reuse_bytes": self.no_reuse_bytes,
             "strategy": self.strategy,
             "buffers": [
                 {
                     "name": b.name,
                     "kind": b.kind,
+                    "pool": self.pool_of(b.name),
                     "offset": self.offset_of(b.name),
                     "size": b.size,
                     "first_op": b.first,
@@ -136,28 +164,34 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) 
     return Problem(group_list, overlaps, align)
 
 
-def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan]) -> MemoryPlan:
+def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: tuple[Pool, ...] = SINGLE) -> MemoryPlan:
     problem = build_problem(graph, kernel_plans)
-    placement: Placement = place(problem)
-    problems = check_placement(problem, placement)
-    if problems:  # a planner bug, never a user error: fail loudly
-        raise AssertionError("memory plan is unsafe:\n" + "\n".join(problems))
-    tensor_offsets, scratch_offsets = {}, {}
-    for g in problem.groups:
-        base = placement.offsets[g.name]
-        for m in g.members:
-            if m.buffer.kind == "scratch":
-                scratch_offsets[int(m.buffer.name.split(":", 1)[1])] = base + m.rel
-            else:
-                tensor_offsets[m.buffer.name] = base + m.rel
+    tensor_offsets, scratch_offsets, tensor_pools, scratch_pools, pool_bytes = {}, {}, {}, {}, {}
+    strategies = []
+    for pool_name, (sub, placement) in assign_pools(problem, pools).items():
+        problems = check_placement(sub, placement)
+        if problems:  # a planner bug, never a user error: fail loudly
+            raise AssertionError("memory plan is unsafe:\n" + "\n".join(problems))
+        pool_bytes[pool_name] = placement.peak
+        strategies.append(placement.strategy)
+        for g in sub.groups:
+            base = placement.offsets[g.name]
+            for m in g.members:
+                if m.buffer.kind == "scratch":
+                    op_index = int(m.buffer.name.split(":", 1)[1])
+                    scratch_offsets[op_index], scratch_pools[op_index] = base + m.rel, pool_name
+                else:
+                    tensor_offsets[m.buffer.name], tensor_pools[m.buffer.name] = base + m.rel, pool_name
     buffers = problem.buffers()
     return MemoryPlan(
         graph_name=graph.name,
-        arena_bytes=placement.peak,
+        pool_bytes={p.name: pool_bytes.get(p.name, 0) for p in pools},
         no_reuse_bytes=sum(b.size for b in buffers),
-        strategy=placement.strategy,
+        strategy="+".join(strategies) or "empty",
         tensor_offsets=tensor_offsets,
         scratch_offsets=scratch_offsets,
+        pools=pools,
+        tensor_pools=tensor_pools,
+        scratch_pools=scratch_pools,
         buffers=sorted(buffers, key=lambda b: (b.first, b.name)),
-        problem=problem,
     )

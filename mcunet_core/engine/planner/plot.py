@@ -25,7 +25,7 @@ def plot_memory(plan: MemoryPlan, op_labels: list[str], path: str | Path) -> Non
             continue
         ax.broken_barh(
             [(start - 0.45, end - start + 0.9)],
-            (plan.offset_of(b.name) / 1024, b.size / 1024),
+            (plan.display_offset(b.name) / 1024, b.size / 1024),
             facecolors=colors[b.kind], edgecolors="white", linewidth=0.5, alpha=0.85,
         )
     ax.axhline(plan.arena_bytes / 1024, color="black", linestyle="--", linewidth=1)
