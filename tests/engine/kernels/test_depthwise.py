@@ -86,7 +86,9 @@ def separate_plan(g: Graph, target: Target):
         if kp.scratch_bytes:
             scratch[i] = (off + 7) // 8 * 8
             off = scratch[i] + kp.scratch_bytes
-    plan.tensor_offsets, plan.scratch_offsets, plan.arena_bytes = offsets, scratch, off
+    plan.tensor_offsets, plan.scratch_offsets = offsets, scratch
+    plan.tensor_pools, plan.scratch_pools = {}, {}  # everything in the first pool
+    plan.pool_bytes = {plan.pools[0].name: off}
     return plan
 
 

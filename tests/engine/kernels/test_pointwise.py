@@ -114,7 +114,9 @@ def tightest_plan(g: Graph, target: Target = HOST):
     if plan.scratch_offsets:
         scratch[0] = (end + 7) // 8 * 8
         end = scratch[0] + kernel_plans(g, target)[0].scratch_bytes
-    plan.tensor_offsets, plan.scratch_offsets, plan.arena_bytes = offsets, scratch, end
+    plan.tensor_offsets, plan.scratch_offsets = offsets, scratch
+    plan.tensor_pools, plan.scratch_pools = {}, {}  # everything in the first pool
+    plan.pool_bytes = {plan.pools[0].name: end}
     return plan, delta
 
 
