@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from scons_project import copy_project
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
@@ -21,3 +23,9 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"{SHARED_DIR} is not there")
     return SHARED_DIR
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A private copy of the project to run real `scons` in (tests/scons_project.py)."""
+    return copy_project(tmp_path)

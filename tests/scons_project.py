@@ -8,14 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("SConstruct", "rules", "specs", "mcunet_core", "firmware")
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
+def copy_project(tmp_path: Path) -> Path:
     dest = tmp_path / "project"
     dest.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "build")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from scons_project import errors, project, scons  # noqa: F401  (project is a fixture)
+from scons_project import errors, scons
 
 
 def test_check_passes_then_is_up_to_date(project):

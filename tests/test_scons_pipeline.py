@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from scons_project import errors, project, scons  # noqa: F401  (project is a fixture)
+from scons_project import errors, scons
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "importers"))
 from tflite_builder import ModelBuilder  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError, run_cli
+from ..errors import run_cli
 from .elf import Elf, memory_report
 from .linker import layout
 from .result import write_junit, write_run

@@ -6,7 +6,6 @@ fixed-point pieces are checked against real arithmetic and known structure.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

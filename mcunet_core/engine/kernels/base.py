@@ -72,6 +72,9 @@ class KernelPlan:
     sources: tuple[str, ...] = ()  # C files under firmware/kernels/
     scratch_bytes: int = 0
     memory: MemoryRule = None
+    #: ``<function>_get_buffer_size(*buffer_size_args)`` in C returns ``scratch_bytes``
+    #: (tests/engine/test_buffer_sizes.py keeps the two equal for every kernel).
+    buffer_size_args: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

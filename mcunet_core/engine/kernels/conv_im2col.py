@@ -88,7 +88,8 @@ class Im2colConv2D(Kernel):
         fmt = weight_format(ctx)
         fn = im2col_function(fmt)
         sources = (f"conv/{fn}.c", f"pointwise/mcunet_pw_core_{fmt}.c")
-        return KernelPlan(fn, sources, im2col_scratch_bytes(self._taps(ctx), self._batch(ctx)), rule)
+        taps, batch = self._taps(ctx), self._batch(ctx)
+        return KernelPlan(fn, sources, im2col_scratch_bytes(taps, batch), rule, (taps, batch))
 
     @staticmethod
     def _taps(ctx: LoweringContext) -> int:

@@ -352,7 +352,7 @@ class DepthwisePlanes(Kernel):
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
-        return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory)
+        return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory, layout.buffer_size_args())
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op

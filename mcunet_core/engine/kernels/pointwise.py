@@ -317,7 +317,8 @@ class PointwiseConv2D(Kernel):
         else:  # output row r reads input row r * stride_h and later ones
             rule = StreamingOverlap(0, w * c, ow * oc, h, oh, dead_slope=ctx.op.stride[0], dead_bias=0)
         fmt = weight_format(ctx)
-        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(c, batch_pairs(c, n * oh * ow)), rule)
+        batch = batch_pairs(c, n * oh * ow)
+        return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(c, batch), rule, (c, batch))
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         x = ctx.inputs[0]

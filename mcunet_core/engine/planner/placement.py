@@ -10,7 +10,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
-from .problem import Group, Problem
+from .problem import Problem
 
 
 def _align_up(x: int, a: int) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...quant import apply_lut, hard_swish_int8, hard_swish_params, logistic_lut, softmax_int8, softmax_params
 from ..ops import HardSwish, Logistic, Softmax
 from .common import expect_shape, scale_zp

@@ -11,7 +11,6 @@ harness that takes any number of inputs and outputs.
 from __future__ import annotations
 
 import dataclasses
-import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -244,31 +243,11 @@ K3_FUNCTIONS = (
 )
 
 
-@pytest.fixture(params=["fast", "generic"])
-def variant(request, monkeypatch):
-    """Run a test with the fast ADD/MUL kernels where they apply, then with generic ones only."""
-    if request.param == "generic":
-        disable_fast_binary(monkeypatch)
-    return request.param
-
-
 def disable_fast_binary(monkeypatch) -> None:
     from mcunet_core.engine.kernels.generic.binary_fast import FastAdd, FastMul
 
     for cls in (FastAdd, FastMul):
         monkeypatch.setattr(cls, "supports", lambda self, ctx: False)
-
-
-def test_every_generic_kernel_has_a_zero_buffer_size_twin_matching_its_plan():
-    """Each kernel's C *_get_buffer_size() is declared and returns the Python plan's scratch (0)."""
-    header = (KERNEL_DIR / "include" / "mcunet_kernels.h").read_text()
-    for name in K3_FUNCTIONS:
-        src = (KERNEL_DIR / "generic" / f"{name}.c").read_text()
-        m = re.search(rf"int32_t {name}_get_buffer_size\(void\)\s*{{\s*return (\d+);\s*}}", src)
-        assert m, f"{name}: no constant *_get_buffer_size()"
-        assert int(m.group(1)) == 0
-        assert f"int32_t {name}_get_buffer_size(void);" in header
-        assert re.search(rf"void {name}\(", header), f"{name} has no prototype"
 
 
 def test_merge_strided_drops_unit_dims_and_merges_contiguous_runs():

@@ -12,7 +12,6 @@ import pytest
 from graph_factory import GraphBuilder
 from mcunet_core.ir import Activation
 from mcunet_core.ir import ops as O
-from test_generic_common import variant  # noqa: F401  (fixture)
 from test_generic_common import aliased, check_cases, const_tensor, kernels_chosen, random_inputs, scale, shape, zero_point
 
 OPS = {"ADD": O.Add, "MUL": O.Mul}

@@ -20,7 +20,6 @@ from mcunet_core.engine.target import HOST
 from mcunet_core.ir import Activation, Graph
 from mcunet_core.ir import ops as O
 from mcunet_core.ir.reference import run as reference_run
-from test_generic_common import variant  # noqa: F401  (fixture)
 from test_generic_common import K3_FUNCTIONS, check_one, disable_fast_binary, const_tensor, float_input, float_tensor, mismatch
 
 BOARDS = ("h743", "f412")  # Cortex-M7 and Cortex-M4 stand-ins
