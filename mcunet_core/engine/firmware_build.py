@@ -19,12 +19,12 @@ class ModelFirmware:
 
 
 def build_model_firmware(graph: Graph, board, workdir: str | Path, opt: str = "O2", variant: str = "emulator",
-                         defines: dict | None = None) -> ModelFirmware:
-    """Compile ``graph`` for ``board`` and link it with the runtime harness."""
+                         defines: dict | None = None, target: Target | None = None) -> ModelFirmware:
+    """Compile ``graph`` for ``board`` (or an explicit ``target`` within it) and link it with the runtime."""
     from ..device.toolchain import build_firmware
 
     workdir = Path(workdir)
-    model = compile_graph(graph, Target.from_board(board))
+    model = compile_graph(graph, target or Target.from_board(board))
     gen = workdir / "gen"
     model.write(gen)
     sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]

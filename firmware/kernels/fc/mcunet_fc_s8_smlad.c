@@ -46,7 +46,7 @@ void mcunet_fc_s8_smlad(const mcunet_fc_params_t *p, const int8_t *in, int8_t *o
             if (p->bias) {
                 acc += (uint32_t)p->bias[o];
             }
-            int32_t v = mcunet_rescale_double_round((int32_t)acc, p->scale[o]) + p->output_zp;
+            int32_t v = mcunet_rescale_double_round((int32_t)acc, p->scale_mant[o], p->scale_exp[o]) + p->output_zp;
             out[r * p->out_features + o] = (int8_t)mcunet_clamp(v, p->act_min, p->act_max);
         }
     }

@@ -19,7 +19,7 @@ void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t 
             if (p->bias) {
                 acc = (int32_t)((uint32_t)acc + (uint32_t)p->bias[o]);
             }
-            acc = mcunet_rescale_double_round(acc, p->scale[o]) + p->output_zp;
+            acc = mcunet_rescale_double_round(acc, p->scale_mant[o], p->scale_exp[o]) + p->output_zp;
             out[r * p->out_features + o] = (int8_t)mcunet_clamp(acc, p->act_min, p->act_max);
         }
     }

@@ -41,7 +41,8 @@ void mcunet_dwconv_s8_generic(const mcunet_conv_params_t *p, const int8_t *in, i
 int32_t mcunet_dwconv_s8_generic_get_buffer_size(void);
 
 /* TFLite's reference FULLY_CONNECTED rescales in double precision:
- * round(double(acc) * (in_scale * w_scale / out_scale)), see mcunet_core/quant/params.py. */
+ * round(double(acc) * (in_scale * w_scale / out_scale)), see mcunet_core/quant/params.py;
+ * each scale is passed as the double's exact mant * 2^exp. */
 typedef struct {
     int32_t rows, in_features, out_features;
     int32_t input_offset;
@@ -50,12 +51,13 @@ typedef struct {
     int32_t act_min, act_max;
     const int8_t *weights;    /* [out_features][in_features] */
     const int32_t *bias;      /* [out_features] or NULL */
-    const double *scale;      /* [out_features] effective rescale factors */
+    const uint64_t *scale_mant; /* [out_features] effective rescale factors: mant * 2^exp */
+    const int32_t *scale_exp;
 } mcunet_fc_params_t;
 
-/* round(acc * scale) half away from zero; out of int32 range gives INT32_MIN (as x86 does,
- * which is what the reference kernels were run on). */
-int32_t mcunet_rescale_double_round(int32_t acc, double scale);
+/* round(double(acc) * mant * 2^exp) half away from zero, bit-exact in integers; out of int32
+ * range gives INT32_MIN (as x86's conversion, which the reference kernels were run on). */
+int32_t mcunet_rescale_double_round(int32_t acc, uint64_t mant, int32_t exp);
 
 void mcunet_fc_s8_generic(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_fc_s8_generic_get_buffer_size(void);

@@ -61,3 +61,37 @@ def test_random_fully_connected_match_the_reference_on_qemu(seed, tmp_path):
     qemu_available()
     g = random_fc(20 + seed)
     qemu_exact(g, BOARDS[seed % 2], tmp_path, TIGHT_FLASH if seed == 3 else None, seed=seed)
+
+
+def test_integer_rescale_equals_the_double_rescale(tmp_path):
+    """mcunet_rescale_double_round() (integers only) against round(double(acc) * scale)."""
+    import subprocess
+
+    from mcunet_core.engine.codegen.render import KERNEL_DIR
+    from mcunet_core.engine.kernels.generic.fully_connected import double_parts
+    from mcunet_core.quant.params import rescale_double_round
+
+    rng = np.random.default_rng(0)
+    scales = np.concatenate([
+        rng.uniform(1e-6, 1e-2, 300), 10.0 ** rng.uniform(-12, 4, 300), [0.5, 0.25, 1.0, 3.0, 2.0**-40, 1e6],
+        np.float32(rng.uniform(1e-4, 1e-2, 50)).astype(np.float64) / 3,
+    ])
+    accs = np.concatenate([rng.integers(-(2**31), 2**31, 400), rng.integers(-5000, 5000, 400),
+                           [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30)]]).astype(np.int64)
+    # ties of the final rounding: acc * 2**-k lands on .5
+    ties = [(a, 2.0**-k) for k in (1, 2, 7) for a in range(-9, 10)]
+    pairs = [(int(a), float(s)) for a in accs[:200] for s in scales[:4]] + \
+            [(int(rng.choice(accs)), float(s)) for s in scales] + [(a, s) for a, s in ties]
+    mant, exp = double_parts([s for _, s in pairs])
+    main = tmp_path / "rescale.c"
+    main.write_text('#include <stdio.h>\n#include "mcunet_kernels.h"\nint main(void)\n{\n' + "".join(
+        f'    printf("%ld\\n", (long)mcunet_rescale_double_round({a}, {m}ULL, {e}));\n'
+        for (a, _), m, e in zip(pairs, mant, exp)) + "    return 0;\n}\n")
+    exe = tmp_path / "rescale"
+    subprocess.run(["gcc", "-std=c11", "-O1", "-Wall", "-Werror", "-fsanitize=undefined", "-fno-sanitize-recover=all",
+                    f"-I{KERNEL_DIR / 'include'}", str(main), str(KERNEL_DIR / "generic" / "mcunet_rescale_double_round.c"),
+                    "-o", str(exe)], check=True)
+    got = [int(v) for v in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()]
+    want = [int(rescale_double_round(a, s)) for a, s in pairs]
+    assert got == want
+    assert -(2**31) in want and any(w not in (0, -(2**31)) for w in want)

@@ -20,6 +20,14 @@ from ..registry import register
 RESCALE_SOURCE = "generic/mcunet_rescale_double_round.c"
 
 
+def double_parts(values) -> tuple[np.ndarray, np.ndarray]:
+    """Each double as mant * 2**exp with a 53-bit integer mant (0 for 0): exact, for the
+    integer rescale of mcunet_rescale_double_round.c."""
+    m, e = np.frexp(np.asarray(values, dtype=np.float64))
+    mant = (m * 2.0**53).astype(np.uint64)
+    return mant, np.where(mant == 0, 0, e - 53).astype(np.int32)
+
+
 @register
 class GenericFullyConnected(Kernel):
     OP = FullyConnected
@@ -52,9 +60,11 @@ class GenericFullyConnected(Kernel):
         lo, hi = activation_range(ctx.op.activation, y.quant.single_scale, out_zp)
         bias, input_offset = self._bias(ctx)
         p = ctx.prefix
+        mant, exp = double_parts(scales)
         consts = [
             ConstArray(f"{p}_w", "int8_t", w.data.reshape(-1)),
-            ConstArray(f"{p}_scale", "double", np.ascontiguousarray(scales, dtype=np.float64), align=8),
+            ConstArray(f"{p}_scale_mant", "uint64_t", mant, align=8),
+            ConstArray(f"{p}_scale_exp", "int32_t", exp),
         ]
         if bias is not None:
             consts.append(ConstArray(f"{p}_bias", "int32_t", bias.astype(np.int32)))
@@ -63,7 +73,7 @@ class GenericFullyConnected(Kernel):
             ("input_offset", input_offset), ("filter_offset", -filter_zp),
             ("output_zp", out_zp), ("act_min", lo), ("act_max", hi),
             ("weights", f"{p}_w"), ("bias", f"{p}_bias" if bias is not None else None),
-            ("scale", f"{p}_scale"),
+            ("scale_mant", f"{p}_scale_mant"), ("scale_exp", f"{p}_scale_exp"),
         )
         struct = ConstStruct(f"{p}_params", "mcunet_fc_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name)]
