@@ -23,36 +23,21 @@ static inline __attribute__((always_inline)) void add_row(const int8_t *pa, int3
 /* Same element order as the generic kernel: the output may alias a same-shape input. */
 void mcunet_add_s8_fast(const mcunet_binary_fast_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    const int32_t last = p->rank - 1;
-    const int32_t n = p->dims[last];
-    const int32_t sa = p->a_stride[last], sb = p->b_stride[last];
-    int32_t idx[MCUNET_MAX_DIMS] = {0};
-    int32_t ia = 0, ib = 0;
-    int32_t rows = 1;
-    for (int32_t d = 0; d < last; ++d) {
-        rows *= p->dims[d];
-    }
-    for (int32_t r = 0; r < rows; ++r) {
+    mcunet_broadcast_walk_t w;
+    mcunet_broadcast_start(&p->shape, &w);
+    const int32_t n = w.n, sa = w.sa, sb = w.sb;
+    for (int32_t r = 0; r < w.rows; ++r) {
         /* the inner loop specialized for the strides broadcasting produces most */
         if (sa == 1 && sb == 1) {
-            add_row(a + ia, 1, b + ib, 1, out, n, p);
+            add_row(a + w.ia, 1, b + w.ib, 1, out, n, p);
         } else if (sa == 1 && sb == 0) {
-            add_row(a + ia, 1, b + ib, 0, out, n, p);
+            add_row(a + w.ia, 1, b + w.ib, 0, out, n, p);
         } else if (sa == 0 && sb == 1) {
-            add_row(a + ia, 0, b + ib, 1, out, n, p);
+            add_row(a + w.ia, 0, b + w.ib, 1, out, n, p);
         } else {
-            add_row(a + ia, sa, b + ib, sb, out, n, p);
+            add_row(a + w.ia, sa, b + w.ib, sb, out, n, p);
         }
         out += n;
-        for (int32_t d = last - 1; d >= 0; --d) {
-            ia += p->a_stride[d];
-            ib += p->b_stride[d];
-            if (++idx[d] < p->dims[d]) {
-                break;
-            }
-            ia -= p->a_stride[d] * p->dims[d];
-            ib -= p->b_stride[d] * p->dims[d];
-            idx[d] = 0;
-        }
+        mcunet_broadcast_next(&p->shape, &w);
     }
 }

@@ -16,18 +16,13 @@ static inline int32_t add_rescale(int32_t x, int32_t mult, int32_t shift)
  * are read, so the output may alias an input of the output's shape (InPlace). */
 void mcunet_add_s8_generic(const mcunet_add_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    const int32_t last = p->rank - 1;
-    const int32_t n = p->dims[last];
-    const int32_t sa = p->a_stride[last], sb = p->b_stride[last];
-    int32_t idx[MCUNET_MAX_DIMS] = {0};
-    int32_t ia = 0, ib = 0, o = 0;
-    int32_t rows = 1;
-    for (int32_t d = 0; d < last; ++d) {
-        rows *= p->dims[d];
-    }
-    for (int32_t r = 0; r < rows; ++r) {
-        const int8_t *pa = a + ia;
-        const int8_t *pb = b + ib;
+    mcunet_broadcast_walk_t w;
+    mcunet_broadcast_start(&p->shape, &w);
+    int32_t o = 0;
+    const int32_t n = w.n, sa = w.sa, sb = w.sb;
+    for (int32_t r = 0; r < w.rows; ++r) {
+        const int8_t *pa = a + w.ia;
+        const int8_t *pb = b + w.ib;
         for (int32_t i = 0; i < n; ++i) {
             const int32_t xa = add_rescale((pa[i * sa] + p->a_offset) * (1 << p->left_shift), p->a_mult, p->a_shift);
             const int32_t xb = add_rescale((pb[i * sb] + p->b_offset) * (1 << p->left_shift), p->b_mult, p->b_shift);
@@ -36,15 +31,6 @@ void mcunet_add_s8_generic(const mcunet_add_params_t *p, const int8_t *a, const 
             out[o + i] = (int8_t)mcunet_clamp(y, p->act_min, p->act_max);
         }
         o += n;
-        for (int32_t d = last - 1; d >= 0; --d) { /* odometer over the outer dims */
-            ia += p->a_stride[d];
-            ib += p->b_stride[d];
-            if (++idx[d] < p->dims[d]) {
-                break;
-            }
-            ia -= p->a_stride[d] * p->dims[d];
-            ib -= p->b_stride[d] * p->dims[d];
-            idx[d] = 0;
-        }
+        mcunet_broadcast_next(&p->shape, &w);
     }
 }

@@ -87,15 +87,12 @@ int32_t mcunet_maxpool_s8_generic_get_buffer_size(void);
 /* ---- generic: elementwise, reductions, data movement, nonlinear maps ------------ *
  * Shapes arrive with size-1 dimensions dropped and mergeable neighbours merged (done
  * at generation time), so at most MCUNET_MAX_DIMS remain. Strides count elements. */
-#define MCUNET_MAX_DIMS 6
+#include "mcunet_broadcast.h"
 
 /* ADD, TFLite's int8 general path: both inputs to a common scale with left_shift bits
  * of headroom, sum, rescale to the output. */
 typedef struct {
-    int32_t rank;
-    const int32_t *dims;      /* output shape [rank] */
-    const int32_t *a_stride;  /* input 1 stride per output dim (0: broadcast) */
-    const int32_t *b_stride;  /* input 2 stride per output dim (0: broadcast) */
+    mcunet_broadcast_t shape;
     int32_t a_offset, b_offset; /* -zero points */
     int32_t left_shift;
     int32_t a_mult, a_shift;  /* shifts <= 0 */
@@ -110,10 +107,7 @@ int32_t mcunet_add_s8_generic_get_buffer_size(void);
 
 /* MUL: (a - za) * (b - zb) requantized with one multiplier. */
 typedef struct {
-    int32_t rank;
-    const int32_t *dims;
-    const int32_t *a_stride;
-    const int32_t *b_stride;
+    mcunet_broadcast_t shape;
     int32_t a_offset, b_offset; /* -zero points */
     int32_t mult, shift;
     int32_t output_zp;
@@ -220,10 +214,7 @@ int32_t mcunet_copy_s8_generic_get_buffer_size(void);
  * 1..24). ADD reads each input's rescaled value, doubled, from a 256-entry table built
  * with TFLite's arithmetic; MUL feeds 2 * (a - za) * (b - zb). */
 typedef struct {
-    int32_t rank;
-    const int32_t *dims;
-    const int32_t *a_stride;
-    const int32_t *b_stride;
+    mcunet_broadcast_t shape;
     const int32_t *a_table;   /* ADD: 2 * rescaled(a) for a = -128..127; MUL: NULL */
     const int32_t *b_table;
     int32_t a_offset, b_offset; /* MUL: -zero points; ADD: 0 */

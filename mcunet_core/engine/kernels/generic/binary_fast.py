@@ -18,7 +18,7 @@ from ...requant import MAX_ABS_ACC, fast_requant_constants
 from ..base import ConstArray, ConstStruct, KernelCall, LoweringContext, StructArg, TensorArg
 from ..registry import register
 from .elementwise import GenericAdd, GenericMul
-from .nd import broadcast_layout, int32_array, operand
+from .nd import broadcast_fields, operand
 
 
 def add_input_table(offset: int, multiplier: int, shift: int, left_shift: int) -> np.ndarray:
@@ -51,15 +51,14 @@ class _BinaryFast:
             # undoubled values (the fast form's accumulator) stays far below 2^30.
             assert int(np.abs(tables[0]).max() + np.abs(tables[1]).max()) // 2 < MAX_ABS_ACC
         rq = fast_requant_constants(mult, shift, y.quant.single_zero_point)
-        dims, a_st, b_st = broadcast_layout(a.shape, b.shape, y.shape)
-        consts = [int32_array(f"{p}_dims", dims), int32_array(f"{p}_a_stride", a_st), int32_array(f"{p}_b_stride", b_st)]
+        consts, shape_fields = broadcast_fields(p, a.shape, b.shape, y.shape)
         if tables is not None:
             consts += [ConstArray(f"{p}_a_table", "int32_t", tables[0].astype(np.int32)),
                        ConstArray(f"{p}_b_table", "int32_t", tables[1].astype(np.int32))]
         args_in = [operand(ctx.graph, a, f"{p}_a", consts), operand(ctx.graph, b, f"{p}_b", consts)]
         lo, hi = activation_range(ctx.op.activation, y.quant.single_scale, y.quant.single_zero_point)
         fields = (
-            ("rank", len(dims)), ("dims", f"{p}_dims"), ("a_stride", f"{p}_a_stride"), ("b_stride", f"{p}_b_stride"),
+            *shape_fields,
             ("a_table", f"{p}_a_table" if tables is not None else None),
             ("b_table", f"{p}_b_table" if tables is not None else None),
             ("a_offset", offsets[0]), ("b_offset", offsets[1]),

@@ -9,7 +9,7 @@ from ....ir.ops import Add, Mul
 from ....quant import activation_range, add_params, mul_output_multiplier
 from ..base import ConstStruct, InPlace, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg
 from ..registry import register
-from .nd import MAX_DIMS, broadcast_layout, int32_array, operand
+from .nd import MAX_DIMS, broadcast_fields, broadcast_layout, operand
 
 
 def _per_tensor_int8(*tensors) -> bool:
@@ -54,12 +54,11 @@ class _Binary(Kernel):
         a, b = ctx.inputs
         (y,) = ctx.outputs
         p = ctx.prefix
-        dims, a_st, b_st = broadcast_layout(a.shape, b.shape, y.shape)
-        consts = [int32_array(f"{p}_dims", dims), int32_array(f"{p}_a_stride", a_st), int32_array(f"{p}_b_stride", b_st)]
+        consts, shape_fields = broadcast_fields(p, a.shape, b.shape, y.shape)
         args_in = [operand(ctx.graph, a, f"{p}_a", consts), operand(ctx.graph, b, f"{p}_b", consts)]
         lo, hi = activation_range(ctx.op.activation, y.quant.single_scale, y.quant.single_zero_point)
         fields = (
-            ("rank", len(dims)), ("dims", f"{p}_dims"), ("a_stride", f"{p}_a_stride"), ("b_stride", f"{p}_b_stride"),
+            *shape_fields,
             *self._quant(ctx),
             ("act_min", lo), ("act_max", hi),
         )

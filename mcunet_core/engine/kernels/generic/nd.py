@@ -15,7 +15,7 @@ import numpy as np
 from ....ir import Graph, Tensor
 from ..base import ConstArg, ConstArray, TensorArg
 
-#: Dimensions the C kernels handle after merging (MCUNET_MAX_DIMS in mcunet_kernels.h).
+#: Dimensions the C kernels handle after merging (MCUNET_MAX_DIMS in mcunet_broadcast.h).
 MAX_DIMS = 6
 
 
@@ -125,3 +125,13 @@ def view_possible(graph: Graph, src: Tensor) -> bool:
 
 def int32_array(name: str, values) -> ConstArray:
     return ConstArray(name, "int32_t", np.asarray(list(values), dtype=np.int32))
+
+
+def broadcast_fields(prefix: str, a_shape, b_shape, out_shape) -> tuple[list[ConstArray], tuple]:
+    """Constants and struct fields of an ``mcunet_broadcast_t shape`` member (mcunet_broadcast.h)."""
+    dims, a_st, b_st = broadcast_layout(a_shape, b_shape, out_shape)
+    consts = [int32_array(f"{prefix}_dims", dims), int32_array(f"{prefix}_a_stride", a_st),
+              int32_array(f"{prefix}_b_stride", b_st)]
+    fields = (("shape.rank", len(dims)), ("shape.dims", f"{prefix}_dims"),
+              ("shape.a_stride", f"{prefix}_a_stride"), ("shape.b_stride", f"{prefix}_b_stride"))
+    return consts, fields
