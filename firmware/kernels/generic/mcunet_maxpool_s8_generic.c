@@ -10,12 +10,8 @@ static void one_image(const mcunet_pool_params_t *p, const int8_t *in, int8_t *o
 {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
-            const int32_t y0 = oy * p->stride_h - p->pad_top;
-            const int32_t x0 = ox * p->stride_w - p->pad_left;
-            const int32_t ky0 = y0 < 0 ? -y0 : 0;
-            const int32_t kx0 = x0 < 0 ? -x0 : 0;
-            const int32_t ky1 = p->in_h - y0 < p->filter_h ? p->in_h - y0 : p->filter_h;
-            const int32_t kx1 = p->in_w - x0 < p->filter_w ? p->in_w - x0 : p->filter_w;
+            const mcunet_pool_window_t win = mcunet_pool_window(p, oy, ox);
+            const int32_t y0 = win.y0, x0 = win.x0, ky0 = win.ky0, ky1 = win.ky1, kx0 = win.kx0, kx1 = win.kx1;
             for (int32_t c = 0; c < p->channels; ++c) {
                 int32_t best = -128;
                 for (int32_t ky = ky0; ky < ky1; ++ky) {

@@ -76,6 +76,24 @@ typedef struct {
     int32_t act_min, act_max;
 } mcunet_pool_params_t;
 
+/* The in-bounds part of the window of output (oy, ox): rows [ky0, ky1), columns [kx0, kx1)
+ * of the filter, starting at input row y0, column x0 (TFLite pools only over real pixels). */
+typedef struct {
+    int32_t y0, x0, ky0, ky1, kx0, kx1;
+} mcunet_pool_window_t;
+
+static inline mcunet_pool_window_t mcunet_pool_window(const mcunet_pool_params_t *p, int32_t oy, int32_t ox)
+{
+    mcunet_pool_window_t w;
+    w.y0 = oy * p->stride_h - p->pad_top;
+    w.x0 = ox * p->stride_w - p->pad_left;
+    w.ky0 = w.y0 < 0 ? -w.y0 : 0;
+    w.kx0 = w.x0 < 0 ? -w.x0 : 0;
+    w.ky1 = p->in_h - w.y0 < p->filter_h ? p->in_h - w.y0 : p->filter_h;
+    w.kx1 = p->in_w - w.x0 < p->filter_w ? p->in_w - w.x0 : p->filter_w;
+    return w;
+}
+
 void mcunet_avgpool_s8_generic(const mcunet_pool_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_avgpool_s8_generic_get_buffer_size(void);
 
