@@ -204,26 +204,35 @@ def _core_layers(graph: Graph) -> list[tuple[int, int, int]]:
     return rows
 
 
+def _w16_layers(graph: Graph, budget: int) -> frozenset[int]:
+    """Op indices given w16: greedily by output pixels while constants + code reserve fit."""
+    constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
+    free = budget - CODE_RESERVE_BYTES - constants
+    chosen = set()
+    for index, extra, _ in sorted(_core_layers(graph), key=lambda r: (-r[2], r[0])):
+        if extra <= free:
+            free -= extra
+            chosen.add(index)
+    return frozenset(chosen)
+
+
 def weight_format(ctx: LoweringContext) -> str:
     """int16 pre-widened weights (fast) unless the board's flash cannot hold them.
 
     Pre-widened weights cost one extra byte per weight. With a flash budget, layers get
     w16 greedily by output pixels (instructions saved per extra flash byte) while constants
-    + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core).
+    + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core). The choice
+    is made once per graph and budget (cached on the graph object, outside its fields, so
+    it is never serialized): every layer asks.
     """
     budget = ctx.target.flash_budget
     if budget is None:
         return W16
-    graph = ctx.graph
-    constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
-    free = budget - CODE_RESERVE_BYTES - constants
-    for index, extra, _ in sorted(_core_layers(graph), key=lambda r: (-r[2], r[0])):
-        if extra > free:
-            continue
-        free -= extra
-        if index == ctx.index:
-            return W16
-    return W8
+    cache = ctx.graph.__dict__.setdefault("_w16_layers_cache", {})
+    key = (budget, len(ctx.graph.ops), len(ctx.graph.tensors))
+    if key not in cache:
+        cache[key] = _w16_layers(ctx.graph, budget)
+    return W16 if ctx.index in cache[key] else W8
 
 
 # ---- the pointwise kernel ------------------------------------------------------------
