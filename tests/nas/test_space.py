@@ -1,0 +1,48 @@
+"""The search space: genes round-trip, sampling, mutation and crossover stay in the space."""
+
+import numpy as np
+import pytest
+
+from mcunet_core.nas.space import SearchSpace
+from mcunet_core.spec import load_search, load_task
+
+
+@pytest.fixture(scope="module")
+def space():
+    return SearchSpace.from_specs(load_search("mcunet"), load_task("vww"), 0.5, 80)
+
+
+def _in_space(space, arch):
+    assert arch.input_shape == (80, 80, 3)
+    assert [s.channels for s in arch.stages] == list(space.stage_channels)
+    for stage in arch.stages:
+        assert stage.depth in space.depths
+        assert set(stage.kernels) <= set(space.kernel_sizes) and set(stage.expands) <= set(space.expand_ratios)
+
+
+def test_channels_follow_the_width_multiplier(space):
+    assert space.stem_channels == 16 and space.stage_channels == (16, 24, 40, 48, 96, 160)
+    narrow = SearchSpace.from_specs(load_search("mcunet"), load_task("vww"), 0.2, 48)
+    assert all(c % 8 == 0 for c in narrow.stage_channels) and narrow.stage_channels[0] == 8
+
+
+def test_genes_round_trip_and_variation_stays_in_the_space(space):
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(50)]
+    for a in archs:
+        _in_space(space, a)
+        assert space.from_genes(space.genes(a)) == a
+    assert len({space.genes(a).tobytes() for a in archs}) == 50
+    child = space.crossover(archs[0], archs[1], rng)
+    _in_space(space, child)
+    mutated = [space.mutate(archs[0], rng, 0.3) for _ in range(20)]
+    assert any(m != archs[0] for m in mutated)
+    for m in mutated:
+        _in_space(space, m)
+    assert space.mutate(archs[0], rng, 0.0) == archs[0]
+    assert space.smallest().macs() < min(a.macs() for a in archs) <= max(a.macs() for a in archs) < space.largest().macs()
+
+
+def test_kws_keeps_its_mfcc_shape():
+    kws = SearchSpace.from_specs(load_search("mcunet"), load_task("kws"), 0.4)
+    assert kws.input_shape == (49, 10, 1) and kws.num_classes == 12
