@@ -1,7 +1,7 @@
 """User-facing errors: one line per problem, exit status 2, never a traceback.
 
 Anything a user can cause (a bad spec, an unsupported op, a missing tool) raises
-``UserError``; ``report_and_exit`` is the single place that turns it into output.
+``UserError``; ``print_user_error`` is the single place that turns it into output.
 """
 
 from __future__ import annotations
@@ -24,11 +24,16 @@ class UnsupportedError(UserError):
     """A model uses an op or shape the toolchain cannot handle."""
 
 
-def report_and_exit(err: UserError, stream=None) -> NoReturn:
+def print_user_error(err: UserError, stream=None) -> int:
+    """Print one line per problem; return the exit status (for SCons actions and CLIs)."""
     stream = stream if stream is not None else sys.stderr
     for line in err.messages:
         print(line, file=stream)
-    sys.exit(EXIT_USER_ERROR)
+    return EXIT_USER_ERROR
+
+
+def report_and_exit(err: UserError, stream=None) -> NoReturn:
+    sys.exit(print_user_error(err, stream))
 
 
 def run_cli(main, argv=None) -> int:

@@ -13,7 +13,6 @@ the board's budget fails the link with "board B: region R overflowed by N bytes"
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import SCons.Scanner.C
@@ -31,13 +30,7 @@ from mcunet_core.device.toolchain import (
     link_firmware,
     runtime_sources,
 )
-from mcunet_core.errors import UserError
-
-
-def _fail(err: UserError) -> int:
-    for line in err.messages:
-        print(line, file=sys.stderr)
-    return 2
+from mcunet_core.errors import UserError, print_user_error
 
 
 def variant_for(runner: str) -> str:
@@ -53,7 +46,7 @@ def _compile(target, source, env):
     try:
         compile_source(env["MCUNET_TOOLCHAIN"], env["MCUNET_FLAGS"], str(source[0]), str(target[0]))
     except UserError as err:
-        return _fail(err)
+        return print_user_error(err)
     return 0
 
 
@@ -65,7 +58,7 @@ def _link(target, source, env):
         link_firmware(env["MCUNET_TOOLCHAIN"], env["MCUNET_FLAGS"], objects, elf, board.name)
         memory = memory_report(Elf(elf), layout(board, env["MCUNET_VARIANT"]))
     except UserError as err:
-        return _fail(err)
+        return print_user_error(err)
     atomic_write_text(size_json, json.dumps(memory, indent=2) + "\n")
     print(format_memory_report(board.name, memory))
     return 0

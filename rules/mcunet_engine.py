@@ -10,16 +10,15 @@ that object and the link only; the run repeats only if the ELF's bytes changed.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 from SCons.Action import Action
 
-from mcunet_core.errors import UserError
+from mcunet_core.engine.codegen.render import KERNEL_DIR
+from mcunet_core.errors import UserError, print_user_error
 from mcunet_import import code_dependencies
 
-KERNEL_DIR = Path(__file__).resolve().parents[1] / "firmware" / "kernels"
 GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
              "plan.json", "kernel_sources.txt", "memory.png")
 INPUT_SEED = 20240601
@@ -50,9 +49,7 @@ def _generate(target, source, env):
         with atomic_open(out / "input.npy", "wb") as fh:
             np.save(fh, default_input(graph))
     except UserError as err:
-        for line in err.messages:
-            print(line, file=sys.stderr)
-        return 2
+        return print_user_error(err)
     return 0
 
 

@@ -6,12 +6,11 @@ The action depends on the importer's and the IR's code, so a change there re-imp
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from SCons.Action import Action
 
-from mcunet_core.errors import UserError
+from mcunet_core.errors import UserError, print_user_error
 
 _CORE = Path(__file__).resolve().parents[1] / "mcunet_core"
 
@@ -24,9 +23,7 @@ def _import(target, source, env):
         graph = import_tflite(str(source[0]))
         save_graph(graph, Path(str(target[0])).parent)
     except UserError as err:
-        for line in err.messages:
-            print(line, file=sys.stderr)
-        return 2
+        return print_user_error(err)
     return 0
 
 

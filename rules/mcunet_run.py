@@ -12,7 +12,6 @@ writes result.json and then fails the build with its one-line description.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from SCons.Action import Action
@@ -21,7 +20,7 @@ from mcunet_core.device.elf import Elf, memory_report
 from mcunet_core.device.linker import layout
 from mcunet_core.device.result import write_run
 from mcunet_core.device.runners import load_input_file, make_runner
-from mcunet_core.errors import UserError
+from mcunet_core.errors import UserError, print_user_error
 
 HARDWARE_MAP_ENV = "MCUNET_HARDWARE_MAP"
 TIMEOUT_ENV = "MCUNET_RUN_TIMEOUT"
@@ -44,9 +43,7 @@ def _run(target, source, env):
         print(run.describe())
         run.raise_for_status()
     except UserError as err:
-        for line in err.messages:
-            print(line, file=sys.stderr)
-        return 2
+        return print_user_error(err)
     return 0
 
 
