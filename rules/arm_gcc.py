@@ -104,7 +104,8 @@ def firmware(env, ctx, sources, *, variant: str | None = None, name: str = "fw")
         Action(_link, "Linking $TARGET", varlist=["MCUNET_LD_SIG"]),
     )
     fenv.SideEffect(map_file, elf)
-    passed_on = [s for s in sources if Path(s.get_path()).name == "input.npy"]  # for the run stage
+    # for the run stage: the default input and the model's I/O description
+    passed_on = [s for s in sources if Path(s.get_path()).name in ("input.npz", "io.json")]
     return [elf, size_json] + passed_on
 
 

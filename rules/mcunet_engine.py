@@ -2,7 +2,8 @@
 
 ``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
 generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers), the plan
-(plan.json, memory.png), a seeded random ``input.npy`` for the default run, and the kernel
+(plan.json, memory.png), the model's I/O (io.json), a seeded random ``input.npz`` (one array
+per model input) for the default run, and the kernel
 library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
 kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
 that object and the link only; the run repeats only if the ELF's bytes changed.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from SCons.Action import Action
 
 from mcunet_core.engine.codegen.render import KERNEL_DIR
@@ -20,25 +20,16 @@ from mcunet_core.errors import UserError, print_user_error
 from mcunet_import import code_dependencies
 
 GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
-             "plan.json", "kernel_sources.txt", "memory.png")
+             "io.json", "plan.json", "kernel_sources.txt", "memory.png")
 INPUT_SEED = 20240601
 
 
-def default_input(graph) -> np.ndarray:
-    """The fixed seeded input a run uses when no input= is given."""
-    t = graph.tensors[graph.inputs[0]]
-    rng = np.random.default_rng(INPUT_SEED)
-    if t.dtype.numpy.kind == "f":
-        return rng.uniform(-1.0, 1.0, size=t.shape).astype(t.dtype.numpy)
-    info = np.iinfo(t.dtype.numpy)
-    return rng.integers(info.min, info.max + 1, size=t.shape).astype(t.dtype.numpy)
-
-
 def _generate(target, source, env):
-    from mcunet_core.atomic import atomic_open
+    from mcunet_core.atomic import atomic_write_bytes
+    from mcunet_core.device.model_io import ModelIO
     from mcunet_core.engine.compile import compile_graph, write_generated
     from mcunet_core.engine.target import Target
-    from mcunet_core.ir.serialize import load_graph
+    from mcunet_core.ir.serialize import load_graph, npz_bytes
 
     ctx = env["MCUNET_CTX"]
     try:
@@ -46,8 +37,9 @@ def _generate(target, source, env):
         model = compile_graph(graph, Target.from_board(ctx.board))
         out = Path(str(target[0])).parent
         write_generated(graph, model, out)
-        with atomic_open(out / "input.npy", "wb") as fh:
-            np.save(fh, default_input(graph))
+        io = ModelIO.of_graph(graph)
+        arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
+        atomic_write_bytes(out / "input.npz", npz_bytes(arrays))
     except UserError as err:
         return print_user_error(err)
     return 0
@@ -61,7 +53,7 @@ def kernel_library(env) -> list:
 def engine(env, ctx, sources):
     out = ctx.build_dir.Dir("gen")
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw}")
-    targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npy")], list(sources),
+    targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
     eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant")
                  + [env.File(str(p)) for p in sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))])

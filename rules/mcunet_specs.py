@@ -87,8 +87,8 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
         if values[key] not in allowed:
             errors.append(f"{key}={values[key]}: not valid (valid values: {_choices(allowed)})"
                           f"{did_you_mean(values[key], allowed)}")
-    if values["input"] and not (values["input"].endswith(".npy") and Path(values["input"]).is_file()):
-        errors.append(f"input={values['input']}: needs an existing .npy file")
+    if values["input"] and not (values["input"].endswith((".npy", ".npz")) and Path(values["input"]).is_file()):
+        errors.append(f"input={values['input']}: needs an existing .npy file (.npz: one array per model input)")
     if values["probe"] and values["runner"] != "pyocd":
         errors.append(f"probe={values['probe']}: a probe is only used with runner=pyocd")
     if errors:
@@ -113,7 +113,8 @@ def help_variables(specs_dir: Path | None = None):
         ("runner", f"where the firmware runs: {'|'.join(RUNNERS)} (qemu: the board's emulated stand-in; "
                    "pyocd: the real board through a debug probe)", DEFAULTS["runner"]),
         ("probe", "debug probe unique ID for runner=pyocd when several are attached (see `pyocd list`)", None),
-        ("input", "input tensor as a .npy file (default: a fixed seeded random input)", None),
+        ("input", "input tensor as a .npy file, or .npz with one array per model input "
+                  "(default: a fixed seeded random input)", None),
         ("opt", f"compiler optimisation: {'|'.join(OPTS)}", DEFAULTS["opt"]),
     ]
 

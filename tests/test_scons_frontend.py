@@ -69,7 +69,7 @@ def test_bad_model_input_probe(project):
     assert result.returncode == 2
     assert errors(result) == [
         "model=nowhere.tflite: no such .tflite file",
-        "input=x.npy: needs an existing .npy file",
+        "input=x.npy: needs an existing .npy file (.npz: one array per model input)",
         "probe=0669FF: a probe is only used with runner=pyocd",
     ]
 

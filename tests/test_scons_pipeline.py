@@ -32,9 +32,12 @@ def test_model_pipeline_runs_reports_and_rebuilds_only_what_changed(project, sha
     assert result["peak_sram_bytes"] >= result["arena_bytes"] > 0
     # the default input is the engine's seeded one; the output is the reference interpreter's
     graph = import_tflite(model)
-    x = np.load(out / "gen" / "input.npy")
+    with np.load(out / "gen" / "input.npz") as z:
+        x = z[graph.inputs[0]]
     expected = run(graph, [x])[graph.outputs[0]]
-    np.testing.assert_array_equal(np.load(out / "output.npy").reshape(expected.shape), expected)
+    got = np.load(out / "output.npy")
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
     report = (out / "report.md").read_text()
     assert f"{result['instructions']:,}" in report and "DEPTHWISE_CONV_2D" in report
 
@@ -66,8 +69,7 @@ def test_model_pipeline_runs_reports_and_rebuilds_only_what_changed(project, sha
     np.save(inp, golden["input"][0])
     mine = scons(project, "board=h743", f"model={model}", f"input={inp}")
     assert mine.returncode == 0, mine.stderr
-    np.testing.assert_array_equal(np.load(out / "output.npy").reshape(golden["output_ref"][0].shape),
-                                  golden["output_ref"][0])
+    np.testing.assert_array_equal(np.load(out / "output.npy"), golden["output_ref"][0])
 
 
 def test_unsupported_model_fails_with_op_index_and_shapes(project, tmp_path):
@@ -82,3 +84,41 @@ def test_unsupported_model_fails_with_op_index_and_shapes(project, tmp_path):
     lines = errors(result)
     assert any("op 0 (TANH)" in ln and "[1, 4, 4, 2]" in ln for ln in lines), lines
     assert not (project / "build" / "h743" / "tanh" / "ir" / "graph.json").exists()
+
+
+def _random_model(tmp_path, family: str, seed: int) -> Path:
+    from random_models import GENERATORS
+
+    path = tmp_path / f"{family}{seed}.tflite"
+    path.write_bytes(GENERATORS[family](np.random.default_rng(seed)).model)
+    return path
+
+
+def test_float_io_and_several_inputs_and_outputs_run_through_scons(project, tmp_path):
+    """QUANTIZE ... DEQUANTIZE (float32 in and out) and a two-input ADD: the firmware moves the
+    inputs/outputs as one blob each, io.json decodes them into the model's dtypes and shapes."""
+    for family, seed in (("chain", 0), ("add", 0)):
+        path = _random_model(tmp_path, family, seed)
+        graph = import_tflite(path)
+        out = project / "build" / "h743" / path.stem
+        result = scons(project, "board=h743", f"model={path}")
+        assert result.returncode == 0, result.stderr
+        with np.load(out / "gen" / "input.npz") as z:
+            inputs = [z[name] for name in graph.inputs]
+        expected = run(graph, inputs)
+        for i, name in enumerate(graph.outputs):
+            got = np.load(out / ("output.npy" if i == 0 else f"output_{i}.npy"))
+            assert got.dtype == expected[name].dtype and got.shape == expected[name].shape
+            np.testing.assert_array_equal(got, expected[name])
+        doc = json.loads((out / "result.json").read_text())
+        assert doc["output_dtype"] == str(expected[graph.outputs[0]].dtype)
+        if family == "chain":
+            assert graph.tensors[graph.inputs[0]].dtype.value == "float32"
+            user = tmp_path / "user.npy"
+            np.save(user, np.full(graph.tensors[graph.inputs[0]].shape, 0.25, np.float32))
+            mine = scons(project, "board=h743", f"model={path}", f"input={user}")
+            assert mine.returncode == 0, mine.stderr
+            np.testing.assert_array_equal(np.load(out / "output.npy"),
+                                          run(graph, [np.load(user)])[graph.outputs[0]])
+        else:
+            assert len(graph.inputs) == 2

@@ -69,8 +69,12 @@ def count_basis(run: RunResult) -> str:
             f"-icount shift={run.extra.get('icount_shift', 3)}); not cycles")  # fmt: skip
 
 
-def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_path=None, output_path=None, result_dir=None) -> dict:
-    """The result document for ``run`` of an image whose size report is ``memory``."""
+def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_path=None, output_path=None,
+                 result_dir=None, output: np.ndarray | None = None) -> dict:
+    """The result document for ``run`` of an image whose size report is ``memory``.
+
+    ``output`` is the model's (first) output decoded with its dtype and shape (io.json);
+    without it the firmware's raw int8 output is described."""
     result_dir = Path(result_dir) if result_dir else None
 
     def rel(p):
@@ -123,9 +127,10 @@ def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_
             "runner_details": {k: v for k, v in run.extra.items() if isinstance(v, (str, int, float, bool))},
         }
     )  # fmt: skip
-    if run.output is not None:
-        doc["output_shape"] = list(run.output.shape)
-        doc["output_dtype"] = "int8"
+    shown = output if output is not None else run.output
+    if shown is not None:
+        doc["output_shape"] = list(shown.shape)
+        doc["output_dtype"] = str(shown.dtype)
     return doc
 
 
@@ -145,13 +150,23 @@ def write_npy(path, array: np.ndarray) -> Path:
 
 
 def write_run(out_dir, run: RunResult, memory: dict, *, opt: str | None = None, input_path=None,
-              result_name: str = "result.json", output_name: str = "output.npy") -> dict:  # fmt: skip
-    """result.json (+ output.npy when the run produced an output) in ``out_dir``; returns the doc."""
+              result_name: str = "result.json", output_name: str = "output.npy",
+              outputs: list[np.ndarray] | None = None) -> dict:  # fmt: skip
+    """result.json (+ output.npy when the run produced an output) in ``out_dir``; returns the doc.
+
+    ``outputs``: the model's outputs decoded from the firmware's bytes (ModelIO); the first
+    goes to ``output_name``, further ones beside it as ``<stem>_<i>.npy``."""
     out = Path(out_dir)
     out_path = out / output_name
+    first = None
     if run.output is not None:
-        write_npy(out_path, run.output)
-    doc = build_result(run, memory, opt=opt, input_path=input_path, output_path=out_path, result_dir=out)
+        arrays = outputs if outputs is not None else [run.output]
+        first = arrays[0]
+        write_npy(out_path, first)
+        for i, extra in enumerate(arrays[1:], start=1):
+            write_npy(out_path.with_name(f"{out_path.stem}_{i}{out_path.suffix}"), extra)
+    doc = build_result(run, memory, opt=opt, input_path=input_path, output_path=out_path, result_dir=out,
+                       output=first)
     write_result(out / result_name, doc)
     return doc
 

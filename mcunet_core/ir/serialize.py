@@ -34,7 +34,7 @@ GRAPH_FILE = "graph.json"
 WEIGHTS_FILE = "weights.npz"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
-__all__ = ["save_graph", "load_graph", "graph_to_json", "graph_from_json", "weights_bytes"]
+__all__ = ["save_graph", "load_graph", "graph_to_json", "graph_from_json", "npz_bytes"]
 
 
 # -- attributes ------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def _weight_key(index: int) -> str:
     return f"t{index:05d}"
 
 
-def weights_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """A deterministic .npz: stored members, fixed dates, sorted keys."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -200,7 +200,7 @@ def save_graph(graph: Graph, directory, prefix: str = "") -> tuple[Path, Path]:
     directory = Path(directory)
     graph.validate()
     doc, arrays = graph_to_json(graph)
-    blob = weights_bytes(arrays)
+    blob = npz_bytes(arrays)
     weights_path = directory / f"{prefix}{WEIGHTS_FILE}"
     json_path = directory / f"{prefix}{GRAPH_FILE}"
     doc["weights"] = {"file": weights_path.name, "sha256": hashlib.sha256(blob).hexdigest()}
