@@ -184,3 +184,19 @@ def test_embedded_input_is_reported_apart_from_flash(boards, kernel_case, tmp_pa
     assert abs(emb.memory["flash_bytes"] - plain.memory["flash_bytes"]) < 256  # only the copy code differs
     with pytest.raises(UserError, match="hardware builds"):
         build_firmware(boards["f412"], model.sources, tmp_path / "c", include_dirs=model.include_dirs, embedded_input=x)
+
+
+def test_board_spec_rewires_or_disables_the_uart(tmp_path):
+    from mcunet_core.device.uart import uart_defines
+    from mcunet_core.spec import load_board
+
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    (boards / "h743-usart1.yaml").write_text("extends: h743\nname: h743-usart1\n"
+                                             "uart: {instance: USART1, tx: PB6, af: 7, baud: 9600}\n")
+    (boards / "h743-quiet.yaml").write_text("extends: h743\nname: h743-quiet\nuart: none\n")
+    wired = uart_defines(load_board(boards / "h743-usart1.yaml"))
+    assert wired["MCUNET_UART_BASE"] == "0x40011000u" and wired["MCUNET_UART_TX_PIN"] == "6"
+    assert wired["MCUNET_UART_BRR"] == str(round(64_000_000 / 9600))
+    assert uart_defines(load_board(boards / "h743-quiet.yaml")) == {}
+    assert uart_defines(load_board("h743"))["MCUNET_UART_BASE"] == "0x40004800u"  # Nucleo-144 VCP
