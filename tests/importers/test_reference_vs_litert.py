@@ -37,6 +37,7 @@ def test_random_models_match_litert_reference_kernels(family):
         expected = run_builtin_ref(case.model, case.inputs)
         graph = import_tflite(case.model)
         got = list(run(graph, case.inputs).values())
+        assert len(got) == len(expected), f"seed {seed}: {len(got)} outputs, litert has {len(expected)}"
         for e, g in zip(expected, got):
             if e.dtype != g.dtype or e.shape != g.shape or not np.array_equal(e, g):
                 failures.append((seed, case.info, e.ravel()[:8].tolist(), g.ravel()[:8].tolist()))

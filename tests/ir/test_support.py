@@ -30,4 +30,3 @@ def test_table_lists_every_converter():
     for name in CONVERTERS:
         assert f"| `{name}` |" in table
     assert "UnsupportedError" in table
-    assert table == support_table()  # stable

@@ -48,17 +48,22 @@ class StreamingOverlap:
 
     def max_delta(self) -> int:
         # For every u whose write still has live input above it (dead(u) < in_units):
-        #   offset(out) - offset(in) <= dead(u) * in_unit - (u + 1) * out_unit.
-        # The bound is linear in u, so its minimum is at an end of that range.
+        #   offset(out) - offset(in) <= max(dead(u), 0) * in_unit - (u + 1) * out_unit.
+        # The bound is piecewise linear in u (flat dead count until dead(u) turns positive),
+        # so its minimum is at an end of the range or at that kink.
         def dead(u: int) -> int:
-            return self.dead_slope * u + self.dead_bias
+            return max(self.dead_slope * u + self.dead_bias, 0)
 
         last = self.out_units - 1
         if self.dead_slope > 0:
             last = min(last, (self.in_units - 1 - self.dead_bias) // self.dead_slope)
         if last < 0 or dead(0) >= self.in_units:
             return self.in_units * self.in_unit  # every input byte is consumed before the first write
-        return min(dead(u) * self.in_unit - (u + 1) * self.out_unit for u in (0, last))
+        candidates = {0, last}
+        if self.dead_slope > 0 and self.dead_bias < 0:
+            kink = -self.dead_bias // self.dead_slope
+            candidates |= {u for u in (kink, kink + 1) if 0 <= u <= last}
+        return min(dead(u) * self.in_unit - (u + 1) * self.out_unit for u in candidates)
 
 
 MemoryRule = InPlace | StreamingOverlap | None

@@ -14,7 +14,7 @@ from ...ir import Graph
 from ..kernels.base import InPlace, KernelPlan, StreamingOverlap
 from .placement import check_placement
 from .pools import SINGLE, Pool, assign_pools
-from .problem import Buffer, Group, Member, Overlap, Problem
+from .problem import Alias, Buffer, Group, Member, Overlap, Problem
 
 
 @dataclass
@@ -141,6 +141,7 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) 
     }
     groups = _Groups(buffers)
     overlaps: list[Overlap] = []
+    aliases: list[Alias] = []
     outputs = set(graph.outputs)
     for i, (op, kp) in enumerate(zip(graph.ops, kernel_plans)):
         rule = kp.memory
@@ -154,6 +155,7 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) 
             is_view = kp.function is None
             if is_view or groups.dies_at(src, i):
                 groups.alias(src, dst, rule.delta)
+                aliases.append(Alias(src, dst, rule.delta))
         elif isinstance(rule, StreamingOverlap) and groups.dies_at(src, i):
             overlaps.append(Overlap(src, dst, rule.max_delta()))
     group_list = [Group(sorted(ms, key=lambda m: m.buffer.name)) for ms in groups.members.values()]
@@ -161,7 +163,7 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) 
         if kp.scratch_bytes:
             group_list.append(Group([Member(Buffer(f"scratch:{i}", kp.scratch_bytes, i, i, "scratch"), 0)]))
     group_list.sort(key=lambda g: (g.first, g.name))
-    return Problem(group_list, overlaps, align)
+    return Problem(group_list, overlaps, align, aliases)
 
 
 def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: tuple[Pool, ...] = SINGLE) -> MemoryPlan:

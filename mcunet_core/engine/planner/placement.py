@@ -158,6 +158,10 @@ def check_placement(problem: Problem, placement: Placement) -> list[str]:
         for m in g.members:
             where[m.buffer.name] = (m.buffer, base + m.rel)
     problems = []
+    for rule in problem.aliases:  # in-place outputs and views sit exactly where their rule says
+        base, alias = where[rule.base][1], where[rule.alias][1]
+        if alias - base != rule.delta:
+            problems.append(f"{rule.alias} at {alias} is not {rule.delta} bytes after {rule.base} at {base}")
     for (a, oa), (b, ob) in itertools.combinations(where.values(), 2):
         if a.name == b.name or not a.live_with(b):
             continue

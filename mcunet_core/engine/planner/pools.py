@@ -27,7 +27,8 @@ SINGLE = (Pool("arena", None, "mcunet_arena", ".arena"),)
 def _subproblem(problem: Problem, groups: list[Group]) -> Problem:
     names = {m.buffer.name for g in groups for m in g.members}
     overlaps = [o for o in problem.overlaps if o.inp in names and o.out in names]
-    return Problem(groups, overlaps, problem.align)
+    aliases = [a for a in problem.aliases if a.base in names]
+    return Problem(groups, overlaps, problem.align, aliases)
 
 
 def _fits(pool: Pool, placement: Placement) -> bool:

@@ -63,11 +63,21 @@ class Overlap:
     max_delta: int
 
 
+@dataclass(frozen=True)
+class Alias:
+    """``alias`` starts exactly ``delta`` bytes after ``base`` (an in-place rule or a view)."""
+
+    base: str
+    alias: str
+    delta: int
+
+
 @dataclass
 class Problem:
     groups: list[Group]
     overlaps: list[Overlap] = field(default_factory=list)
     align: int = 8
+    aliases: list[Alias] = field(default_factory=list)  # what the groups were built from
 
     def buffers(self) -> list[Buffer]:
         return [m.buffer for g in self.groups for m in g.members]
