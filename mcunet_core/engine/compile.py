@@ -8,7 +8,7 @@ from ..atomic import atomic_write_text
 from ..device.model_io import ModelIO
 from ..ir import Graph
 from .codegen.render import GeneratedModel, render
-from .lowering import lower_graph, plan_memory
+from .lowering import lower_and_plan
 from .planner.plot import plot_memory
 from .target import Target
 
@@ -16,8 +16,8 @@ from .target import Target
 def compile_graph(graph: Graph, target: Target) -> GeneratedModel:
     """Lower every op, plan the arena, render model.c / model.h / weights.c."""
     graph.validate()
-    plan = plan_memory(graph, target)
-    return render(graph, lower_graph(graph, target), plan)
+    calls, plan = lower_and_plan(graph, target)
+    return render(graph, calls, plan)
 
 
 def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, plot: bool = True) -> list[Path]:

@@ -10,7 +10,8 @@ from .target import Target
 
 
 def _contexts(graph: Graph, target: Target) -> list[LoweringContext]:
-    return [LoweringContext(graph, op, i, target) for i, op in enumerate(graph.ops)]
+    cache: dict = {}  # one per pass: whole-graph decisions (weight formats, live bytes) made once
+    return [LoweringContext(graph, op, i, target, cache) for i, op in enumerate(graph.ops)]
 
 
 def kernel_plans(graph: Graph, target: Target) -> list[KernelPlan]:
@@ -23,10 +24,17 @@ def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
 
 
 def peak_memory(graph: Graph, target: Target) -> int:
-    """Exact arena bytes (activations + scratch) of the deployed model."""
+    """Exact arena bytes (activations + scratch, every pool) of the deployed model."""
     return plan_memory(graph, target).arena_bytes
 
 
 def lower_graph(graph: Graph, target: Target) -> list[KernelCall]:
     """Full lowering: reordered weights, folded constants and call arguments per op."""
     return [select_kernel(ctx).lower(ctx) for ctx in _contexts(graph, target)]
+
+
+def lower_and_plan(graph: Graph, target: Target) -> tuple[list[KernelCall], MemoryPlan]:
+    """Both in one pass (the code generator): each kernel is chosen and laid out once, and
+    the plan comes from the very kernel plans the calls carry."""
+    calls = [select_kernel(ctx).lower(ctx) for ctx in _contexts(graph, target)]
+    return calls, plan_from_kernel_plans(graph, [c.plan for c in calls], target.pools)

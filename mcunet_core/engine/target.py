@@ -9,7 +9,9 @@ from .planner.pools import SINGLE, Pool
 
 @dataclass(frozen=True)
 class Target:
-    """Capabilities that steer kernel selection (not compiler flags: those live in the board spec).
+    """The budgets that steer kernel selection and planning (not compiler flags: those live
+    in the board spec; whether a kernel takes its DSP or plain-C path is decided by the
+    compiler's __ARM_FEATURE_DSP, so the same generated C serves every core and the host).
 
     ``flash_budget``/``ram_budget`` let kernels trade speed for size (int16 pre-widened
     weights cost twice the flash); ``None`` means unconstrained (host builds, estimates).
@@ -17,7 +19,6 @@ class Target:
     """
 
     name: str
-    dsp: bool = True
     flash_budget: int | None = None
     ram_budget: int | None = None
     pools: tuple[Pool, ...] = SINGLE
@@ -30,9 +31,9 @@ class Target:
                 continue
             lower = region.name.lower()
             pools.append(Pool(region.name, region.size, f"mcunet_arena_{lower}", f".region.{lower}"))
-        return cls(name=board.name, dsp=bool(board.dsp), flash_budget=board.flash_budget,
-                   ram_budget=board.arena_budget, pools=tuple(pools))
+        return cls(name=board.name, flash_budget=board.flash_budget, ram_budget=board.arena_budget,
+                   pools=tuple(pools))
 
 
-#: A plain-C host build (sanitizers, desktop tests): same generated C, fallback kernel paths.
-HOST = Target(name="host", dsp=False)
+#: No budgets: host builds (sanitizers, desktop tests) and estimates.
+HOST = Target(name="host")

@@ -50,6 +50,22 @@ class Graph:
     def remove_tensor(self, name: str) -> None:
         del self.tensors[name]
 
+    def lifetimes(self) -> dict[str, tuple[int, int]]:
+        """Per activation: (op that writes it, last op that reads it). Graph inputs are written
+        at -1, graph outputs read at len(ops); a tensor nobody reads dies where it is born."""
+        n = len(self.ops)
+        first: dict[str, int] = {name: -1 for name in self.inputs}
+        last: dict[str, int] = {}
+        for i, op in enumerate(self.ops):
+            for name in op.inputs:
+                if name and not self.tensors[name].is_constant:
+                    last[name] = i
+            for name in op.outputs:
+                first[name] = i
+        for name in self.outputs:
+            last[name] = n
+        return {name: (f, last.get(name, f)) for name, f in first.items()}
+
     def activations(self) -> list[Tensor]:
         """Non-constant tensors: what lives in the SRAM arena."""
         return [t for t in self.tensors.values() if not t.is_constant]

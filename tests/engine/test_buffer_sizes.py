@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importers"))
 from random_models import GENERATORS  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "models"
-TIGHT_FLASH = Target("tight-flash", dsp=True, flash_budget=1, ram_budget=4096)
+TIGHT_FLASH = Target("tight-flash", flash_budget=1, ram_budget=4096)
 
 
 def _edge_graphs():

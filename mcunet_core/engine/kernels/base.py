@@ -159,6 +159,14 @@ class LoweringContext:
     op: Op
     index: int
     target: Target
+    #: shared by every op of one lowering pass: per-graph decisions computed once
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key, compute):
+        """``compute()`` once per lowering pass for ``key``."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def inputs(self) -> list[Tensor | None]:

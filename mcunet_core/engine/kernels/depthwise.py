@@ -250,20 +250,11 @@ def activation_bytes_per_op(graph) -> list[int]:
     arena at that op, whatever kernels are chosen."""
     n = len(graph.ops)
     tensors = graph.tensors
-    first = {name: -1 for name in graph.inputs}
-    last: dict[str, int] = {}
-    for i, op in enumerate(graph.ops):
-        for name in op.inputs:
-            if name and not tensors[name].is_constant:
-                last[name] = i
-        for name in op.outputs:
-            first.setdefault(name, i)
-    for name in graph.outputs:
-        last[name] = n
-    size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in first}
+    spans = graph.lifetimes()
+    size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in spans}
     delta = [0] * (n + 2)
-    for name, f in first.items():
-        lo, hi = max(f, 0), min(last.get(name, f), n - 1)
+    for name, (f, l) in spans.items():
+        lo, hi = max(f, 0), min(l, n - 1)
         if lo <= hi:
             delta[lo] += size[name]
             delta[hi + 1] -= size[name]
@@ -271,7 +262,7 @@ def activation_bytes_per_op(graph) -> list[int]:
     for i, op in enumerate(graph.ops):
         total += delta[i]
         out = sum(size[o] for o in op.outputs)
-        dying = [size[x] for x in op.inputs if x in size and last.get(x) == i]
+        dying = [size[x] for x in op.inputs if x in spans and spans[x][1] == i]
         live.append(total - min(max(dying, default=0), out))
     return live
 
@@ -282,7 +273,7 @@ def layout_of(ctx: LoweringContext) -> DwLayout:
     w = ctx.inputs[1]
     (y,) = ctx.outputs
     _, h, wd, c = x.shape
-    live = activation_bytes_per_op(ctx.graph)
+    live = ctx.memo("activation_bytes_per_op", lambda: activation_bytes_per_op(ctx.graph))
     return choose_layout(
         w.shape[1], tuple(op.stride), (h, wd), c, (y.shape[1], y.shape[2]), op.padding.top, op.padding.left,
         op.depth_multiplier, ctx.target.ram_budget, live[ctx.index], max(live),

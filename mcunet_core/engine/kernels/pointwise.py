@@ -222,17 +222,13 @@ def weight_format(ctx: LoweringContext) -> str:
     Pre-widened weights cost one extra byte per weight. With a flash budget, layers get
     w16 greedily by output pixels (instructions saved per extra flash byte) while constants
     + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core). The choice
-    is made once per graph and budget (cached on the graph object, outside its fields, so
-    it is never serialized): every layer asks.
+    is made once per lowering pass: every layer asks.
     """
     budget = ctx.target.flash_budget
     if budget is None:
         return W16
-    cache = ctx.graph.__dict__.setdefault("_w16_layers_cache", {})
-    key = (budget, len(ctx.graph.ops), len(ctx.graph.tensors))
-    if key not in cache:
-        cache[key] = _w16_layers(ctx.graph, budget)
-    return W16 if ctx.index in cache[key] else W8
+    chosen = ctx.memo("w16_layers", lambda: _w16_layers(ctx.graph, budget))
+    return W16 if ctx.index in chosen else W8
 
 
 # ---- the pointwise kernel ------------------------------------------------------------

@@ -89,21 +89,6 @@ class MemoryPlan:
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def _tensor_lifetimes(graph: Graph) -> dict[str, tuple[int, int]]:
-    n = len(graph.ops)
-    first: dict[str, int] = {name: -1 for name in graph.inputs}
-    last: dict[str, int] = {}
-    for i, op in enumerate(graph.ops):
-        for name in op.inputs:
-            if name and not graph.tensors[name].is_constant:
-                last[name] = i
-        for name in op.outputs:
-            first[name] = i
-    for name in graph.outputs:
-        last[name] = n
-    return {name: (f, last.get(name, f)) for name, f in first.items()}
-
-
 class _Groups:
     """Union of in-place aliases; each tensor knows its group root and offset in it."""
 
@@ -133,7 +118,7 @@ class _Groups:
 
 
 def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) -> Problem:
-    lifetimes = _tensor_lifetimes(graph)
+    lifetimes = graph.lifetimes()
     buffers = {
         name: Buffer(name, graph.tensors[name].nbytes, f, l)
         for name, (f, l) in lifetimes.items()

@@ -328,10 +328,10 @@ def test_layout_policy_respects_the_ram_budget_and_the_peak():
     assert at_peak.scratch_bytes < 2048 < free.scratch_bytes
     assert at_peak.groups == 4
     # a hard RAM budget wins over speed; nothing fits: the smallest layout
-    tight = Target("tight", dsp=True, ram_budget=live[0] + 600)
+    tight = Target("tight", ram_budget=live[0] + 600)
     small = dw.layout_of(LoweringContext(g, g.ops[0], 0, tight))
     assert live[0] + small.scratch_bytes <= tight.ram_budget
-    none = dw.layout_of(LoweringContext(g, g.ops[0], 0, Target("none", dsp=True, ram_budget=1)))
+    none = dw.layout_of(LoweringContext(g, g.ops[0], 0, Target("none", ram_budget=1)))
     assert (none.groups, none.batch_rows) == (1, 1)
     for layout in (free, at_peak, small, none):
         assert layout.strip_rows == layout.k + layout.stride_v * (layout.batch_rows - 1)

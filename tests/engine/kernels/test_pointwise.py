@@ -27,7 +27,7 @@ from mcunet_core.ir.reference import run as reference_run
 
 ACTIVATIONS = list(Activation)
 #: No flash to spare for int16 weights: every layer takes the int8-weight (w8) core.
-TIGHT_FLASH = Target("tight-flash", dsp=True, flash_budget=1)
+TIGHT_FLASH = Target("tight-flash", flash_budget=1)
 BOARDS = ("h743", "f412")  # Cortex-M7 and Cortex-M4 stand-ins
 
 
@@ -303,6 +303,6 @@ def test_random_pointwise_chains_match_the_reference_on_qemu(seed, tmp_path):
 def test_output_overlapping_the_input_at_the_rule_bound_is_exact_on_qemu(kind, tmp_path):
     qemu_available()
     g = _one_op(kind)
-    plan, _ = tightest_plan(g, Target("qemu", dsp=True))
-    qemu_exact(g, "h743", tmp_path, Target("qemu", dsp=True), plan=plan)
+    plan, _ = tightest_plan(g, Target("qemu"))
+    qemu_exact(g, "h743", tmp_path, Target("qemu"), plan=plan)
 
