@@ -106,6 +106,7 @@ def main(argv=None) -> int:
                     print(f"\n{key} on {board} (-{args.opt[0]}), instructions per op (profile build)")
                     print("\n".join(layer_table(graph, golden, board, args.opt[0], Path(tmp))))
         return 0
+    all_exact = True
     header = ("model", "board", "opt", "instr/inf", "MAC/instr", "peak SRAM", "arena", "no-reuse", "stack",
               "flash", "consts", "code", "bit-exact")
     print("| " + " | ".join(header) + " |")
@@ -118,12 +119,13 @@ def main(argv=None) -> int:
             for opt in args.opt:
                 with tempfile.TemporaryDirectory() as tmp:
                     r = bench_one(graph, golden, board, opt, Path(tmp), args.lean_flash)
+                all_exact &= r["exact"]
                 print(f"| {key} | {board} | -{opt} | {r['instructions'] / 1e6:.2f} M | {r['macs_per_instr']:.2f} | "
                       f"{r['peak_sram'] / 1024:.1f} KB | {r['arena'] / 1024:.1f} KB | {r['no_reuse'] / 1024:.1f} KB | "
                       f"{r['stack']} B | {r['flash'] / 1024:.1f} KB | {r['weights'] / 1024:.1f} KB | "
                       f"{(r['flash'] - r['weights']) / 1024:.1f} KB | "
                       f"{'yes' if r['exact'] else 'NO'} |", flush=True)
-    return 0
+    return 0 if all_exact else 1  # a benchmark of wrong answers is a failure
 
 
 if __name__ == "__main__":
