@@ -1,0 +1,20 @@
+"""Training for TinyNAS on CPU: data, the one-shot supernet, training, int8 quantization and
+export to the IR through ``arch_to_graph`` (so the deployed graph is the one the NAS measured).
+
+    data.make_dataset(task, split, resolution=None, augment=None) -> Dataset of (CHW float, label)
+    ArchNet(arch)                                   the float network of one Arch (IR layer names)
+    Supernet(space); .set_active(arch); .extract(arch) -> ArchNet
+    train_supernet(supernet, data, TrainSettings, checkpoint=..., progress=...) -> history
+    train_net(net, data, TrainSettings, checkpoint=..., progress=...) -> history
+    evaluate(model, data) -> top-1;  SubnetEvaluator(supernet, calib, val).evaluate(arch) -> top-1
+    quantize_net(net, calibration_data, QuantSpec, qat_data=None) -> int8 Graph
+    int8_accuracy(graph, data) -> top-1 of the int8 graph (reference interpreter)
+"""
+
+from .export import TorchWeights, export_graph, int8_accuracy, int8_outputs, quantize_net
+from .net import ArchNet
+from .supernet import Supernet
+from .train import SubnetEvaluator, TrainSettings, evaluate, recalibrate_bn, train_net, train_supernet
+
+__all__ = ["ArchNet", "Supernet", "SubnetEvaluator", "TorchWeights", "TrainSettings", "evaluate", "export_graph",
+           "int8_accuracy", "int8_outputs", "quantize_net", "recalibrate_bn", "train_net", "train_supernet"]

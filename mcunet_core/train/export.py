@@ -1,0 +1,112 @@
+"""A trained, calibrated ``ArchNet`` -> the int8 IR graph, through ``arch_to_graph``.
+
+``TorchWeights`` is the ``WeightSource`` the exporter hands to ``arch_to_graph``: the graph
+the NAS measured with ``RandomWeights`` and the deployed graph are built by the same
+function, so their shapes, ops and memory plans are the same. The int8 graph's accuracy
+is measured with the reference interpreter, which is bit-exact with the firmware.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+import torch
+
+from ..arch import arch_to_graph
+from ..arch.to_ir import LayerValues
+from ..errors import UserError
+from ..ir import Activation, Graph, QuantParams, Tensor
+from ..ir import reference
+from ..ir.reference.quantize import affine_quantize
+from .net import ArchNet, ConvBNAct
+from .qat import qat_finetune
+from .quantize import (Ranges, activation_qparams, calibrate, calibration_batches, layer_weights, quantize_bias,
+                       quantize_weights, weight_scales)
+from .train import TrainSettings
+
+_TO_IR_LAYOUT = {"conv": (0, 2, 3, 1), "depthwise": (1, 2, 3, 0), "fc": (0, 1)}
+
+
+class TorchWeights:
+    """Folded, per-channel int8 weights and calibrated activation ranges of a trained net."""
+
+    def __init__(self, net: ArchNet, ranges: Ranges):
+        self.layers = net.ir_layers()
+        self.ranges = ranges
+
+    def _output(self, name: str) -> QuantParams:
+        return activation_qparams(*self.ranges[name])
+
+    def input_quant(self) -> QuantParams:
+        return self._output("input")
+
+    def layer(self, name, kind, weight_shape, x, activation) -> LayerValues:
+        module = self.layers[name]
+        if isinstance(module, ConvBNAct) and (module.kind, module.activation) != (kind, Activation(activation)):
+            raise ValueError(f"layer {name}: the network has {module.kind}/{module.activation.value}, "
+                             f"the graph wants {kind}/{Activation(activation).value}")
+        w, b = layer_weights(module)
+        scales = weight_scales(w)
+        q = quantize_weights(w, scales).permute(*_TO_IR_LAYOUT[kind]).numpy().astype(np.int8)
+        if q.shape != tuple(weight_shape):
+            raise ValueError(f"layer {name}: weights {q.shape}, the graph wants {tuple(weight_shape)}")
+        s = scales.numpy()
+        return LayerValues(q, s, quantize_bias(b.numpy(), x.single_scale, s), self._output(name))
+
+    def add(self, name, a, b) -> QuantParams:
+        return self._output(name)
+
+
+def export_graph(net: ArchNet, ranges: Ranges) -> Graph:
+    return arch_to_graph(net.arch, TorchWeights(net, ranges))
+
+
+def quantize_net(net: ArchNet, calibration_data, quant, *, qat_data=None, settings: TrainSettings | None = None,
+                 progress: bool = True) -> Graph:
+    """The int8 graph of a trained net under ``quant`` (a QuantSpec): min/max calibration on
+    ``quant.calibration.samples`` inputs of ``calibration_data``, then, when ``qat_data`` is
+    given, ``quant.qat`` quantization-aware fine-tuning on it. Write it with ``save_graph``."""
+    cal = quant.calibration
+    if cal.get("method", "minmax") != "minmax":
+        raise UserError(f"quantization {quant.name}: calibration method {cal['method']!r} is not supported (minmax)")
+    net.eval()
+    ranges = calibrate(net, calibration_batches(calibration_data, int(cal["samples"]), int(cal["batch_size"])))
+    if qat_data is not None:
+        ranges = qat_finetune(net, qat_data, ranges, quant.qat, settings or TrainSettings(), progress=progress)
+    return export_graph(net, ranges)
+
+
+def with_batch(graph: Graph, n: int) -> Graph:
+    """The same graph on ``n`` samples at once: every kernel of the reference interpreter
+    treats batch rows independently, so each row's result is the one-sample result."""
+    tensors = {name: t if t.is_constant else dataclasses.replace(t, shape=(n, *t.shape[1:]))
+               for name, t in graph.tensors.items()}
+    return dataclasses.replace(graph, tensors=tensors, ops=list(graph.ops))
+
+
+def quantize_input(graph: Graph, x: torch.Tensor) -> np.ndarray:
+    """NCHW float batch (the task's preprocessing) -> the graph's int8 NHWC input, as a
+    TFLite QUANTIZE op would compute it."""
+    q = graph.tensors[graph.inputs[0]].quant
+    nhwc = x.detach().permute(0, 2, 3, 1).numpy()
+    return affine_quantize(nhwc, q.single_scale, q.single_zero_point, -128, 127).astype(np.int8)
+
+
+def int8_outputs(graph: Graph, x: torch.Tensor, *, keep_all: bool = False) -> dict[str, np.ndarray]:
+    """Run the int8 graph on a float batch with the reference interpreter."""
+    return reference.run(with_batch(graph, x.shape[0]), [quantize_input(graph, x)], keep_all=keep_all)
+
+
+def dequantize(t: Tensor, values: np.ndarray) -> np.ndarray:
+    return (values.astype(np.float64) - t.quant.single_zero_point) * float(t.quant.single_scale)
+
+
+def int8_accuracy(graph: Graph, data, batch_size: int = 64) -> float:
+    """Top-1 accuracy of the int8 graph's output on every sample of ``data``."""
+    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)
+    correct = total = 0
+    for x, y in loader:
+        out = int8_outputs(graph, x)[graph.outputs[0]]
+        correct += int((out.argmax(axis=1) == y.numpy()).sum())
+        total += len(y)
+    return correct / max(total, 1)

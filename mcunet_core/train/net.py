@@ -1,0 +1,115 @@
+"""An ``Arch`` as a PyTorch network whose layers are the IR's layers one for one.
+
+Every ``ConvBNAct`` becomes exactly one int8 convolution after BN folding and carries the
+IR layer name (``stem``, ``b3.expand``, ``b3.dw``, ``b3.project``, ``head``); padding is
+TFLite's SAME rule (the odd extra row goes after), ReLU6 sits where ``arch_to_graph`` fuses
+it, and residual adds are modules of their own so calibration can observe their outputs.
+The exporter walks these names, so what trains is what ``arch_to_graph`` deploys.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..arch import Arch, Block
+from ..ir import Activation, Padding2D
+
+
+def same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
+    """Zero-pad NCHW ``x`` as the IR's SAME convolution does (extra row/column after)."""
+    p = Padding2D.same(tuple(x.shape[2:]), (kernel, kernel), (stride, stride))
+    if p.is_zero:
+        return x
+    return F.pad(x, (p.left, p.right, p.top, p.bottom))
+
+
+def activate(x: torch.Tensor, activation: Activation) -> torch.Tensor:
+    return F.relu6(x) if activation is Activation.RELU6 else x
+
+
+class ConvBNAct(nn.Module):
+    """Convolution (dense or depthwise, no bias) + BatchNorm + optional ReLU6: one IR layer."""
+
+    def __init__(self, name: str, cin: int, cout: int, kernel: int, stride: int, depthwise: bool,
+                 activation: Activation):
+        super().__init__()
+        self.ir_name, self.kernel, self.stride, self.activation = name, kernel, stride, activation
+        self.kind = "depthwise" if depthwise else "conv"
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, padding=0, groups=cout if depthwise else 1, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return activate(self.bn(self.conv(same_pad(x, self.kernel, self.stride))), self.activation)
+
+
+class ResidualAdd(nn.Module):
+    """The IR's ADD of a block input and its projection (a module so its output is observable)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.ir_name = name
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x + y
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, index: int, block: Block):
+        super().__init__()
+        b = f"b{index}"
+        self.expand = (ConvBNAct(f"{b}.expand", block.in_channels, block.hidden, 1, 1, False, Activation.RELU6)
+                       if block.expand != 1 else None)
+        self.dw = ConvBNAct(f"{b}.dw", block.hidden, block.hidden, block.kernel, block.stride, True, Activation.RELU6)
+        self.project = ConvBNAct(f"{b}.project", block.hidden, block.out_channels, 1, 1, False, Activation.NONE)
+        self.add = ResidualAdd(f"{b}.add") if block.residual else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.expand(x) if self.expand is not None else x
+        h = self.project(self.dw(h))
+        return self.add(x, h) if self.add is not None else h
+
+
+class ArchNet(nn.Module):
+    """The float network of ``arch``: NCHW input in the task's preprocessing, logits out."""
+
+    def __init__(self, arch: Arch):
+        super().__init__()
+        self.arch = arch
+        c = arch.input_shape[2]
+        self.stem = ConvBNAct("stem", c, arch.stem_channels, arch.stem_kernel, arch.stem_stride, False, Activation.RELU6)
+        self.blocks = nn.ModuleList(InvertedResidual(i, b) for i, b in enumerate(arch.blocks))
+        self.head = (ConvBNAct("head", arch.blocks[-1].out_channels, arch.head_channels, 1, 1, False, Activation.RELU6)
+                     if arch.head_channels else None)
+        self.dropout = nn.Dropout(arch.dropout)
+        self.fc = nn.Linear(arch.last_channels, arch.num_classes)
+        init_weights(self)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x) if self.head is not None else x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(self.features(x).mean(dim=(2, 3))))
+
+    def ir_layers(self) -> dict[str, nn.Module]:
+        """IR layer name -> ConvBNAct / ResidualAdd / the classifier's Linear ("fc")."""
+        out = {m.ir_name: m for m in self.modules() if isinstance(m, (ConvBNAct, ResidualAdd))}
+        out["fc"] = self.fc
+        return out
+
+
+def init_weights(model: nn.Module) -> None:
+    """MobileNetV2's initialisation: He (fan-out) convolutions, unit BN, small classifier."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.01)
+            nn.init.zeros_(m.bias)

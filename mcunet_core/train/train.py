@@ -1,0 +1,208 @@
+"""Training on CPU: the one-shot supernet (sandwich rule with in-place distillation), a
+standalone network (fine-tuning a searched subnet, or training a fixed architecture), and
+accuracy, including a subnet's accuracy as the evolutionary search's fitness.
+
+Every epoch seeds torch, the shuffling and the subnet sampling from (seed, epoch), so a run
+is reproducible and a run resumed from its checkpoint (saved after every epoch) continues
+exactly as an uninterrupted one. The learning rate follows a cosine schedule per step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from ..arch import Arch
+from .checkpoint import load_checkpoint, save_checkpoint
+from .net import ArchNet
+from .supernet import Supernet
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 4e-5  # not applied to BN parameters and biases
+    label_smoothing: float = 0.1
+    sandwich: int = 4  # subnets per supernet step: the largest, the smallest, sandwich - 2 random
+    distill: bool = True  # in-place distillation: subnets learn the largest subnet's soft labels
+    balance_classes: bool = False  # weight the loss by inverse class frequency
+    seed: int = 0
+    workers: int = 0
+
+
+def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpoint=None,
+                   progress: bool = True) -> list[dict]:
+    """Train every subnet at once; returns the per-epoch history (mean loss per subnet)."""
+    space = supernet.space
+    criterion = _criterion(data, settings)
+
+    def step(x, y, rng) -> float:
+        archs = [space.largest(), space.smallest()][: settings.sandwich]
+        archs += [space.sample(rng) for _ in range(settings.sandwich - len(archs))]
+        teacher, total = None, 0.0
+        for arch in archs:
+            supernet.set_active(arch)
+            out = supernet(x)
+            loss = criterion(out, y) if teacher is None else soft_cross_entropy(out, teacher)
+            loss.backward()
+            if settings.distill and teacher is None:
+                teacher = F.softmax(out.detach(), dim=1)
+            total += loss.item()
+        return total / len(archs)
+
+    try:
+        return _fit(supernet, data, settings, step, {"kind": "supernet", "space": dataclasses.asdict(space)},
+                    checkpoint, progress, "supernet")
+    finally:
+        supernet.set_active(space.largest())
+
+
+def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
+              before_epoch: Callable[[int], None] | None = None) -> list[dict]:
+    """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history.
+    ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there)."""
+    criterion = _criterion(data, settings)
+
+    def step(x, y, rng) -> float:
+        loss = criterion(net(x), y)
+        loss.backward()
+        return loss.item()
+
+    return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, "train",
+                before_epoch)
+
+
+def soft_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor) -> torch.Tensor:
+    return -(target_probs * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, batch_size: int = 128) -> float:
+    """Top-1 accuracy (eval mode)."""
+    was_training = model.training
+    model.eval()
+    correct = total = 0
+    for x, y in torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False):
+        correct += int((model(x).argmax(dim=1) == y).sum())
+        total += len(y)
+    model.train(was_training)
+    return correct / max(total, 1)
+
+
+@torch.no_grad()
+def recalibrate_bn(net: nn.Module, batches) -> None:
+    """Re-estimate every BatchNorm's statistics as the exact average over ``batches``
+    (OFA: a subnet's statistics differ from the supernet's mixed running averages)."""
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average
+    net.train()
+    for x in batches:
+        net(x)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    net.eval()
+
+
+class SubnetEvaluator:
+    """The evolutionary search's fitness: ``evaluate(arch)`` = top-1 accuracy on ``val_data``
+    of the supernet's subnet ``arch``, after BN re-estimation on ``bn_batches`` fixed batches
+    of ``calibration_data``. Batches are prepared once; results are memoized per arch."""
+
+    def __init__(self, supernet: Supernet, calibration_data, val_data, *, bn_batches: int = 10,
+                 batch_size: int = 64, seed: int = 0):
+        self.supernet = supernet
+        g = torch.Generator().manual_seed(seed)
+        loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
+        self.calibration = [x for x, _ in _take(loader, bn_batches)]
+        pairs = list(torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False))
+        self.val = [(x, y) for x, y in pairs]
+        self.memo: dict[Arch, float] = {}
+
+    def evaluate(self, arch: Arch) -> float:
+        if arch not in self.memo:
+            net = self.supernet.extract(arch)
+            recalibrate_bn(net, self.calibration)
+            with torch.no_grad():
+                correct = sum(int((net(x).argmax(dim=1) == y).sum()) for x, y in self.val)
+            self.memo[arch] = correct / max(sum(len(y) for _, y in self.val), 1)
+        return self.memo[arch]
+
+    __call__ = evaluate
+
+
+# -- the loop ------------------------------------------------------------------------------
+
+def _take(iterable, n: int):
+    for i, item in enumerate(iterable):
+        if i >= n:
+            return
+        yield item
+
+
+def _criterion(data, settings: TrainSettings) -> Callable:
+    weight = None
+    if settings.balance_classes:
+        counts = np.bincount(np.asarray(data.labels), minlength=len(data.classes)).astype(np.float64)
+        weight = torch.tensor(np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(counts), 0.0),
+                              dtype=torch.float32)
+    return nn.CrossEntropyLoss(weight=weight, label_smoothing=settings.label_smoothing)
+
+
+def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    return torch.optim.SGD([{"params": decay, "weight_decay": s.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                           lr=s.lr, momentum=s.momentum, nesterov=s.momentum > 0)
+
+
+def _loader(data, s: TrainSettings, epoch: int) -> torch.utils.data.DataLoader:
+    g = torch.Generator().manual_seed(int(np.random.SeedSequence([s.seed, epoch, 1]).generate_state(1)[0]))
+    return torch.utils.data.DataLoader(data, batch_size=s.batch_size, shuffle=True, generator=g,
+                                       drop_last=len(data) > s.batch_size, num_workers=s.workers)
+
+
+def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, checkpoint, progress: bool,
+         desc: str, before_epoch: Callable[[int], None] | None = None) -> list[dict]:
+    fingerprint = {**fingerprint, "settings": dataclasses.asdict(s), "samples": len(data)}
+    opt = _optimizer(model, s)
+    start, history = 0, []
+    state = load_checkpoint(checkpoint, fingerprint) if checkpoint else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        start, history = state["epoch"], state["history"]
+    steps = len(_loader(data, s, 0))
+    for epoch in range(start, s.epochs):
+        torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
+        rng = np.random.default_rng([s.seed, epoch, 2])
+        model.train()
+        if before_epoch is not None:
+            before_epoch(epoch)
+        losses = []
+        bar = tqdm(_loader(data, s, epoch), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False, disable=not progress)
+        for i, (x, y) in enumerate(bar):
+            for group in opt.param_groups:
+                group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
+            opt.zero_grad(set_to_none=True)
+            losses.append(step(x, y, rng))
+            opt.step()
+            bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan")})
+        if checkpoint:
+            save_checkpoint(checkpoint, {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
+                                         "model": model.state_dict(), "optimizer": opt.state_dict()})
+    return history
