@@ -62,6 +62,10 @@ class Limits:
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
+    def describe(self) -> str:
+        latency = "no latency limit" if self.latency_ms is None else f"latency {self.latency_ms:g} ms"
+        return f"SRAM {self.sram} B, flash {self.flash} B, {latency}"
+
 
 @dataclass(frozen=True)
 class FirmwareCosts:

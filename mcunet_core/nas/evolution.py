@@ -1,0 +1,124 @@
+"""TinyNAS stage 2: evolutionary search of the space's subnetworks under the constraints.
+
+As Once-for-All's evolution finder: a population of feasible networks; each generation keeps
+the best ``parents_ratio`` as parents, adds ``mutation_ratio`` of the population as mutants of
+random parents (each gene redrawn with ``mutation_prob``) and fills the rest with crossovers
+of two random parents. A candidate enters only if it fits (``constraints.check``), so the
+result is always deployable. Fitness is a callback: the supernet's validation accuracy of the
+subnetwork in a real search, any deterministic score in tests. Both fitness and
+feasibility are memoized per network (children often repeat a parent).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..arch import Arch
+from ..errors import UserError
+from .constraints import Measurement
+from .space import SearchSpace
+
+#: Draws allowed to find one feasible candidate before the search gives up (not in the spec).
+MAX_TRIES = 500
+
+
+@dataclass(frozen=True)
+class EvolutionSettings:
+    population: int
+    generations: int
+    mutation_prob: float
+    parents_ratio: float
+    mutation_ratio: float
+    max_tries: int = MAX_TRIES
+
+    @classmethod
+    def from_spec(cls, search, **overrides) -> "EvolutionSettings":
+        e = {**search.evolution, **{k: v for k, v in overrides.items() if v is not None}}
+        return cls(int(e["population"]), int(e["generations"]), float(e["mutation_prob"]),
+                   float(e["parents_ratio"]), float(e["mutation_ratio"]))
+
+    @property
+    def parents(self) -> int:
+        return max(1, round(self.parents_ratio * self.population))
+
+    @property
+    def mutants(self) -> int:
+        return min(self.population - self.parents, round(self.mutation_ratio * self.population))
+
+
+@dataclass
+class SearchResult:
+    arch: Arch
+    fitness: float
+    measurement: Measurement
+    history: list[dict]  # one entry per generation (0 = the initial population)
+    evaluations: int  # distinct networks scored
+
+    def to_json(self) -> dict:
+        return {"arch": self.arch.to_spec(), "input_shape": list(self.arch.input_shape),
+                "num_classes": self.arch.num_classes, "fitness": self.fitness,
+                "measurement": self.measurement.to_json(), "evaluations": self.evaluations, "history": self.history}
+
+
+class _Search:
+    """One run's state: memoized fitness, feasibility and the draw counters."""
+
+    def __init__(self, space: SearchSpace, fitness: Callable[[Arch], float], constraints, rng: np.random.Generator,
+                 max_tries: int):
+        self.space, self.fitness_fn, self.constraints, self.rng = space, fitness, constraints, rng
+        self.max_tries = max_tries
+        self.scores: dict[Arch, float] = {}
+        self.rejected = 0
+
+    def score(self, arch: Arch) -> float:
+        key = dataclasses.replace(arch, name="nas")
+        if key not in self.scores:
+            self.scores[key] = float(self.fitness_fn(arch))
+        return self.scores[key]
+
+    def feasible(self, draw: Callable[[], Arch], what: str) -> tuple[Arch, Measurement]:
+        for _ in range(self.max_tries):
+            arch = draw()
+            m = self.constraints.check(arch)
+            if m is not None:
+                return arch, m
+            self.rejected += 1
+        raise UserError(f"space {self.space.name}: no {what} within the constraints in {self.max_tries} draws "
+                        f"({self.constraints.limits.describe()}); loosen them or run stage 1 to pick a smaller space")
+
+    def pick(self, parents: list) -> Arch:
+        return parents[int(self.rng.integers(len(parents)))][0]
+
+
+def evolve(space: SearchSpace, fitness: Callable[[Arch], float], constraints, settings: EvolutionSettings,
+           rng: np.random.Generator) -> SearchResult:
+    """The fittest feasible network found; ``constraints`` has ``check(arch) -> Measurement | None``
+    and ``limits`` (``constraints.Constraints``)."""
+    s = _Search(space, fitness, constraints, rng, settings.max_tries)
+    population = [s.feasible(lambda: space.sample(rng), "random network") for _ in range(settings.population)]
+    history = []
+    for generation in range(settings.generations + 1):
+        ranked = sorted(population, key=lambda am: -s.score(am[0]))  # stable: ties keep their order
+        history.append(_record(generation, ranked, s))
+        if generation == settings.generations:
+            break
+        parents = ranked[: settings.parents]
+        children = [s.feasible(lambda: space.mutate(s.pick(parents), rng, settings.mutation_prob), "mutant")
+                    for _ in range(settings.mutants)]
+        while len(parents) + len(children) < settings.population:
+            children.append(s.feasible(lambda: space.crossover(s.pick(parents), s.pick(parents), rng), "crossover"))
+        population = parents + children
+    best, measurement = ranked[0]
+    return SearchResult(best, s.score(best), measurement, history, len(s.scores))
+
+
+def _record(generation: int, ranked: list, s: _Search) -> dict:
+    scores = [s.score(a) for a, _ in ranked]
+    best, m = ranked[0]
+    return {"generation": generation, "best_fitness": scores[0], "mean_fitness": float(np.mean(scores)),
+            "best_macs": m.macs, "best_peak_sram": m.peak_sram, "best_flash": m.flash,
+            "best_latency_ms": round(m.latency_ms, 3), "evaluations": len(s.scores), "rejected": s.rejected}
