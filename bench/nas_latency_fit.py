@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         measured.append((name, graph, target, costs, work))
         print(f"measured {name}: {costs.instructions:,} instructions", file=sys.stderr, flush=True)
     families = fit_families(samples)
-    model = LatencyModel({k: tuple(v["coefficients"]) for k, v in families.items()}, "")
+    model = LatencyModel({k: tuple(v["coefficients"]) for k, v in families.items()})
     plans = {name: kernel_plans(graph, target) for name, graph, target, _, _ in measured}
     code = fit_code([(costs.code_bytes, selection.code.kernel_bytes(plans[name]),
                       sum(p.function is not None for p in plans[name])) for name, _, _, costs, _ in measured],

@@ -135,9 +135,9 @@ def main(argv=None) -> int:
     out = Path(args.out)
     name = f"nas-{task.name}-{board.name}"
     # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
-    model = {"name": name, "task": task.name,
-             "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {args.fitness})",
-             "resolution": space.resolution, "architecture": result.arch.to_spec()}
+    description = f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {args.fitness})"
+    model = {"name": name, "task": task.name, "description": description, "resolution": space.resolution,
+             "architecture": result.arch.to_spec()}
     atomic_write_text(out / f"{name}.yaml", yaml.safe_dump(model, sort_keys=False))
     doc["model_spec"] = f"{name}.yaml"
     atomic_write_text(out / "search.json", json.dumps(doc, indent=1) + "\n")

@@ -75,14 +75,25 @@ class FirmwareCosts:
     code: CodeSize
 
     @classmethod
+    @lru_cache(maxsize=1)
     def measured(cls) -> "FirmwareCosts":
         fw = costs_doc()["firmware"]
         return cls(fw["stack_bytes"] + fw["other_static_ram_bytes"], CodeSize.from_json(fw["code"]))
 
 
+def violation(m: Measurement, limits: Limits) -> str | None:
+    """The first limit ``m`` breaks ('sram', 'flash' or 'latency'), None when it fits."""
+    if m.peak_sram > limits.sram:
+        return "sram"
+    if m.flash > limits.flash:
+        return "flash"
+    if limits.latency_ms is not None and m.latency_ms > limits.latency_ms:
+        return "latency"
+    return None
+
+
 def fits(m: Measurement, limits: Limits) -> bool:
-    return (m.peak_sram <= limits.sram and m.flash <= limits.flash
-            and (limits.latency_ms is None or m.latency_ms <= limits.latency_ms))
+    return violation(m, limits) is None
 
 
 def estimate_graph(arch: Arch) -> Graph:
@@ -149,7 +160,7 @@ class Constraints:
         self.clock_hz = int(clock_hz)
         self.limits = limits
         self.firmware = firmware or FirmwareCosts.measured()
-        self._checked: dict[Arch, Measurement | None] = {}
+        self._verdicts: dict[Arch, tuple[Measurement | None, str | None]] = {}
 
     @classmethod
     def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None) -> "Constraints":
@@ -163,17 +174,27 @@ class Constraints:
 
     def check(self, arch: Arch) -> Measurement | None:
         """The measurement of a feasible arch, None for an infeasible one."""
-        key = _key(arch)
-        if key not in self._checked:
-            self._checked[key] = self._check(arch)
-        return self._checked[key]
+        return self.verdict(arch)[0]
 
-    def _check(self, arch: Arch) -> Measurement | None:
+    def verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
+        """(the measurement, None) for a feasible arch; (None, the first limit it breaks) otherwise
+        (an arch the engine cannot place in the board's RAM breaks 'sram')."""
+        key = _key(arch)
+        if key not in self._verdicts:
+            self._verdicts[key] = self._verdict(arch)
+        return self._verdicts[key]
+
+    def _verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
         arena, constants = lower_bounds(arch)
-        if arena + self.firmware.ram > self.limits.sram or constants + self.firmware.code.base > self.limits.flash:
-            return None
+        if arena + self.firmware.ram > self.limits.sram:
+            return None, "sram"
+        if constants + self.firmware.code.base > self.limits.flash:
+            return None, "flash"
         m = self.measure(arch)
-        return m if m is not None and fits(m, self.limits) else None
+        if m is None:
+            return None, "sram"
+        broken = violation(m, self.limits)
+        return (m, None) if broken is None else (None, broken)
 
     def to_json(self) -> dict:
         return {"limits": self.limits.to_json(), "clock_hz": self.clock_hz, "firmware_ram": self.firmware.ram,

@@ -169,11 +169,10 @@ class LatencyModel:
     """Fitted instructions per unit of work, per family (``kernel_costs.json``)."""
 
     coefficients: dict[str, tuple[float, ...]]
-    basis: str
 
     @classmethod
     def from_json(cls, doc: dict) -> "LatencyModel":
-        return cls({name: tuple(fam["coefficients"]) for name, fam in doc["families"].items()}, doc["basis"])
+        return cls({name: tuple(fam["coefficients"]) for name, fam in doc["families"].items()})
 
     def op_instructions(self, work: OpWork) -> float:
         coef = self.coefficients.get(work.family)
@@ -188,15 +187,12 @@ class LatencyModel:
 
 
 @lru_cache(maxsize=1)
-def _costs_doc() -> dict:
+def costs_doc() -> dict:
+    """The shipped measurements: latency coefficients, the firmware's RAM and code sizes."""
     return json.loads(COSTS_PATH.read_text(encoding="utf-8"))
 
 
-def costs_doc() -> dict:
-    """The shipped measurements: latency coefficients and the firmware's RAM/flash beside the model."""
-    return _costs_doc()
-
-
+@lru_cache(maxsize=1)
 def default_model() -> LatencyModel:
     return LatencyModel.from_json(costs_doc()["latency"])
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +42,7 @@ class PairResult:
     resolution: int
     samples: int
     fitting_macs: tuple[int, ...]  # ascending
+    rejected: tuple[tuple[str, int], ...] = ()  # (limit, samples whose first broken limit it is)
 
     @property
     def fit_ratio(self) -> float:
@@ -56,6 +58,7 @@ class PairResult:
         return {
             "width": self.width, "resolution": self.resolution, "samples": self.samples,
             "fitting": len(self.fitting_macs), "fit_ratio": round(self.fit_ratio, 4),
+            "rejected": dict(self.rejected),
             "eligible": self.eligible(min_fit_ratio),
             "score_macs": self.macs_quantile(quantile),
             "macs_quantiles": {f"{q:g}": self.macs_quantile(q) for q in RECORDED_QUANTILES},
@@ -102,12 +105,16 @@ def sample_pair(search, task, width: float, resolution: int, samples: int, seed:
     """Draw ``samples`` networks of one pair and keep the MACs of those that fit."""
     space = SearchSpace.from_specs(search, task, width, resolution)
     rng = np.random.default_rng(pair_seed(seed, width, resolution))
-    macs = []
+    macs, rejected = [], Counter()
     for _ in range(samples):
         arch = space.sample(rng)
-        if constraints.check(arch) is not None:
+        m, broken = constraints.verdict(arch)
+        if m is not None:
             macs.append(arch.macs())
-    return PairResult(float(width), int(space.resolution), samples, tuple(sorted(macs)))
+        else:
+            rejected[broken] += 1
+    return PairResult(float(width), int(space.resolution), samples, tuple(sorted(macs)),
+                      tuple(sorted(rejected.items())))
 
 
 def choose(pairs, quantile: float, min_fit_ratio: float) -> PairResult:
@@ -115,9 +122,12 @@ def choose(pairs, quantile: float, min_fit_ratio: float) -> PairResult:
     eligible = [p for p in pairs if p.eligible(min_fit_ratio)]
     if not eligible:
         best = max(pairs, key=lambda p: p.fit_ratio)
+        broken = sum((Counter(dict(p.rejected)) for p in pairs), Counter())
+        limits = ", ".join(f"{name} {n}" for name, n in broken.most_common())
         raise UserError(f"no (width, resolution) pair has {min_fit_ratio:.0%} of its samples within the constraints "
-                        f"(best: width {best.width:g}, resolution {best.resolution}, {best.fit_ratio:.0%}); "
-                        f"loosen the constraints or add smaller widths/resolutions to the search spec")
+                        f"(best: width {best.width:g}, resolution {best.resolution}, {best.fit_ratio:.0%}; samples "
+                        f"rejected by {limits or 'nothing'}); loosen the constraints or add smaller widths/resolutions "
+                        f"to the search spec")
     return min(eligible, key=lambda p: (-p.macs_quantile(quantile), -p.fit_ratio, p.width, p.resolution))
 
 

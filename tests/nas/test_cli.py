@@ -94,7 +94,8 @@ def test_constraints_nothing_meets_exit_2_without_traceback(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
-    assert "no (width, resolution) pair" in proc.stderr and not (tmp_path / "o").exists()
+    assert "no (width, resolution) pair" in proc.stderr and "rejected by sram 4" in proc.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_seed_override_changes_nothing_else(tmp_path, capsys):

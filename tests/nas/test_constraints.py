@@ -65,11 +65,12 @@ def test_limits_are_inclusive_bounds(h743, vww_space):
     m = measure(arch, h743)
     exact = Limits(m.peak_sram, m.flash, m.latency_ms)
     assert fits(m, exact) and fits(m, Limits(m.peak_sram, m.flash, None))
-    for tighter in (Limits(m.peak_sram - 1, m.flash, None), Limits(m.peak_sram, m.flash - 1, None),
-                    Limits(m.peak_sram, m.flash, m.latency_ms * 0.999)):
+    for broken, tighter in (("sram", Limits(m.peak_sram - 1, m.flash, None)),
+                            ("flash", Limits(m.peak_sram, m.flash - 1, None)),
+                            ("latency", Limits(m.peak_sram, m.flash, m.latency_ms * 0.999))):
         assert not fits(m, tighter)
-        assert Constraints.for_board(h743, tighter).check(arch) is None
-    assert Constraints.for_board(h743, exact).check(arch) == m
+        assert Constraints.for_board(h743, tighter).verdict(arch) == (None, broken)
+    assert Constraints.for_board(h743, exact).verdict(arch) == (m, None)
 
 
 def test_lower_bounds_never_exceed_the_exact_figures(h743):

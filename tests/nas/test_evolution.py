@@ -85,6 +85,10 @@ def test_impossible_constraints_are_a_user_error(board, space):
 def test_settings_come_from_the_spec():
     search = load_search("mcunet")
     s = EvolutionSettings.from_spec(search)
-    assert (s.population, s.generations, s.mutation_prob, s.parents_ratio, s.mutation_ratio) == (100, 30, 0.1, 0.25, 0.5)
-    assert (s.parents, s.mutants) == (25, 50)
-    assert EvolutionSettings.from_spec(search, population=10, generations=None).population == 10
+    for key in ("population", "generations", "mutation_prob", "parents_ratio", "mutation_ratio"):
+        assert getattr(s, key) == search.evolution[key]
+    spec = dataclasses.replace(search, evolution={**search.evolution, "population": 40, "parents_ratio": 0.25,
+                                                 "mutation_ratio": 0.5})
+    assert (EvolutionSettings.from_spec(spec).parents, EvolutionSettings.from_spec(spec).mutants) == (10, 20)
+    overridden = EvolutionSettings.from_spec(search, population=10, generations=None)
+    assert overridden.population == 10 and overridden.generations == search.evolution["generations"]

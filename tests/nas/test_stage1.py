@@ -63,6 +63,7 @@ def test_a_tiny_grid_with_a_known_answer(tmp_path):
     assert (result.chosen.width, result.chosen.resolution) == expected
     ratios = {(p.width, p.resolution): p.fit_ratio for p in result.pairs}
     assert ratios == {pair: float(pair in fitting) for pair in nets}
+    assert all(dict(p.rejected) == ({} if p.fit_ratio else {"sram": 3}) for p in result.pairs)
 
 
 def test_runs_are_deterministic_across_processes_and_write_json_and_png(tmp_path):
