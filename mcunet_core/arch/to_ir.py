@@ -39,7 +39,12 @@ class WeightSource(Protocol):
 
 
 class RandomWeights:
-    """Plausible random values: enough for memory, flash and latency figures, not for accuracy."""
+    """Plausible random values: enough for memory, flash and latency figures, not for accuracy.
+
+    Requantization multipliers ``s_x * s_w / s_y`` are those of a layer whose output scale
+    grows like ``sqrt(fan_in)`` (accumulators land mostly inside int8, so kernels are chosen
+    as for a trained model); the output scale itself stays the input's, so scales do not
+    compound through deep networks and overflow float32."""
 
     def __init__(self, seed: int = 0):
         self.rng = np.random.default_rng(seed)
@@ -51,13 +56,13 @@ class RandomWeights:
         channels = weight_shape[3] if kind == "depthwise" else weight_shape[0]
         fan_in = int(np.prod(weight_shape)) // channels
         scales = self.rng.uniform(0.002, 0.02, channels).astype(np.float32)
-        out_scale = float(x.single_scale * float(np.mean(scales)) * 40.0 * np.sqrt(fan_in))
+        gain = float(np.mean(scales)) * 40.0 * np.sqrt(fan_in)  # output scale / input scale
         zp = -128 if activation in (Activation.RELU, Activation.RELU6) else 0
         return LayerValues(
             self.rng.integers(-127, 128, weight_shape).astype(np.int8),
-            scales,
+            (scales / np.float32(gain)).astype(np.float32),
             self.rng.integers(-2000, 2000, channels).astype(np.int32),
-            QuantParams([out_scale], [zp]),
+            QuantParams([x.single_scale], [zp]),
         )
 
     def add(self, name, a, b) -> QuantParams:

@@ -10,7 +10,7 @@ The firmware's RAM is measured, not guessed: ``bench/nas_latency_fit.py`` builds
 fit models and keeps the largest painted-stack high-water mark and static RAM besides the
 arena in ``kernel_costs.json`` (README's table: MLPerf VWW/KWS use 444-524 B of stack).
 
-The graph is ``arch_to_graph(arch, EstimateWeights(0))``: the same mapping the exporter
+The graph is ``arch_to_graph(arch, RandomWeights(0))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
 kernels and constants).
 """
@@ -21,14 +21,13 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..arch import Arch, arch_to_graph
+from ..arch import Arch, RandomWeights, arch_to_graph
 from ..engine.kernels.depthwise import activation_bytes_per_op
 from ..engine.lowering import kernel_plans, lower_graph
 from ..engine.planner.memory_plan import plan_from_kernel_plans
 from ..engine.target import Target
 from ..errors import UserError
 from ..ir import Graph
-from .estimate_weights import EstimateWeights
 from .code_size import CodeSize
 from .latency import costs_doc, default_model, latency_ms
 
@@ -98,7 +97,7 @@ def fits(m: Measurement, limits: Limits) -> bool:
 
 def estimate_graph(arch: Arch) -> Graph:
     """The int8 IR the NAS measures (deterministic: seeded random values)."""
-    return arch_to_graph(arch, EstimateWeights(0))
+    return arch_to_graph(arch, RandomWeights(0))
 
 
 def _key(arch: Arch) -> Arch:

@@ -13,7 +13,6 @@ from mcunet_core.engine.target import Target
 from mcunet_core.nas.constraints import (
     Constraints, FirmwareCosts, Limits, estimate_graph, fits, lower_bounds, measure,
 )
-from mcunet_core.nas.estimate_weights import EstimateWeights
 from mcunet_core.nas.latency import default_model
 from mcunet_core.nas.space import SearchSpace
 from mcunet_core.spec import load_board, load_search, load_task
@@ -34,7 +33,7 @@ def test_measure_is_the_engines_memory_flash_and_latency(h743, vww_space):
     firmware = FirmwareCosts.measured()
     for arch in (vww_space.sample(np.random.default_rng(3)), vww_space.smallest()):
         m = measure(arch, h743)
-        graph = arch_to_graph(arch, EstimateWeights(0))
+        graph = arch_to_graph(arch, RandomWeights(0))
         plans = kernel_plans(graph, target)
         assert m.arena == peak_memory(graph, target)
         assert m.constants == sum(c.data.nbytes for call in lower_graph(graph, target) for c in call.constants)
@@ -119,17 +118,14 @@ def _multipliers(graph):
     return out
 
 
-def test_estimate_weights_keep_every_requantization_and_stay_finite():
+def test_random_weights_keep_requantization_in_range_and_scales_finite():
+    """Multipliers s_x * s_w / s_y of a trained-like layer (about 1 / (40 sqrt(fan_in)): every
+    kernel's fast requantization applies), and no compounding of scales through deep networks."""
     search = load_search("mcunet")
     shallow = SearchSpace.from_specs(search, load_task("vww"), 0.3, 48).smallest()
-    a, b = arch_to_graph(shallow, RandomWeights(0)), arch_to_graph(shallow, EstimateWeights(0))
-    target = Target("t")
-    assert [p.function for p in kernel_plans(a, target)] == [p.function for p in kernel_plans(b, target)]
-    for ta, tb in zip(a.tensors.values(), b.tensors.values()):
-        assert ta.shape == tb.shape and (ta.data is None or np.array_equal(ta.data, tb.data))
-    assert len(_multipliers(a)) > len(shallow.blocks)
-    for ra, rb in zip(_multipliers(a), _multipliers(b), strict=True):
-        np.testing.assert_allclose(ra, rb, rtol=1e-5)
+    multipliers = np.concatenate(_multipliers(arch_to_graph(shallow, RandomWeights(0))))
+    assert len(multipliers) > len(shallow.blocks)
+    assert np.all((multipliers > 2.0**-25) & (multipliers < 0.5))
     deep = SearchSpace.from_specs(search, load_task("vww"), 1.0, 176).largest()
     scales = np.concatenate([t.quant.scale for t in estimate_graph(deep).tensors.values() if t.quant is not None])
     assert np.all(np.isfinite(scales)) and scales.max() < 1e6 and scales.min() > 0
