@@ -23,13 +23,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from ..atomic import atomic_write_text
 from ..errors import UserError, run_cli
 from ..spec import load_board, load_search, load_task
 from .constraints import Constraints, Limits
-from .evolution import EvolutionSettings, evolve
+from .evolution import EvolutionSettings, evolve, write_search
 from .space import SearchSpace
 from .stage1 import MIN_FIT_RATIO, run_stage1, write_stage1
 
@@ -129,21 +127,11 @@ def main(argv=None) -> int:
     settings = EvolutionSettings.from_spec(search, population=args.population, generations=args.generations)
     seed = search.evolution["seed"] if args.seed is None else args.seed
     result = evolve(space, FITNESS[args.fitness], constraints, settings, np.random.default_rng(seed))
-    doc = {**_context(board, task, search), "space": {"width": width, "resolution": space.resolution},
-           "fitness": args.fitness, "seed": seed, "settings": settings.__dict__, **constraints.to_json(),
-           **result.to_json()}
-    out = Path(args.out)
-    name = f"nas-{task.name}-{board.name}"
-    # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
-    description = f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {args.fitness})"
-    model = {"name": name, "task": task.name, "description": description, "resolution": space.resolution,
-             "architecture": result.arch.to_spec()}
-    atomic_write_text(out / f"{name}.yaml", yaml.safe_dump(model, sort_keys=False))
-    doc["model_spec"] = f"{name}.yaml"
-    atomic_write_text(out / "search.json", json.dumps(doc, indent=1) + "\n")
+    out = write_search(args.out, result, space, constraints, board=board, task=task, search=search,
+                       fitness=args.fitness, seed=seed, settings=settings)
     m = result.measurement
     print(f"search: {m.macs / 1e6:.2f} M MACs, peak SRAM {m.peak_sram} B, flash {m.flash} B, "
-          f"{m.latency_ms:.1f} ms -> {out / 'search.json'}")
+          f"{m.latency_ms:.1f} ms -> {out}")
     return 0
 
 

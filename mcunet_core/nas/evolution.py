@@ -12,12 +12,16 @@ feasibility are memoized per network (children often repeat a parent).
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import yaml
 
 from ..arch import Arch
+from ..atomic import atomic_write_text
 from ..errors import UserError
 from .constraints import Measurement
 from .space import SearchSpace
@@ -122,3 +126,22 @@ def _record(generation: int, ranked: list, s: _Search) -> dict:
     return {"generation": generation, "best_fitness": scores[0], "mean_fitness": float(np.mean(scores)),
             "best_macs": m.macs, "best_peak_sram": m.peak_sram, "best_flash": m.flash,
             "best_latency_ms": round(m.latency_ms, 3), "evaluations": len(s.scores), "rejected": s.rejected}
+
+
+def write_search(out_dir, result: SearchResult, space, constraints, *, board, task, search, fitness: str, seed: int,
+                 settings: EvolutionSettings) -> Path:
+    """``search.json`` (the run and its history) and ``nas-<task>-<board>.yaml``, a model spec
+    of the best network (what the training stage reads); returns the search.json path."""
+    out = Path(out_dir)
+    name = f"nas-{task.name}-{board.name}"
+    # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
+    model = {"name": name, "task": task.name, "resolution": space.resolution,
+             "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
+             "architecture": result.arch.to_spec()}
+    atomic_write_text(out / f"{name}.yaml", yaml.safe_dump(model, sort_keys=False))
+    doc = {"board": board.name, "task": task.name, "search": search.name,
+           "space": {"width": space.width, "resolution": space.resolution}, "fitness": fitness, "seed": seed,
+           "settings": dataclasses.asdict(settings), **constraints.to_json(), **result.to_json(),
+           "model_spec": f"{name}.yaml"}
+    atomic_write_text(out / "search.json", json.dumps(doc, indent=1) + "\n")
+    return out / "search.json"
