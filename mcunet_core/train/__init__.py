@@ -6,15 +6,17 @@ export to the IR through ``arch_to_graph`` (so the deployed graph is the one the
     Supernet(space); .set_active(arch); .extract(arch) -> ArchNet
     train_supernet(supernet, data, TrainSettings, checkpoint=..., progress=...) -> history
     train_net(net, data, TrainSettings, checkpoint=..., progress=...) -> history
-    evaluate(model, data) -> top-1;  SubnetEvaluator(supernet, calib, val).evaluate(arch) -> top-1
+    evaluate(model, data) -> top-1;  predict(model, data) -> (predicted, labels)
+    SubnetEvaluator(supernet, calib, val).evaluate(arch) -> top-1 (the evolution's fitness)
     quantize_net(net, calibration_data, QuantSpec, qat_data=None) -> int8 Graph
-    int8_accuracy(graph, data) -> top-1 of the int8 graph (reference interpreter)
+    int8_accuracy(graph, data) -> top-1 of the int8 graph;  int8_predict(graph, data) -> (predicted, labels)
 """
 
-from .export import TorchWeights, export_graph, int8_accuracy, int8_outputs, quantize_net
+from .export import TorchWeights, export_graph, int8_accuracy, int8_outputs, int8_predict, quantize_net
 from .net import ArchNet
 from .supernet import Supernet
-from .train import SubnetEvaluator, TrainSettings, evaluate, recalibrate_bn, train_net, train_supernet
+from .train import SubnetEvaluator, TrainSettings, evaluate, predict, recalibrate_bn, train_net, train_supernet
 
 __all__ = ["ArchNet", "Supernet", "SubnetEvaluator", "TorchWeights", "TrainSettings", "evaluate", "export_graph",
-           "int8_accuracy", "int8_outputs", "quantize_net", "recalibrate_bn", "train_net", "train_supernet"]
+           "int8_accuracy", "int8_outputs", "int8_predict", "predict", "quantize_net", "recalibrate_bn",
+           "train_net", "train_supernet"]

@@ -88,16 +88,22 @@ def soft_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor) -> torc
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data, batch_size: int = 128) -> float:
-    """Top-1 accuracy (eval mode)."""
+def predict(model: nn.Module, data, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted class, label) of every sample of ``data`` (eval mode)."""
     was_training = model.training
     model.eval()
-    correct = total = 0
+    predicted, labels = [], []
     for x, y in torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False):
-        correct += int((model(x).argmax(dim=1) == y).sum())
-        total += len(y)
+        predicted.append(model(x).argmax(dim=1).numpy())
+        labels.append(y.numpy())
     model.train(was_training)
-    return correct / max(total, 1)
+    return np.concatenate(predicted), np.concatenate(labels)
+
+
+def evaluate(model: nn.Module, data, batch_size: int = 128) -> float:
+    """Top-1 accuracy (eval mode)."""
+    predicted, labels = predict(model, data, batch_size)
+    return float((predicted == labels).mean()) if len(labels) else 0.0
 
 
 @torch.no_grad()
@@ -128,8 +134,7 @@ class SubnetEvaluator:
         g = torch.Generator().manual_seed(seed)
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
         self.calibration = [x for x, _ in _take(loader, bn_batches)]
-        pairs = list(torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False))
-        self.val = [(x, y) for x, y in pairs]
+        self.val = list(torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False))
         self.memo: dict[Arch, float] = {}
 
     def evaluate(self, arch: Arch) -> float:

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from mcunet_core.arch import arch_to_graph
 from mcunet_core.engine.compile import compile_graph
+from mcunet_core.engine.lowering import lower_graph, peak_memory
 from mcunet_core.engine.target import Target
 from mcunet_core.ir import ops as O
 from mcunet_core.ir.reference import run
@@ -38,6 +40,20 @@ def test_graph_holds_the_folded_weights_in_ir_layout(trained_kws, exported):
         axis = wt.quant.axis
         scales = wt.quant.scale.reshape([-1 if i == axis else 1 for i in range(4)])
         assert np.abs(wt.data * scales - w.numpy()).max() <= scales.max() / 2 + 1e-6, name
+
+
+def test_deployed_graph_is_the_graph_the_search_measured(trained_kws, exported):
+    """Same ops, shapes and attributes as arch_to_graph with random weights, hence the same
+    peak SRAM in the engine. Constant flash depends a little on the values (requantization
+    records, the softmax exp table), so the search's figure is close, not exact."""
+    graph, _, _ = exported
+    measured = arch_to_graph(trained_kws.arch)
+    assert graph.ops == measured.ops
+    assert {n: t.shape for n, t in graph.tensors.items()} == {n: t.shape for n, t in measured.tensors.items()}
+    target = Target.from_board(load_board("h743"))
+    assert peak_memory(graph, target) == peak_memory(measured, target)
+    flash = [sum(c.data.nbytes for call in lower_graph(g, target) for c in call.constants) for g in (graph, measured)]
+    assert abs(flash[0] - flash[1]) <= 0.03 * flash[1]
 
 
 def test_int8_graph_agrees_with_the_float_network(trained_kws, exported):
@@ -98,6 +114,16 @@ def test_compiles_for_the_board_and_generated_c_is_bit_exact(exported, tmp_path)
     for i in range(3):
         (got,) = run_host(graph, [xq[i:i + 1]], tmp_path / str(i), sanitize=False)
         assert np.array_equal(got, run(graph, [xq[i:i + 1]])[graph.outputs[0]])
+
+
+@pytest.mark.slow
+def test_runs_bit_exact_on_the_emulated_board(exported, tmp_path):
+    from engine_runs import run_qemu
+
+    graph, _, x = exported
+    xq = quantize_input(graph, x[:1])
+    (got,), _ = run_qemu(graph, [xq], "h743", tmp_path)
+    assert np.array_equal(got, run(graph, [xq])[graph.outputs[0]])
 
 
 def test_quantize_net_with_qat_fine_tunes_and_exports(trained_kws, kws_data):
