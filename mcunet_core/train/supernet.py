@@ -12,7 +12,6 @@ so a subnet's statistics are re-estimated before it is evaluated (see ``train.re
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -150,9 +149,6 @@ class Supernet(nn.Module):
             for slot in slots[: stage.depth]:
                 x = slot(x)
         return self.fc(x.mean(dim=(2, 3)))
-
-    def sample(self, rng: np.random.Generator) -> Arch:
-        return self.space.sample(rng)
 
     @torch.no_grad()
     def extract(self, arch: Arch) -> ArchNet:

@@ -277,7 +277,6 @@ def _person(rng, height: float) -> list[Part]:
     h = height
     cx = rng.uniform(0.05, 0.95)
     feet = rng.uniform(0.75 * h, 1.0 + 0.25 * h)
-    top = feet - h
     lean = rng.normal(0, 0.08)
     skin = _jitter(rng, SKIN[rng.integers(len(SKIN))], 0.03)
     shirt, trousers = _colour(rng), _colour(rng, val=(0.1, 0.8))
