@@ -45,9 +45,9 @@ class Stage:
 
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
-    Stage("nas", "mcunet_nas", "McunetNas", "a later issue: TinyNAS",
+    Stage("nas", "mcunet_nas", "McunetNas", "TinyNAS",
           "search an architecture for the task within the board's memory"),
-    Stage("train", "mcunet_train", "McunetTrain", "a later issue: training and quantization",
+    Stage("train", "mcunet_train", "McunetTrain", "training and quantization",
           "train, quantize to int8 and export the IR"),
     Stage("import", "mcunet_import", "McunetImport", "issue 3", "import an int8 .tflite file into the IR"),
     Stage("engine", "mcunet_engine", "McunetEngine", "issue 5", "plan memory and generate C code"),

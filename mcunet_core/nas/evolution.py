@@ -134,14 +134,15 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
     of the best network (what the training stage reads); returns the search.json path."""
     out = Path(out_dir)
     name = f"nas-{task.name}-{board.name}"
+    spec_file = f"{name}.yaml"
     # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
     model = {"name": name, "task": task.name, "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
              "architecture": result.arch.to_spec()}
-    atomic_write_text(out / f"{name}.yaml", yaml.safe_dump(model, sort_keys=False))
+    atomic_write_text(out / spec_file, yaml.safe_dump(model, sort_keys=False))
     doc = {"board": board.name, "task": task.name, "search": search.name,
            "space": {"width": space.width, "resolution": space.resolution}, "fitness": fitness, "seed": seed,
            "settings": dataclasses.asdict(settings), **constraints.to_json(), **result.to_json(),
-           "model_spec": f"{name}.yaml"}
+           "model_spec": spec_file}
     atomic_write_text(out / "search.json", json.dumps(doc, indent=1) + "\n")
     return out / "search.json"

@@ -1,0 +1,29 @@
+"""Resume an interrupted training, never a stale one.
+
+Training checkpoints resume when their fingerprint (network, settings, sample count) matches;
+a stage's inputs (say, a retrained supernet) can change without changing that fingerprint, so
+each checkpoint is tied to a digest of the stage's input files and dropped when they differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+
+
+def inputs_digest(paths) -> str:
+    h = hashlib.sha256()
+    for p in sorted(str(p) for p in paths):
+        h.update(p.encode())
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def keep_checkpoint_if_same_inputs(checkpoint: Path, digest: str) -> None:
+    """Delete ``checkpoint`` unless it was written for inputs with ``digest``; record the digest."""
+    marker = checkpoint.with_name(checkpoint.name + ".inputs")
+    if not (marker.is_file() and marker.read_text().strip() == digest):
+        checkpoint.unlink(missing_ok=True)
+    atomic_write_text(marker, digest + "\n")

@@ -1,0 +1,64 @@
+"""TinyNAS for (board, task): stage 1 picks the space, a one-shot supernet is trained on the
+task's data, evolution picks its best feasible subnet, whose weights seed the training stage."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..atomic import atomic_write_bytes
+from ..nas.constraints import Constraints, Limits
+from ..nas.evolution import EvolutionSettings, evolve, write_search
+from ..nas.space import SearchSpace
+from ..nas.stage1 import run_stage1, write_stage1
+from ..train import SubnetEvaluator, Supernet, TrainSettings, train_supernet
+from ..train.data import make_dataset
+
+def search_files(task, board) -> tuple[str, ...]:
+    """What the stage writes in its folder; the model spec is named after the task and board."""
+    return ("stage1.json", "stage1_cdf.png", "supernet.pt", "search.json", f"{model_name(task, board)}.yaml",
+            "subnet.pt")
+
+
+def model_name(task, board) -> str:
+    return f"nas-{task.name}-{board.name}"
+
+
+@dataclass
+class SearchOutcome:
+    search_json: Path
+    model_spec: Path
+    subnet_weights: Path
+
+
+def save_state(path: Path, state: dict) -> None:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = True) -> SearchOutcome:
+    out = Path(out_dir)
+    constraints = Constraints.for_board(board, Limits.resolve(search, board))
+    context = {"board": board.name, "task": task.name, "search": search.name}
+    stage1 = run_stage1(search, task, constraints, min_fit_ratio=search.stage1.get("min_fit_ratio", 0.1),
+                        jobs=jobs, context=context)
+    write_stage1(stage1, out)
+    space = SearchSpace.from_specs(search, task, stage1.chosen.width, stage1.chosen.resolution)
+    train_data = make_dataset(task, "train", resolution=space.resolution)
+    supernet = Supernet(space)
+    settings = TrainSettings(**(search.raw.get("supernet") or {}))
+    train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress)
+    evaluator = SubnetEvaluator(supernet, make_dataset(task, "train", resolution=space.resolution, augment=False),
+                                make_dataset(task, "val", resolution=space.resolution), seed=settings.seed)
+    evolution = EvolutionSettings.from_spec(search)
+    seed = search.evolution["seed"]
+    result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
+    search_json = write_search(out, result, space, constraints, board=board, task=task, search=search,
+                               fitness="supernet-accuracy", seed=seed, settings=evolution)
+    save_state(out / "subnet.pt", supernet.extract(result.arch).state_dict())
+    return SearchOutcome(search_json, out / f"{model_name(task, board)}.yaml", out / "subnet.pt")

@@ -1,0 +1,67 @@
+"""Training stage: one network for a task, trained (or fine-tuned from its supernet weights),
+quantized to int8 by the quant spec and exported to the IR the engine compiles; the float and
+int8 (reference interpreter, bit-exact with the firmware) accuracies are recorded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..arch import Arch
+from ..atomic import atomic_write_text
+from ..errors import UserError
+from ..ir.serialize import save_graph
+from ..train import ArchNet, TrainSettings, evaluate, int8_accuracy, quantize_net, train_net
+from ..train.data import make_dataset
+
+
+def arch_of_model(model_spec, task) -> Arch:
+    """The Arch of an architecture model spec: image tasks at the spec's resolution, MFCC tasks
+    at their fixed input shape."""
+    if model_spec.kind != "architecture":
+        raise UserError(f"model {model_spec.name}: not an architecture to train")
+    return arch_of(model_spec.architecture, model_spec.resolution, task, model_spec.name)
+
+
+def arch_of(architecture: dict, resolution: int, task, name: str) -> Arch:
+    h, w, c = task.input_shape
+    shape = (resolution, resolution, c) if task.input_kind == "image" else (h, w, c)
+    return Arch.from_spec(architecture, shape, task.classes, name)
+
+
+@dataclass
+class TrainOutcome:
+    graph_dir: Path
+    metrics: dict
+
+
+def run_training(arch: Arch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
+                 progress: bool = True) -> TrainOutcome:
+    out, ir_dir = Path(out_dir), Path(ir_dir)
+    resolution = arch.input_shape[0] if task.input_kind == "image" else None
+    train_data = make_dataset(task, "train", resolution=resolution)
+    calibration = make_dataset(task, "train", resolution=resolution, augment=False)
+    val_data = make_dataset(task, "val", resolution=resolution)
+    settings = TrainSettings(**(task.raw.get("training") or {}))
+    net = ArchNet(arch)
+    if init_state is not None:
+        net.load_state_dict(torch.load(init_state, weights_only=True))
+    history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress)
+    float_accuracy = evaluate(net, val_data)
+    qat = int(quant.qat.get("epochs", 0)) > 0
+    graph = quantize_net(net, calibration, quant, qat_data=train_data if qat else None, settings=settings,
+                         progress=progress)
+    save_graph(graph, ir_dir)
+    metrics = {
+        "model": arch.name, "task": task.name, "quant": quant.name,
+        "train_samples": len(train_data), "val_samples": len(val_data),
+        "float_accuracy": float_accuracy, "int8_accuracy": int8_accuracy(graph, val_data),
+        "macs": arch.macs(), "params": arch.params(), "epochs": settings.epochs,
+        "initialised_from": None if init_state is None else Path(init_state).name,
+        "history": history,
+    }
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1) + "\n")
+    return TrainOutcome(ir_dir, metrics)
