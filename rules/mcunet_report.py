@@ -1,7 +1,8 @@
 """SCons tool: the short report of a run, ``report.md`` beside ``result.json``.
 
-``env.McunetReport(ctx, sources)`` reads result.json (from the run stage), the memory plan
-and the IR of ``ctx.build_dir`` and writes ``report.md`` there.
+``env.McunetReport(ctx, sources)`` reads result.json (from the run stage), the memory plan,
+the IR (and, for a network trained here, its accuracies) of ``ctx.build_dir`` and writes
+``report.md`` there.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ def _report(target, source, env):
     from pathlib import Path
 
     result, plan, graph_json = (str(s) for s in source[:3])
-    write_report(load_graph(Path(graph_json).parent), result, plan, str(target[0]))
+    metrics = str(source[3]) if len(source) > 3 else None
+    write_report(load_graph(Path(graph_json).parent), result, plan, str(target[0]), metrics)
     return 0
 
 
 def report(env, ctx, sources):
     result = next(s for s in sources if str(s).endswith("result.json"))
     srcs = [result, ctx.build_dir.File("gen/plan.json"), ctx.build_dir.File("ir/graph.json")]
+    if "train" in ctx.chain:
+        srcs.append(ctx.build_dir.File("train/metrics.json"))
     targets = env.Command(ctx.build_dir.File("report.md"), srcs, Action(_report, "Writing $TARGET"))
     env.Depends(targets, code_dependencies(env, "engine/report.py"))
     return list(sources) + list(targets)

@@ -97,7 +97,7 @@ def test_main_job_stops_at_the_first_stage_not_built(project):
     assert result.returncode == 2
     assert errors(result) == [
         "stage 'nas' (search an architecture for the task within the board's memory) is not built yet "
-        "(a later issue: TinyNAS): rules/mcunet_nas.py does not exist; board=h743 task=vww needs "
+        "(TinyNAS): rules/mcunet_nas.py does not exist; board=h743 task=vww needs "
         "nas -> train -> engine -> firmware -> run -> report"]
     assert not (project / "build" / "h743").exists()
 

@@ -13,8 +13,9 @@ def _kib(n) -> str:
     return "-" if n is None else f"{n:,} B ({n / 1024:.1f} KiB)"
 
 
-def render_report(graph: Graph, result: dict, plan: dict) -> str:
-    """Markdown: the headline figures, then one row per op with its arena placement."""
+def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None) -> str:
+    """Markdown: the headline figures (and the training's accuracies, when it was trained
+    here), then one row per op with its arena placement."""
     stats = graph_stats(graph)
     count_key = "cycles" if "cycles" in result else "instructions"
     count = result.get(count_key)
@@ -33,6 +34,9 @@ def render_report(graph: Graph, result: dict, plan: dict) -> str:
         f"- memory plan: arena {plan['arena_bytes']:,} B vs {plan['no_reuse_bytes']:,} B without reuse "
         f"(strategy {plan['strategy']})",
         f"- output: {result.get('output')}",
+        *([f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
+           f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
+           f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"] if metrics else []),
         "",
         "| op | type | output shape | MACs | output at | bytes |",
         "|---|---|---|---|---|---|",
@@ -46,9 +50,11 @@ def render_report(graph: Graph, result: dict, plan: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(graph: Graph, result_path: str | Path, plan_path: str | Path, out_path: str | Path) -> None:
+def write_report(graph: Graph, result_path: str | Path, plan_path: str | Path, out_path: str | Path,
+                 metrics_path: str | Path | None = None) -> None:
     from ..atomic import atomic_write_text
 
     result = json.loads(Path(result_path).read_text(encoding="utf-8"))
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
-    atomic_write_text(out_path, render_report(graph, result, plan))
+    metrics = json.loads(Path(metrics_path).read_text(encoding="utf-8")) if metrics_path else None
+    atomic_write_text(out_path, render_report(graph, result, plan, metrics))

@@ -182,7 +182,7 @@ def test_search_constraints_resolve_from_the_board():
     space = search.space
     assert set(space["kernel_sizes"]) == {3, 5, 7} and min(space["width_multipliers"]) > 0
     assert search.resolve_constraints(board) == {
-        "sram": board.arena_budget, "flash": board.flash_budget, "latency_ms": None}
+        "sram": board.arena_budget, "flash": board.flash_budget, "latency_ms": 100}
     small = load_spec("search", FIXTURES / "search" / "small-budget.yaml")
     assert small.resolve_constraints(board) == {"sram": 131072, "flash": board.flash_budget, "latency_ms": 500}
 

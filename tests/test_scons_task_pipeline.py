@@ -1,0 +1,74 @@
+"""`scons board=B task=T` end to end on tiny settings: TinyNAS (stage 1, supernet, evolution),
+training from the supernet's weights, int8 export, code generation, firmware, QEMU run, report."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import yaml
+
+from mcunet_core.ir.reference import run
+from mcunet_core.ir.serialize import load_graph
+from scons_project import scons
+
+TINY_SEARCH = """\
+extends: mcunet
+name: tiny
+description: a seconds-long search for tests
+space:
+  family: mbv2
+  width_multipliers: [0.2, 0.3]
+  resolutions: [32, 48]
+  kernel_sizes: [3, 5, 7]
+  expand_ratios: [3, 4, 6]
+  depths: [2, 3, 4]
+  base: {stem: 32, first_block: 16, stages: [24, 40, 80, 96, 192, 320], strides: [2, 2, 2, 1, 2, 1], divisor: 8}
+stage1: {samples_per_space: 10, quantile: 0.8, min_fit_ratio: 0.1}
+evolution: {population: 4, generations: 1, mutation_prob: 0.2, parents_ratio: 0.5, mutation_ratio: 0.5, seed: 0}
+supernet: {epochs: 1, batch_size: 32, sandwich: 2}
+"""
+
+TINY_TASK = """\
+extends: vww
+name: vww-tiny
+description: visual wake words on a few generated images, for tests
+input: {kind: image, shape: [32, 32, 3], dtype: int8, color: rgb, resolutions: [32, 48]}
+dataset:
+  format: imagefolder
+  source: embedded
+  path_env: MCUNET_VWW_DIR
+  splits: {train: train, val: val}
+  embedded: {generator: synthetic-vww, samples: 64, seed: 0}
+training: {epochs: 1, batch_size: 32}
+"""
+
+
+def test_task_pipeline_searches_trains_deploys_and_reports(project):
+    (project / "specs" / "search" / "tiny.yaml").write_text(TINY_SEARCH)
+    (project / "specs" / "tasks" / "vww-tiny.yaml").write_text(TINY_TASK)
+    args = ("board=h743", "task=vww-tiny", "search=tiny", "quant=int8-ptq")
+    first = scons(project, *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    out = project / "build" / "h743" / "vww-tiny"
+
+    stage1 = json.loads((out / "nas" / "stage1.json").read_text())
+    search = json.loads((out / "nas" / "search.json").read_text())
+    assert (stage1["chosen"]["width"], stage1["chosen"]["resolution"]) == (search["space"]["width"],
+                                                                          search["space"]["resolution"])
+    spec = yaml.safe_load((out / "nas" / "nas-vww-tiny-h743.yaml").read_text())
+    assert spec["name"] == "nas-vww-tiny-h743" and spec["resolution"] == search["space"]["resolution"]
+    metrics = json.loads((out / "train" / "metrics.json").read_text())
+    assert metrics["initialised_from"] == "subnet.pt" and 0.0 <= metrics["int8_accuracy"] <= 1.0
+
+    # the network the NAS measured is the one deployed: its budget held on the board
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "ok" and result["peak_sram_bytes"] <= search["limits"]["sram"] + 8192
+    graph = load_graph(out / "ir")
+    with np.load(out / "gen" / "input.npz") as z:
+        x = z[graph.inputs[0]]
+    np.testing.assert_array_equal(np.load(out / "output.npy"), run(graph, [x])[graph.outputs[0]])
+    assert "int8" in (out / "report.md").read_text()
+
+    again = scons(project, *args)
+    assert again.returncode == 0 and "Searching" not in again.stdout and "Training" not in again.stdout
