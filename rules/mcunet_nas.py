@@ -23,7 +23,7 @@ def _nas(target, source, env):
     ctx = env["MCUNET_CTX"]
     out = Path(str(target[0])).parent
     try:
-        keep_checkpoint_if_same_inputs(out / "supernet.pt", inputs_digest(str(s) for s in source))
+        keep_checkpoint_if_same_inputs(out / "supernet.pt", inputs_digest(source))
         outcome = run_search(ctx.board, ctx.task, ctx.search, out)
         print(f"search: {outcome.model_spec}")
     except UserError as err:

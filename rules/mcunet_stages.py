@@ -73,6 +73,7 @@ class StageContext:
     input: str | None
     opt: str
     chain: list[str] = field(default_factory=list)
+    data: str | None = None  # the training data's identity (Dataset.identity()) when a stage trains
 
 
 def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
@@ -113,10 +114,17 @@ def build_context(env, sel) -> StageContext:
             raise UserError(f"model={sel.model}: the model names no task to train on: add task=<task>")
         task = load_task(model.task)
     chain = chain_for(model, task)
+    data = None
+    if "train" in chain:  # find the training data now, not after minutes of search
+        try:
+            data = task.dataset.identity()
+        except UserError as err:
+            raise UserError(f"task={task.name} ({task.source_file}): {m}" for m in err.messages) from None
     name = _folder_name(model.name if model is not None else task.name)
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"),
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
-                        runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain)
+                        runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
+                        data=data)
 
 
 def first_sources(env, ctx: StageContext) -> list:
@@ -126,7 +134,12 @@ def first_sources(env, ctx: StageContext) -> list:
     specs = [ctx.model.source_file if ctx.model else None, ctx.task.source_file if ctx.task else None,
              ctx.search.source_file if ctx.search and not ctx.model else None, ctx.quant.source_file,
              ctx.board.source_file]
-    return [env.File(str(p)) for p in specs if p is not None]
+    return [env.File(str(p)) for p in specs if p is not None] + data_sources(env, ctx)
+
+
+def data_sources(env, ctx: StageContext) -> list:
+    """The training data as a dependency: pointing the task at other data rebuilds what trains."""
+    return [env.Value(ctx.data)] if ctx.data else []
 
 
 def wire(env, sel, rules_dir: str | Path) -> list:

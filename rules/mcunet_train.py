@@ -15,6 +15,7 @@ from SCons.Action import Action
 
 from mcunet_core.errors import UserError, print_user_error
 from mcunet_import import code_dependencies
+from mcunet_stages import data_sources
 
 
 def _train(target, source, env):
@@ -28,7 +29,7 @@ def _train(target, source, env):
     try:
         found = [p for n, p in named.items() if n.startswith("nas-") and n.endswith(".yaml")]
         spec = load_model(found[0]) if found else ctx.model
-        keep_checkpoint_if_same_inputs(train_dir / "model.pt", inputs_digest(str(s) for s in source))
+        keep_checkpoint_if_same_inputs(train_dir / "model.pt", inputs_digest(source))
         outcome = run_training(arch_of_model(spec, ctx.task), ctx.task, ctx.quant, train_dir, ir_dir,
                                init_state=named.get("subnet.pt"))
         m = outcome.metrics
@@ -45,7 +46,7 @@ def train(env, ctx, sources):
     specs = [ctx.task.source_file, ctx.quant.source_file]
     if not found:
         specs.append(ctx.model.source_file)
-    srcs = found + [env.File(str(p)) for p in specs]
+    srcs = found + [env.File(str(p)) for p in specs] + data_sources(env, ctx)
     targets = env.Command(
         [ctx.build_dir.File("ir/graph.json"), ctx.build_dir.File("ir/weights.npz"),
          ctx.build_dir.File("train/metrics.json"), ctx.build_dir.File("train/model.pt")],

@@ -25,9 +25,9 @@ def copy_project(tmp_path: Path) -> Path:
     return dest
 
 
-def scons(project: Path, *args: str) -> subprocess.CompletedProcess:
+def scons(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=project, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, env=env)
 
 
 def errors(result: subprocess.CompletedProcess) -> list[str]:

@@ -102,6 +102,21 @@ def test_main_job_stops_at_the_first_stage_not_built(project):
     assert not (project / "build" / "h743").exists()
 
 
+def test_training_data_is_found_before_any_work(project, monkeypatch):
+    monkeypatch.delenv("MCUNET_IMAGENET_DIR", raising=False)
+    result = scons(project, "board=h743", "task=imagenet")
+    assert result.returncode == 2
+    assert errors(result) == [
+        f"task=imagenet ({project}/specs/tasks/imagenet.yaml): the imagefolder data set has no embedded default: "
+        "set $MCUNET_IMAGENET_DIR or dataset.path in a task spec extending this one"]
+    monkeypatch.setenv("MCUNET_VWW_DIR", str(project / "no-such-folder"))
+    result = scons(project, "board=h743", "task=vww")
+    assert result.returncode == 2
+    assert errors(result) == [f"task=vww ({project}/specs/tasks/vww.yaml): dataset path {project}/no-such-folder "
+                              "(from $MCUNET_VWW_DIR) does not exist"]
+    assert not (project / "build" / "h743").exists()
+
+
 def test_pyocd_needs_a_real_board(project):
     result = scons(project, "board=qemu-m7", "task=vww", "runner=pyocd")
     assert result.returncode == 2

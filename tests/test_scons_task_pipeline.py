@@ -4,6 +4,7 @@ training from the supernet's weights, int8 export, code generation, firmware, QE
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import yaml
@@ -72,3 +73,7 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project):
 
     again = scons(project, *args)
     assert again.returncode == 0 and "Searching" not in again.stdout and "Training" not in again.stdout
+    # other training data (the user's, through the task's path variable) is a new search
+    (project / "vww-data").mkdir()
+    other = scons(project, "-n", *args, env={**os.environ, "MCUNET_VWW_DIR": str(project / "vww-data")})
+    assert other.returncode == 0 and "Searching" in other.stdout and "Training" in other.stdout

@@ -13,11 +13,12 @@ from pathlib import Path
 from ..atomic import atomic_write_text
 
 
-def inputs_digest(paths) -> str:
+def inputs_digest(nodes) -> str:
+    """Digest of a stage's inputs: SCons nodes (files, and values such as the data's identity)."""
     h = hashlib.sha256()
-    for p in sorted(str(p) for p in paths):
-        h.update(p.encode())
-        h.update(Path(p).read_bytes())
+    for node in sorted(nodes, key=str):
+        h.update(str(node).encode())
+        h.update(node.get_contents())
     return h.hexdigest()
 
 

@@ -136,9 +136,24 @@ class Dataset:
             p = Path(self.path).expanduser()
             return p if p.is_absolute() else self.base_dir / p
         if self.source == "path":
-            raise UserError(f"dataset needs a path: set the environment variable {self.path_env}"
-                            if self.path_env else "dataset needs a path")
+            where = f"set ${self.path_env} or dataset.path" if self.path_env else "set dataset.path"
+            raise UserError(f"the {self.format} data set has no embedded default: {where} "
+                            f"in a task spec extending this one")
         return None
+
+    def identity(self) -> str:
+        """What the training data is, as a build dependency: the resolved path of the user's
+        data, or the embedded generator and its settings. Raises UserError where the data
+        cannot be found, so a build stops before any work."""
+        root = self.data_path()
+        if root is None:
+            e = self.embedded
+            return f"embedded {e['generator']} samples={e['samples']} seed={e['seed']}"
+        if not root.exists():
+            origin = (f"${self.path_env}" if self.path_env and os.environ.get(self.path_env)
+                      else "dataset.path")
+            raise UserError(f"dataset path {root} (from {origin}) does not exist")
+        return f"{self.format} {root.resolve()}"
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,15 @@ def test_dataset_paths(monkeypatch, tmp_path):
     monkeypatch.delenv("MCUNET_IMAGENET_DIR")
     assert custom.dataset.data_path() == Path("/data/imagenet")
     monkeypatch.delenv("MCUNET_VWW_DIR", raising=False)
-    assert load_task("vww").dataset.data_path() is None  # the embedded default
+    vww = load_task("vww").dataset
+    assert vww.data_path() is None  # the embedded default
+    # the identity a build depends on: the generator's settings, or the user's resolved path
+    assert vww.identity() == "embedded synthetic-vww samples=512 seed=0"
+    monkeypatch.setenv("MCUNET_VWW_DIR", str(tmp_path))
+    assert vww.identity() == f"imagefolder {tmp_path.resolve()}"
+    monkeypatch.setenv("MCUNET_VWW_DIR", str(tmp_path / "missing"))
+    with pytest.raises(UserError, match=r"missing \(from \$MCUNET_VWW_DIR\) does not exist"):
+        vww.identity()
 
 
 def test_models(tmp_path):
