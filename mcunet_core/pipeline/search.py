@@ -50,8 +50,8 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     write_stage1(stage1, out)
     space = SearchSpace.from_specs(search, task, stage1.chosen.width, stage1.chosen.resolution)
     train_data = make_dataset(task, "train", resolution=space.resolution)
-    supernet = Supernet(space)
     settings = TrainSettings(**(search.raw.get("supernet") or {}))
+    supernet = Supernet(space, seed=settings.seed)
     train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress)
     evaluator = SubnetEvaluator(supernet, make_dataset(task, "train", resolution=space.resolution, augment=False),
                                 make_dataset(task, "val", resolution=space.resolution), seed=settings.seed)

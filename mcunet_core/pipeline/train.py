@@ -46,7 +46,7 @@ def run_training(arch: Arch, task, quant, out_dir, ir_dir, *, init_state: Path |
     calibration = make_dataset(task, "train", resolution=resolution, augment=False)
     val_data = make_dataset(task, "val", resolution=resolution)
     settings = TrainSettings(**(task.raw.get("training") or {}))
-    net = ArchNet(arch)
+    net = ArchNet(arch, seed=settings.seed)
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
     history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress)

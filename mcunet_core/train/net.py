@@ -74,7 +74,7 @@ class InvertedResidual(nn.Module):
 class ArchNet(nn.Module):
     """The float network of ``arch``: NCHW input in the task's preprocessing, logits out."""
 
-    def __init__(self, arch: Arch):
+    def __init__(self, arch: Arch, seed: int = 0):
         super().__init__()
         self.arch = arch
         c = arch.input_shape[2]
@@ -84,7 +84,7 @@ class ArchNet(nn.Module):
                      if arch.head_channels else None)
         self.dropout = nn.Dropout(arch.dropout)
         self.fc = nn.Linear(arch.last_channels, arch.num_classes)
-        init_weights(self)
+        init_weights(self, seed)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)
@@ -102,14 +102,17 @@ class ArchNet(nn.Module):
         return out
 
 
-def init_weights(model: nn.Module) -> None:
-    """MobileNetV2's initialisation: He (fan-out) convolutions, unit BN, small classifier."""
+def init_weights(model: nn.Module, seed: int) -> None:
+    """MobileNetV2's initialisation: He (fan-out) convolutions, unit BN, small classifier.
+    Drawn from its own generator: torch seeds its global one differently in every process,
+    and a build must train the same network from the same specs."""
+    g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", generator=g)
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0.0, 0.01)
+            nn.init.normal_(m.weight, 0.0, 0.01, generator=g)
             nn.init.zeros_(m.bias)

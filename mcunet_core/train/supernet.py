@@ -95,7 +95,7 @@ class DynamicInvertedResidual(nn.Module):
 class Supernet(nn.Module):
     """Every architecture of ``space`` in one set of weights; ``set_active`` picks which runs."""
 
-    def __init__(self, space: SearchSpace):
+    def __init__(self, space: SearchSpace, seed: int = 0):
         super().__init__()
         self.space = space
         largest = space.largest()
@@ -112,7 +112,7 @@ class Supernet(nn.Module):
             cin = channels
         self.stages = nn.ModuleList(stages)
         self.fc = nn.Linear(cin, space.num_classes)
-        init_weights(self)
+        init_weights(self, seed)
         self.active: Arch = largest
         self.set_active(largest)
 

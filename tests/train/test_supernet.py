@@ -87,3 +87,17 @@ def test_an_architecture_outside_the_space_is_refused(space, supernet):
     other = tiny_space("vww", 0.5, 32).smallest()
     with pytest.raises(UserError, match="not in search space"):
         supernet.set_active(other)
+
+
+def test_initial_weights_follow_the_seed_not_torchs_global_generator(space):
+    """torch seeds its global generator differently in every process: a build that trains
+    must still start from the same weights every time."""
+    def weights(make, global_seed):
+        torch.manual_seed(global_seed)
+        return [t.clone() for t in make().state_dict().values()]
+
+    for make in (lambda: Supernet(space, seed=3), lambda: ArchNet(space.smallest(), seed=3)):
+        a, b = weights(make, 1), weights(make, 2)
+        assert all(torch.equal(x, y) for x, y in zip(a, b))
+    other = [t for t in Supernet(space, seed=4).state_dict().values()]
+    assert not all(torch.equal(x, y) for x, y in zip(weights(lambda: Supernet(space, seed=3), 1), other))
