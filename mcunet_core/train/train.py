@@ -198,7 +198,9 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
         if before_epoch is not None:
             before_epoch(epoch)
         losses = []
-        bar = tqdm(_loader(data, s, epoch), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False, disable=not progress)
+        # a bar on a terminal; a log (CI, a file) gets one line per epoch instead
+        bar = tqdm(_loader(data, s, epoch), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
+                   disable=None if progress else True)
         for i, (x, y) in enumerate(bar):
             for group in opt.param_groups:
                 group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
@@ -207,6 +209,8 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             opt.step()
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan")})
+        if progress and bar.disable:
+            print(f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}", flush=True)
         if checkpoint:
             save_checkpoint(checkpoint, {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
                                          "model": model.state_dict(), "optimizer": opt.state_dict()})

@@ -30,8 +30,7 @@ def vww32():
 
 
 def _fresh_net():
-    torch.manual_seed(123)  # the same initial weights every time
-    return ArchNet(tiny_space("kws").smallest())
+    return ArchNet(tiny_space("kws").smallest(), seed=123)  # the same initial weights every time
 
 
 def _same(a, b):
@@ -44,6 +43,13 @@ def test_training_is_reproducible_from_the_seed(small_kws):
     train_net(b, small_kws, SETTINGS, progress=False)
     train_net(c, small_kws, TrainSettings(**{**SETTINGS.__dict__, "seed": 1}), progress=False)
     assert _same(a, b) and not _same(a, c)
+
+
+def test_progress_in_a_log_is_one_line_per_epoch(small_kws, capsys):
+    history = train_net(_fresh_net(), small_kws, SETTINGS, progress=True)  # captured: not a terminal
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"train {h['epoch']}/2: loss {h['loss']:.3f}" for h in history]
+    assert "\r" not in out + err
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(small_kws, tmp_path):
