@@ -125,7 +125,8 @@ def qat_finetune(net: ArchNet, data, ranges: Ranges, qat: dict, settings: TrainS
     freeze_bn_epoch, freeze_observers_epoch); returns the activation ranges to export with."""
     with FakeQuantized(net, ranges) as fq:
         train_net(net, data, dataclasses.replace(settings, epochs=int(qat["epochs"]), lr=float(qat["lr"])),
-                  progress=progress, before_epoch=fq.schedule(int(qat["freeze_bn_epoch"]), int(qat["freeze_observers_epoch"])))
+                  progress=progress, before_epoch=fq.schedule(int(qat["freeze_bn_epoch"]), int(qat["freeze_observers_epoch"])),
+                  desc="qat")
         result = fq.ranges()
     net.eval()
     return result

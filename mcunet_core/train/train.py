@@ -69,9 +69,10 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
 
 
 def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
-              before_epoch: Callable[[int], None] | None = None) -> list[dict]:
+              before_epoch: Callable[[int], None] | None = None, desc: str = "train") -> list[dict]:
     """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history.
-    ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there)."""
+    ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there);
+    ``desc`` names the phase in the progress output."""
     criterion = _criterion(data, settings)
 
     def step(x, y, rng) -> float:
@@ -79,7 +80,7 @@ def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, p
         loss.backward()
         return loss.item()
 
-    return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, "train",
+    return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
                 before_epoch)
 
 
