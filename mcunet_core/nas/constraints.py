@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from ..arch import Arch, RandomWeights, arch_to_graph
 from ..engine.kernels.depthwise import activation_bytes_per_op
-from ..engine.lowering import kernel_plans, lower_graph
+from ..engine.lowering import lower_graph
 from ..engine.planner.memory_plan import plan_from_kernel_plans
 from ..engine.target import Target
 from ..errors import UserError
@@ -122,12 +122,13 @@ def measure(arch: Arch, board_or_target, *, clock_hz: int | None = None,
 @lru_cache(maxsize=1 << 16)
 def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts) -> Measurement | None:
     graph = estimate_graph(arch)
-    plans = kernel_plans(graph, target)
+    calls = lower_graph(graph, target)  # one pass: the weight formats are chosen once
+    plans = [call.plan for call in calls]
     try:
         arena = plan_from_kernel_plans(graph, plans, target.pools).arena_bytes
     except UserError:  # no placement of the activations fits the board's RAM regions
         return None
-    constants = sum(c.data.nbytes for call in lower_graph(graph, target) for c in call.constants)
+    constants = sum(c.data.nbytes for call in calls for c in call.constants)
     instructions = default_model().instructions(graph, target, plans)
     return Measurement(
         peak_sram=arena + firmware.ram, flash=constants + firmware.code.bytes(plans),

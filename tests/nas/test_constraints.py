@@ -62,14 +62,27 @@ def test_no_placement_in_the_pools_is_infeasible(vww_space):
 def test_limits_are_inclusive_bounds(h743, vww_space):
     arch = vww_space.sample(np.random.default_rng(5))
     m = measure(arch, h743)
+
+    def verdict(limits):  # measured with the board's own target, whatever the limits
+        return Constraints(Target.from_board(h743), h743.clock_hz, limits).verdict(arch)
+
     exact = Limits(m.peak_sram, m.flash, m.latency_ms)
     assert fits(m, exact) and fits(m, Limits(m.peak_sram, m.flash, None))
     for broken, tighter in (("sram", Limits(m.peak_sram - 1, m.flash, None)),
                             ("flash", Limits(m.peak_sram, m.flash - 1, None)),
                             ("latency", Limits(m.peak_sram, m.flash, m.latency_ms * 0.999))):
         assert not fits(m, tighter)
-        assert Constraints.for_board(h743, tighter).verdict(arch) == (None, broken)
-    assert Constraints.for_board(h743, exact).verdict(arch) == (m, None)
+        assert verdict(tighter) == (None, broken)
+    assert verdict(exact) == (m, None)
+
+
+def test_a_search_flash_limit_makes_the_engine_keep_int8_weights(h743, vww_space):
+    arch = vww_space.sample(np.random.default_rng(5))
+    m = measure(arch, h743)
+    lean, broken = Constraints.for_board(h743, Limits(m.peak_sram, m.flash - 1, None)).verdict(arch)
+    assert broken is None and lean.flash < m.flash and lean.instructions > m.instructions
+    # below what int8 weights everywhere need, nothing fits
+    assert Constraints.for_board(h743, Limits(m.peak_sram, 100_000, None)).verdict(arch) == (None, "flash")
 
 
 def test_lower_bounds_never_exceed_the_exact_figures(h743):

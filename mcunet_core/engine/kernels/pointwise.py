@@ -189,8 +189,8 @@ def pack_records(layer: CoreLayer, fmt: str) -> np.ndarray:
 
 # ---- weight format against the board's flash -------------------------------------------
 
-def _core_layers(graph: Graph) -> list[tuple[int, int, int]]:
-    """(op index, int8 weight bytes, output pixels) of the ops the core may run."""
+def _core_layers(graph: Graph) -> list[tuple[int, int]]:
+    """(op index, output pixels) of the ops the core may run."""
     rows = []
     for i, op in enumerate(graph.ops):
         if not isinstance(op, (Conv2D, FullyConnected)):
@@ -199,18 +199,33 @@ def _core_layers(graph: Graph) -> list[tuple[int, int, int]]:
         if w is None or w.data is None:
             continue
         y = graph.tensors[op.outputs[0]]
-        pixels = y.size // y.shape[-1]
-        rows.append((i, w.size, pixels))
+        rows.append((i, y.size // y.shape[-1]))
     return rows
 
 
-def _w16_layers(graph: Graph, budget: int) -> frozenset[int]:
-    """Op indices given w16: greedily by output pixels while constants + code reserve fit."""
-    constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
-    free = budget - CODE_RESERVE_BYTES - constants
+#: The lowering pass's memo key of the set of op indices given int16 weights.
+W16_LAYERS = "w16_layers"
+
+
+def _w16_layers(ctx: LoweringContext, budget: int) -> frozenset[int]:
+    """Op indices given w16: greedily by output pixels while the constants + a code reserve
+    fit. Both the constants with int8 weights everywhere and each layer's extra bytes with
+    int16 ones are measured by lowering (the records, depthwise blocks and tables weigh
+    more than the graph's own weights), so the firmware links whenever its code fits the
+    reserve."""
+    from ..lowering import constant_bytes
+
+    layers = sorted(_core_layers(ctx.graph), key=lambda r: (-r[1], r[0]))
+    indices = [i for i, _ in layers]
+    w8 = constant_bytes(ctx.graph, ctx.target, {W16_LAYERS: frozenset()})
+    free = budget - CODE_RESERVE_BYTES - sum(w8.values())
+    if free <= 0 or not indices:
+        return frozenset()
+    w16 = constant_bytes(ctx.graph, ctx.target, {W16_LAYERS: frozenset(indices)}, indices)
     chosen = set()
-    for index, extra, _ in sorted(_core_layers(graph), key=lambda r: (-r[2], r[0])):
-        if extra <= free:
+    for index in indices:
+        extra = w16[index] - w8[index]
+        if 0 < extra <= free:
             free -= extra
             chosen.add(index)
     return frozenset(chosen)
@@ -219,15 +234,15 @@ def _w16_layers(graph: Graph, budget: int) -> frozenset[int]:
 def weight_format(ctx: LoweringContext) -> str:
     """int16 pre-widened weights (fast) unless the board's flash cannot hold them.
 
-    Pre-widened weights cost one extra byte per weight. With a flash budget, layers get
-    w16 greedily by output pixels (instructions saved per extra flash byte) while constants
-    + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core). The choice
-    is made once per lowering pass: every layer asks.
+    Pre-widened weights cost about one extra byte per weight. With a flash budget, layers
+    get w16 greedily by output pixels (instructions saved per extra flash byte) while the
+    constants + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core).
+    The choice is made once per lowering pass: every layer asks.
     """
     budget = ctx.target.flash_budget
     if budget is None:
         return W16
-    chosen = ctx.memo("w16_layers", lambda: _w16_layers(ctx.graph, budget))
+    chosen = ctx.memo(W16_LAYERS, lambda: _w16_layers(ctx, budget))
     return W16 if ctx.index in chosen else W8
 
 
