@@ -19,7 +19,9 @@ def _contexts(graph: Graph, target: Target, decided: dict | None = None) -> list
 
 
 def kernel_plans(graph: Graph, target: Target) -> list[KernelPlan]:
-    """Shape-only kernel facts per op (cheap: what the NAS needs)."""
+    """Shape-only kernel facts per op, without the call arguments. Under a flash budget the
+    weight-format choice still lowers the graph's constants once (it weighs the emitted
+    arrays), so a caller that also needs the calls should use one lowering pass instead."""
     return [select_kernel(ctx).plan(ctx) for ctx in _contexts(graph, target)]
 
 

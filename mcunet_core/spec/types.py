@@ -130,28 +130,30 @@ class Dataset:
 
     def data_path(self) -> Path | None:
         """Where the user's data is: $path_env if set, else 'path'; None for embedded data."""
+        return self._located()[0]
+
+    def _located(self) -> tuple[Path | None, str]:
+        """(the data path, what set it) or (None, "embedded")."""
         if self.path_env and os.environ.get(self.path_env):
-            return Path(os.environ[self.path_env]).expanduser()
+            return Path(os.environ[self.path_env]).expanduser(), f"${self.path_env}"
         if self.path:
             p = Path(self.path).expanduser()
-            return p if p.is_absolute() else self.base_dir / p
+            return (p if p.is_absolute() else self.base_dir / p), "dataset.path"
         if self.source == "path":
             where = f"set ${self.path_env} or dataset.path" if self.path_env else "set dataset.path"
             raise UserError(f"the {self.format} data set has no embedded default: {where} "
                             f"in a task spec extending this one")
-        return None
+        return None, "embedded"
 
     def identity(self) -> str:
         """What the training data is, as a build dependency: the resolved path of the user's
         data, or the embedded generator and its settings. Raises UserError where the data
         cannot be found, so a build stops before any work."""
-        root = self.data_path()
+        root, origin = self._located()
         if root is None:
             e = self.embedded
             return f"embedded {e['generator']} samples={e['samples']} seed={e['seed']}"
         if not root.exists():
-            origin = (f"${self.path_env}" if self.path_env and os.environ.get(self.path_env)
-                      else "dataset.path")
             raise UserError(f"dataset path {root} (from {origin}) does not exist")
         return f"{self.format} {root.resolve()}"
 
