@@ -48,6 +48,17 @@ def netduino(elf, tmp_path):
         proc.wait()
 
 
+def _uart_lines(path, count: int, timeout_s: float = 10.0) -> list[str]:
+    """The UART file's lines once it holds ``count`` of them (QEMU may still be transmitting
+    when the results block is read), or what it holds after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 def _runner(board, port, **kw):
     return PyocdRunner(board, list_probes=lambda: [ProbeInfo("QEMU-GDB")], poll_s=0.01,
                        transport_factory=lambda **_: GdbRemoteTransport("127.0.0.1", port), **kw)  # fmt: skip
@@ -61,9 +72,9 @@ def test_hardware_image_runs_through_the_probe_protocol(boards, kernel_case, tmp
     expected = kernel_case.expected(x)
     with netduino(fw.elf, tmp_path) as (port, uart):
         run = _runner(board, port, timeout_s=20).run(fw.elf, x).raise_for_status()
+        lines = _uart_lines(uart, 2)  # the firmware prints after the results block: wait, bounded
     np.testing.assert_array_equal(run.output, expected)
     assert run.count_kind == "cycles" and 0 < run.stack_used < run.stack_size
-    lines = uart.read_text().splitlines()
     assert lines[0].startswith("MCUNET status=ok cycles=")
     assert lines[1] == f"MCUNET output_bytes={expected.size} crc32=0x{zlib.crc32(expected.tobytes()):08x}"
 
