@@ -24,9 +24,9 @@ import numpy as np
 
 from mcunet_core.device.result import build_result
 from mcunet_core.device.runners.qemu import QemuRunner
-from mcunet_core.engine.firmware_build import build_model_firmware
-from mcunet_core.engine.target import Target
+from mcunet_core.engine import Target
 from mcunet_core.importers.tflite import import_tflite
+from mcunet_core.pipeline.model_firmware import build_model_firmware
 from mcunet_core.ir.stats import graph_stats
 from mcunet_core.spec import load_board
 

@@ -16,8 +16,6 @@ prints.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import copy
 import dataclasses
 import sys
 import tempfile
@@ -25,35 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-from mcunet_core.device.runners.qemu import QemuRunner
-from mcunet_core.device.toolchain import build_firmware
-from mcunet_core.engine.codegen.render import KERNEL_DIR
-from mcunet_core.engine.compile import compile_graph
-from mcunet_core.engine.kernels import depthwise as dw
-from mcunet_core.engine.kernels import registry
-from mcunet_core.engine.kernels.base import LoweringContext
-from mcunet_core.engine.target import Target
+from mcunet_core import engine
+from mcunet_core.engine import Target
 from mcunet_core.importers.tflite import import_tflite
 from mcunet_core.ir import Activation, Graph, Padding2D, QuantParams, Tensor
 from mcunet_core.ir.ops import DepthwiseConv2D, conv_output_hw
-from mcunet_core.ir.reference import run as reference_run
 from mcunet_core.spec import load_board
+from one_layer import run_layer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "models"
 MODELS = {"vww": "vww_96_int8", "kws": "kws_ref_model"}
 #: MCUNet search-space depthwise layers (input shape, kernel, stride) with synthetic weights
 MCUNET_LAYERS = [((1, 40, 40, 24), 5, 1), ((1, 40, 40, 48), 7, 2), ((1, 20, 20, 40), 7, 1),
                  ((1, 20, 20, 96), 5, 2), ((1, 10, 10, 96), 3, 1), ((1, 10, 10, 160), 7, 1)]
-
-
-def layer_graph(g: Graph, index: int) -> Graph:
-    op = g.ops[index]
-    sub = Graph(f"{g.name}_op{index}")
-    for name in (*op.inputs, *op.outputs):
-        if name:
-            sub.add_tensor(copy.copy(g.tensors[name]))
-    sub.ops, sub.inputs, sub.outputs = [op], [op.inputs[0]], [op.outputs[0]]
-    return sub
 
 
 def synthetic_layer(shape, k: int, s: int, seed: int) -> Graph:
@@ -81,60 +63,22 @@ def macs_of(g: Graph) -> int:
     return int(y.size * w.shape[1] * w.shape[2])
 
 
-@contextlib.contextmanager
-def generic_kernels_only():
-    saved = {op: list(ks) for op, ks in registry._KERNELS.items()}
-    try:
-        for op, ks in registry._KERNELS.items():
-            ks[:] = [k for k in ks if k.PRIORITY == 0]
-        yield
-    finally:
-        for op, ks in saved.items():
-            registry._KERNELS[op][:] = ks
-
-
-@contextlib.contextmanager
-def layout_as(layout: dw.DwLayout | None):
-    """Lower the one-layer graph with the layout the layer gets inside its model."""
-    original = dw.choose_layout
-    if layout is not None:
-        dw.choose_layout = lambda *a, **kw: dataclasses.replace(original(*a, **kw), groups=layout.groups,
-                                                                  batch_rows=layout.batch_rows)
-    try:
-        yield
-    finally:
-        dw.choose_layout = original
-
-
-def run_layer(g: Graph, x: np.ndarray, board, target: Target, opt: str, workdir: Path) -> tuple[int, bool]:
-    model = compile_graph(g, target)
-    gen = workdir / "gen"
-    model.write(gen)
-    sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]
-    fw = build_firmware(board, sources, workdir / "fw", opt=opt, include_dirs=[gen, KERNEL_DIR / "include"])
-    run = QemuRunner(board, timeout_s=300).run(fw.elf, np.ascontiguousarray(x).tobytes()).raise_for_status()
-    out = g.tensors[g.outputs[0]]
-    got = np.asarray(run.output).view(np.int8).reshape(out.shape)
-    return run.count, bool(np.array_equal(got, reference_run(g, [x])[g.outputs[0]]))
-
-
 def layers(models: list[str], target: Target):
-    """(model key, op index, one-layer graph, layout inside the model)."""
+    """(model key, op index, one-layer graph, its decisions: the layout the layer gets inside
+    its model; MCUNet-style layers have no model around them and keep their own)."""
     for key in models:
         if key == "mcunet":
             for i, (shape, k, s) in enumerate(MCUNET_LAYERS):
                 g = synthetic_layer(shape, k, s, i)
-                x, y = g.tensors["x"], g.tensors["y"]
-                op = g.ops[0]
-                # no model around it: the layout of a layer away from the activation peak
-                free = dw.choose_layout(k, (s, s), x.shape[1:3], x.shape[3], y.shape[1:3], op.padding.top,
-                                        op.padding.left, 1, target.ram_budget, x.nbytes, None)
-                yield key, i, g, free
+                yield key, i, g, engine.decide(g, target)
             continue
         g = import_tflite(SHARED / f"{MODELS[key]}.tflite")
+        in_model = engine.decide(g, target)
         for i, op in enumerate(g.ops):
             if isinstance(op, DepthwiseConv2D):
-                yield key, i, layer_graph(g, i), dw.layout_of(LoweringContext(g, op, i, target))
+                sub = g.op_graph(i)
+                own = engine.decide(sub, target)
+                yield key, i, sub, dataclasses.replace(own, depthwise_layouts={0: in_model.depthwise_layout(i)})
 
 
 def main(argv=None) -> int:
@@ -161,17 +105,17 @@ def main(argv=None) -> int:
     print("|" + "---|" * len(header))
     rng = np.random.default_rng(0)
     totals: dict[str, list[int]] = {}
-    for key, i, sub, model_layout in layers(args.models, target):
+    generic = engine.restricted(target, generic_only=True)
+    for key, i, sub, decisions in layers(args.models, target):
         op = sub.ops[0]
         x = rng.integers(-128, 128, size=sub.tensors[sub.inputs[0]].shape).astype(np.int8)
         counts, exact = [], True
-        with layout_as(model_layout):
-            layout = dw.layout_of(LoweringContext(sub, op, 0, target))
-            for _, brd, opt, mode in columns:
-                with tempfile.TemporaryDirectory() as tmp, (generic_kernels_only() if mode else contextlib.nullcontext()):
-                    n, ok = run_layer(sub, x, brd, target, opt, Path(tmp))
-                counts.append(n)
-                exact &= ok
+        layout = decisions.depthwise_layout(0)
+        for _, brd, opt, mode in columns:
+            with tempfile.TemporaryDirectory() as tmp:
+                n, ok = run_layer(sub, x, brd, generic if mode else target, opt, Path(tmp), decisions)
+            counts.append(n)
+            exact &= ok
         macs = macs_of(sub)
         outputs = sub.tensors[sub.outputs[0]].size
         t = totals.setdefault(key, [0] * (len(columns) + 1))

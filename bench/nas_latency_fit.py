@@ -1,12 +1,12 @@
-"""Measure kernel costs under QEMU and refit the NAS cost table (mcunet_core/nas/kernel_costs.json).
+"""Measure kernel costs under QEMU and refit the engine's cost table (mcunet_core/engine/kernel_costs.json).
 
 Compiles every kernel source alone for its code size; builds a set of models (MLPerf Tiny VWW
 and KWS from ../shared/models when present, and networks of the MCUNet search space for vww,
 kws and imagenet, some with a lean flash budget so the int8-weight (w8) kernels run too) and
 runs each on the emulated board twice (plain: total instructions, stack high-water, static
-RAM and code size; profile build: instructions per op); fits instructions per kernel family
-(mcunet_core/nas/latency_fit.py) and the runtime + per-op code line over the kernel sizes
-(raised to cover every build), keeps the largest stack and other static RAM seen, and writes
+RAM and code size; profile build: instructions per op); fits instructions per latency family
+(each kernel class declares its family and work counts; mcunet_core/engine/cost_fit.py) and
+the runtime + per-op code line over the kernel sizes (raised to cover every build), keeps the largest stack and other static RAM seen, and writes
 the table atomically. Prints the fits and measured against predicted figures. Not run by the
 tests (about two minutes on 2 cores); the tests check the shipped table against fresh QEMU
 runs of other networks.
@@ -26,19 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from mcunet_core import engine
 from mcunet_core.atomic import atomic_write_text
-from mcunet_core.device.toolchain import find_toolchain
-from mcunet_core.engine.target import Target
+from mcunet_core.device.toolchain import compile_source, find_toolchain, firmware_flags
+from mcunet_core.engine import COSTS_PATH, CodeSize, FirmwareCosts, LatencyModel, Target, fit_families, object_code_bytes
 from mcunet_core.importers.tflite import import_tflite
-from mcunet_core.nas.emulator_costs import measure_on_emulator
-from mcunet_core.device.toolchain import compile_source, firmware_flags
-from mcunet_core.engine.codegen.render import KERNEL_DIR
-from mcunet_core.engine.lowering import kernel_plans
-from mcunet_core.nas.code_size import CodeSize, object_code_bytes
-from mcunet_core.nas.constraints import Constraints, FirmwareCosts, Limits, estimate_graph
-from mcunet_core.nas.latency import COSTS_PATH, LatencyModel, op_work
-from mcunet_core.nas.latency_fit import fit_families
+from mcunet_core.nas.constraints import Constraints, Limits, estimate_graph
 from mcunet_core.nas.space import SearchSpace
+from mcunet_core.paths import KERNEL_DIR
+from mcunet_core.pipeline.emulator_costs import measure_on_emulator
 from mcunet_core.spec import load_board, load_search, load_task
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "models"
@@ -117,25 +113,26 @@ def main(argv=None) -> int:
     board = load_board(args.board)
     with tempfile.TemporaryDirectory() as tmp:
         kernel_sizes = kernel_code_sizes(board, Path(tmp))
-    selection = FirmwareCosts(SELECTION_RAM, CodeSize(SELECTION_CODE, 0, tuple(kernel_sizes.items())))
+    selection = FirmwareCosts(SELECTION_RAM, 0, CodeSize(SELECTION_CODE, 0, tuple(kernel_sizes.items())))
     samples, measured = [], []
     for name, graph, target in fit_models(board, selection):
         with tempfile.TemporaryDirectory() as tmp:
             costs = measure_on_emulator(graph, board, tmp, target=target, per_op=True, opt=OPT)
-        work = op_work(graph, target)
+        lowered = engine.lower(graph, target)
+        work = lowered.work()
         samples += [(w, costs.per_op[w.index]) for w in work]
-        measured.append((name, graph, target, costs, work))
+        measured.append((name, lowered, costs, work))
         print(f"measured {name}: {costs.instructions:,} instructions", file=sys.stderr, flush=True)
     families = fit_families(samples)
     model = LatencyModel({k: tuple(v["coefficients"]) for k, v in families.items()})
-    plans = {name: kernel_plans(graph, target) for name, graph, target, _, _ in measured}
+    plans = {name: lowered.plans for name, lowered, _, _ in measured}
     code = fit_code([(costs.code_bytes, selection.code.kernel_bytes(plans[name]),
-                      sum(p.function is not None for p in plans[name])) for name, _, _, costs, _ in measured],
+                      sum(p.function is not None for p in plans[name])) for name, _, costs, _ in measured],
                     kernel_sizes)
     code_model = CodeSize.from_json(code)
     rows = []
-    for name, graph, target, costs, work in measured:
-        predicted = round(sum(model.op_instructions(w) for w in work))
+    for name, _, costs, work in measured:
+        predicted = model.instructions(work)
         rows.append({"model": name, "measured": costs.instructions, "predicted": predicted,
                      "error": round(predicted / costs.instructions - 1, 4), "stack_bytes": costs.stack_bytes,
                      "other_static_ram_bytes": costs.other_static_ram_bytes, "code_bytes": costs.code_bytes,

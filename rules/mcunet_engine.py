@@ -1,9 +1,9 @@
 """SCons tool: plan memory and generate C for the selected board (TinyEngine).
 
 ``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
-generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers), the plan
-(plan.json, memory.png), the model's I/O (io.json), a seeded random ``input.npz`` (one array
-per model input) for the default run, and the kernel
+generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers, build.json), the
+plan (plan.json, memory.png), the model's I/O (io.json), a seeded random ``input.npz`` (one
+array per model input) for the default run, and the kernel
 library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
 kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
 that object and the link only; the run repeats only if the ELF's bytes changed.
@@ -15,28 +15,26 @@ from pathlib import Path
 
 from SCons.Action import Action
 
-from mcunet_core.engine.codegen.render import KERNEL_DIR
 from mcunet_core.errors import UserError, print_user_error
+from mcunet_core.paths import KERNEL_DIR
 from mcunet_import import code_dependencies
 
 GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
-             "io.json", "plan.json", "kernel_sources.txt", "memory.png")
+             "build.json", "io.json", "plan.json", "memory.png")
 INPUT_SEED = 20240601
 
 
 def _generate(target, source, env):
     from mcunet_core.atomic import atomic_write_bytes
-    from mcunet_core.device.model_io import ModelIO
-    from mcunet_core.engine.compile import compile_graph, write_generated
-    from mcunet_core.engine.target import Target
+    from mcunet_core import engine
+    from mcunet_core.ir.model_io import ModelIO
     from mcunet_core.ir.serialize import load_graph, npz_bytes
 
     ctx = env["MCUNET_CTX"]
     try:
         graph = load_graph(Path(str(source[0])).parent)
-        model = compile_graph(graph, Target.from_board(ctx.board))
         out = Path(str(target[0])).parent
-        write_generated(graph, model, out)
+        engine.generate(graph, engine.Target.from_board(ctx.board), out)
         io = ModelIO.of_graph(graph)
         arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
         atomic_write_bytes(out / "input.npz", npz_bytes(arrays))
@@ -55,7 +53,7 @@ def engine(env, ctx, sources):
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw}")
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
-    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant")
+    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant", "paths.py")
                  + [env.File(str(p)) for p in sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))])
     return list(targets) + kernel_library(env)
 

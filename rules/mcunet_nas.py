@@ -38,7 +38,8 @@ def nas(env, ctx, sources):
     targets = env.Command([out.File(n) for n in search_files(ctx.task, ctx.board)], list(sources),
                           Action(_nas, "Searching for a network for $MCUNET_TASK on $MCUNET_BOARD"),
                           MCUNET_CTX=ctx, MCUNET_TASK=ctx.task.name, MCUNET_BOARD=ctx.board.name)
-    env.Depends(targets, code_dependencies(env, "nas", "train", "arch", "pipeline", "engine"))
+    env.Depends(targets, code_dependencies(env, "nas", "train", "arch", "pipeline", "engine",
+                                           "engine/kernel_costs.json", "sram.py"))
     return targets
 
 

@@ -13,7 +13,7 @@ from mcunet_import import code_dependencies
 
 
 def _report(target, source, env):
-    from mcunet_core.engine.report import write_report
+    from mcunet_core.engine import write_report
     from mcunet_core.ir.serialize import load_graph
     from pathlib import Path
 

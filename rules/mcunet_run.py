@@ -20,7 +20,7 @@ from SCons.Action import Action
 
 from mcunet_core.device.elf import Elf, memory_report
 from mcunet_core.device.linker import layout
-from mcunet_core.device.model_io import ModelIO
+from mcunet_core.ir.model_io import ModelIO
 from mcunet_core.device.result import write_run
 from mcunet_core.device.runners import load_input_file, make_runner
 from mcunet_core.errors import UserError, print_user_error

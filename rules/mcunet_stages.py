@@ -133,7 +133,7 @@ def first_sources(env, ctx: StageContext) -> list:
         return [env.File(str(ctx.model.tflite))]
     specs = [ctx.model.source_file if ctx.model else None, ctx.task.source_file if ctx.task else None,
              ctx.search.source_file if ctx.search and not ctx.model else None, ctx.quant.source_file,
-             ctx.board.source_file]
+             *ctx.board.spec_files]
     return [env.File(str(p)) for p in specs if p is not None] + data_sources(env, ctx)
 
 

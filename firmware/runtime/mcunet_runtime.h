@@ -4,8 +4,13 @@
  *   MCUNET_EMULATOR=1   QEMU mps2 stand-in: semihosting I/O, FPGAIO counter
  *   MCUNET_HARDWARE=1   real board: no semihosting, DWT->CYCCNT, results block
  *                       read by the probe, one UART line
- *   MCUNET_STM32F4 / MCUNET_STM32F7 / MCUNET_STM32H7   chip family (hardware)
- *   MCUNET_UART_*       UART wiring (hardware, optional)
+ *   MCUNET_STM32F4 / MCUNET_STM32F7 / MCUNET_STM32H7   chip family (hardware;
+ *                       the family spec's `define`)
+ *   MCUNET_CORE_M7      the core spec's `define`: the runtime enables the caches
+ *   MCUNET_UART_*       UART wiring (hardware): registers from specs/families/,
+ *                       pins from the board's `uart:`
+ *   MCUNET_SRAM_EN_REG / MCUNET_SRAM_EN_BITS   RCC register and bits that clock
+ *                       SRAMs off at reset (hardware; family spec `sram_clocks`)
  *
  * The layout of mcunet_results_t is mirrored field for field by
  * mcunet_core/device/results.py (a test keeps them equal): one uint32_t per line.

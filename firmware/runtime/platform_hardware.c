@@ -82,10 +82,11 @@ static void dcache_clean(void) {}
 /* Runs before .data/.bss init. */
 void mcunet_early_init(void)
 {
-#if defined(MCUNET_STM32H7)
-    /* RCC_AHB2ENR: D2 SRAM1/2/3 clocks (off at reset on H7), before anything lives there. */
-    REG32(0x58024400u + 0xDCu) |= (1u << 29) | (1u << 30) | (1u << 31);
-    (void)REG32(0x58024400u + 0xDCu);
+#if defined(MCUNET_SRAM_EN_REG)
+    /* RAM clocks off at reset (H7: RCC_AHB2ENR, D2 SRAM1/2/3), before anything lives there;
+     * register and bits from the family spec (specs/families/, sram_clocks). */
+    REG32(MCUNET_SRAM_EN_REG) |= MCUNET_SRAM_EN_BITS;
+    (void)REG32(MCUNET_SRAM_EN_REG);
 #endif
     caches_enable();
 }

@@ -23,15 +23,15 @@ from pathlib import Path
 import jinja2
 
 from ..errors import UserError
+from ..paths import FIRMWARE_DIR
+from ..spec import EMULATOR_FLASH_BYTES, EMULATOR_RAM_BYTES
 
 VARIANTS = ("emulator", "hardware")
 
-FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
 LINKER_TEMPLATE = FIRMWARE_DIR / "linker" / "board.ld.j2"
 
 MPS2_FLASH_ORIGIN = 0x00000000
 MPS2_RAM_ORIGIN = 0x20000000
-MPS2_WINDOW = 4 * 1024 * 1024
 
 _OVERFLOW_RE = re.compile(r"region [`'\"]?([A-Za-z0-9_.]+)'? overflowed by (\d+) bytes")
 
@@ -114,10 +114,10 @@ def layout(board, variant: str, placement: str | None = None) -> Layout:
         placed.append(PlacedRegion(flash.name, "flash", flash.base, flash.size, flash.base))
         placed += [PlacedRegion(r.name, "ram", r.base, r.size, r.base) for r in ram]
     else:
-        if flash.size > MPS2_WINDOW:
+        if flash.size > EMULATOR_FLASH_BYTES:
             raise UserError(
                 f"board {board.name}: flash region {flash.name} ({flash.size} bytes) exceeds the "
-                f"emulator's {MPS2_WINDOW} byte flash window"
+                f"emulator's {EMULATOR_FLASH_BYTES} byte flash window"
             )
         placed.append(PlacedRegion(flash.name, "flash", flash.base, flash.size, MPS2_FLASH_ORIGIN))
         origin = MPS2_RAM_ORIGIN
@@ -125,10 +125,10 @@ def layout(board, variant: str, placement: str | None = None) -> Layout:
         for r in [first] + [r for r in ram if r.name != first.name]:
             placed.append(PlacedRegion(r.name, "ram", r.base, r.size, origin))
             origin += (r.size + 7) & ~7
-        if origin - MPS2_RAM_ORIGIN > MPS2_WINDOW:
+        if origin - MPS2_RAM_ORIGIN > EMULATOR_RAM_BYTES:
             raise UserError(
                 f"board {board.name}: RAM regions total {origin - MPS2_RAM_ORIGIN} bytes, more than "
-                f"the emulator's {MPS2_WINDOW} byte RAM window"
+                f"the emulator's {EMULATOR_RAM_BYTES} byte RAM window"
             )
     by_name = {r.name: r for r in placed}
     arena_name = board.arena_region.name

@@ -21,6 +21,7 @@ import numpy as np
 from .. import __version__
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..errors import UserError
+from ..sram import peak_sram_bytes
 from .runners.base import RunResult
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "specs" / "schemas" / "result.schema.json"
@@ -108,7 +109,7 @@ def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_
             "arena_bytes": int(memory["arena_bytes"]),
             "stack_bytes": stack,
             "stack_reserved_bytes": int(memory["stack_reserved_bytes"]),
-            "peak_sram_bytes": None if stack is None else int(memory["static_ram_excl_stack_bytes"] + stack),
+            "peak_sram_bytes": None if stack is None else peak_sram_bytes(memory["static_ram_excl_stack_bytes"], stack),
             "flash_bytes": int(memory["flash_bytes"]),
             "static_ram_bytes": int(memory["static_ram_bytes"]),
             "output": rel(output_path) if run.output is not None else None,

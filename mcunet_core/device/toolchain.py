@@ -31,8 +31,6 @@ INSTALL_COMMAND = "sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eab
 DEFAULT_PREFIX = "arm-none-eabi-"
 PREFIX_ENV = "MCUNET_ARM_PREFIX"  # e.g. /opt/gcc-arm/bin/arm-none-eabi-
 
-CORE_DEFINES = {"cortex-m7": "MCUNET_CORE_M7", "cortex-m4": "MCUNET_CORE_M4"}
-
 
 @dataclass(frozen=True)
 class Toolchain:
@@ -88,14 +86,14 @@ def check_opt(opt: str) -> str:
 
 
 def variant_defines(board, variant: str) -> dict[str, str]:
+    """The variant, the core's define (specs/cores/), and in hardware builds the family's
+    register defines and UART wiring (specs/families/, see ``uart``)."""
     defines = {"MCUNET_EMULATOR" if variant == "emulator" else "MCUNET_HARDWARE": "1"}
-    core = CORE_DEFINES.get(getattr(board, "core", ""))
-    if core:
-        defines[core] = "1"
+    core = getattr(board, "core_spec", None)
+    if core is not None:
+        defines[core.define] = "1"
     if variant == "hardware":
-        fam = uart.family_of(board)
-        if fam is not None:
-            defines[fam.define] = "1"
+        defines.update(uart.family_defines(board))
         defines.update(uart.uart_defines(board))
     return defines
 

@@ -1,36 +1,62 @@
-"""Graph -> generated C: the one entry point SCons, benchmarks and tests share."""
+"""Graph -> generated C and the files that describe it: what the engine hands the device layer.
+
+``generate()`` writes, in one folder: ``model.c``/``weights.c`` and headers, ``build.json``
+(the build description: the generated sources, the kernel sources this model links relative
+to ``paths.KERNEL_DIR``, and the include folders), ``io.json`` (the model's inputs and outputs
+as the firmware moves them), ``plan.json`` and ``memory.png``. Building and running are the
+device layer's (``device.generated``, ``device.host``), which reads those files.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from ..device.model_io import ModelIO
 from ..ir import Graph
+from ..ir.model_io import ModelIO
 from .codegen.render import GeneratedModel, render
-from .lowering import lower_and_plan
+from .decisions import GraphDecisions
+from .lowering import lower
 from .planner.plot import plot_memory
 from .target import Target
 
+BUILD_DESCRIPTION = "build.json"
+GENERATED_SOURCES = ("model.c", "weights.c")
 
-def compile_graph(graph: Graph, target: Target) -> GeneratedModel:
-    """Lower every op, plan the arena, render model.c / model.h / weights.c."""
+
+def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> GeneratedModel:
+    """Lower every op, plan the arena, render model.c / model.h / weights.c (in memory)."""
     graph.validate()
-    calls, plan = lower_and_plan(graph, target)
-    return render(graph, calls, plan)
+    lowered = lower(graph, target, decisions)
+    return render(graph, lowered.calls, lowered.plan)
+
+
+def build_description(model: GeneratedModel) -> str:
+    """``build.json``: what to compile, relative to the generated folder and the kernel library."""
+    doc = {"sources": list(GENERATED_SOURCES), "kernel_sources": list(model.kernel_sources),
+           "include_dirs": ["."], "kernel_include_dirs": ["include"]}
+    return json.dumps(doc, indent=1) + "\n"
 
 
 def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, plot: bool = True) -> list[Path]:
-    """Write the C files, the model's I/O description, the plan (JSON), the kernel source list
-    and the memory plot."""
+    """Write the C files, the build description, the model's I/O, the plan (JSON) and the plot."""
     out_dir = Path(out_dir)
     paths = model.write(out_dir)
+    atomic_write_text(out_dir / BUILD_DESCRIPTION, build_description(model))
     ModelIO.of_graph(graph).save(out_dir / "io.json")
     atomic_write_text(out_dir / "plan.json", model.plan.to_json())
-    atomic_write_text(out_dir / "kernel_sources.txt", "".join(f"{s}\n" for s in model.kernel_sources))
-    paths += [out_dir / "io.json", out_dir / "plan.json", out_dir / "kernel_sources.txt"]
+    paths += [out_dir / BUILD_DESCRIPTION, out_dir / "io.json", out_dir / "plan.json"]
     if plot:
         labels = [f"{i}:{op.OPCODE}" for i, op in enumerate(graph.ops)]
         plot_memory(model.plan, labels, out_dir / "memory.png")
         paths.append(out_dir / "memory.png")
     return paths
+
+
+def generate(graph: Graph, target: Target, out_dir: str | Path, *, plot: bool = True,
+             decisions: GraphDecisions | None = None) -> GeneratedModel:
+    """``compile_graph`` then ``write_generated``: the generated folder, complete."""
+    model = compile_graph(graph, target, decisions)
+    write_generated(graph, model, out_dir, plot=plot)
+    return model

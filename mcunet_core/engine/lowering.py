@@ -1,28 +1,104 @@
-"""Choose a kernel for every op and turn the graph into kernel calls."""
+"""The lowering pass: the graph's decisions made once, then every op's kernel chosen and
+laid out once with them; the memory plan, footprint and work counts read that one pass."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..ir import Graph
+from ..sram import peak_sram_bytes
+from .cost_model import FirmwareCosts, LatencyModel, NoCostModel, OpWork, default_latency_model
+from .decisions import GraphDecisions, decide
 from .kernels import select_kernel
-from .kernels.base import KernelCall, KernelPlan, LoweringContext
+from .kernels.base import Kernel, KernelCall, KernelPlan, LoweringContext
 from .planner.memory_plan import MemoryPlan, plan_from_kernel_plans
 from .target import Target
 
 
-def _contexts(graph: Graph, target: Target, decided: dict | None = None) -> list[LoweringContext]:
-    # one cache per pass: whole-graph decisions (weight formats, live bytes) made once;
-    # ``decided`` presets some of them
-    cache: dict = dict(decided or {})
-    return [LoweringContext(graph, op, i, target, cache) for i, op in enumerate(graph.ops)]
+@dataclass(frozen=True)
+class Footprint:
+    """What the deployed model takes: SRAM (arena + firmware RAM) and flash (constants + code)."""
+
+    arena: int  # activations + scratch, every pool: the planner's exact figure
+    stack: int  # the firmware's stack high-water (measured on the fit models)
+    other_static_ram: int  # static RAM besides the arena and the stack
+    constants: int  # the lowered constants' bytes (weights, records, tables)
+    code: int  # runtime + per-op calls + the kernels linked
+
+    @property
+    def peak_sram(self) -> int:
+        return peak_sram_bytes(self.arena + self.other_static_ram, self.stack)
+
+    @property
+    def flash(self) -> int:
+        return self.constants + self.code
 
 
-def kernel_plans(graph: Graph, target: Target) -> list[KernelPlan]:
-    """Shape-only kernel facts per op, without the call arguments. Under a flash budget the
-    weight-format choice still lowers the graph's constants once (it weighs the emitted
-    arrays), so a caller that also needs the calls should use one lowering pass instead."""
-    return [select_kernel(ctx).plan(ctx) for ctx in _contexts(graph, target)]
+@dataclass
+class Lowered:
+    """One lowering pass of ``graph`` for ``target``: the decisions, the kernels and calls."""
+
+    graph: Graph
+    target: Target
+    decisions: GraphDecisions
+    kernels: list[Kernel]
+    calls: list[KernelCall] = field(repr=False)
+
+    @property
+    def plans(self) -> list[KernelPlan]:
+        return [c.plan for c in self.calls]
+
+    @cached_property
+    def plan(self) -> MemoryPlan:
+        """The arena layout (UserError when no placement fits the target's RAM pools)."""
+        return plan_from_kernel_plans(self.graph, self.plans, self.target.pools)
+
+    @property
+    def constant_bytes(self) -> int:
+        return int(sum(c.data.nbytes for call in self.calls for c in call.constants))
+
+    def footprint(self, firmware: FirmwareCosts | None = None) -> Footprint:
+        """Exact arena and constants of this model, with the firmware's measured RAM and code."""
+        fw = firmware or FirmwareCosts.measured()
+        return Footprint(self.plan.arena_bytes, fw.stack, fw.other_static_ram, self.constant_bytes,
+                         fw.code.bytes(self.plans))
+
+    def work(self) -> list[OpWork]:
+        """Work counts of every op that runs code (views such as RESHAPE run none)."""
+        out = []
+        contexts = LoweringContext.every_op(self.graph, self.target, self.decisions)
+        for ctx, kernel, call in zip(contexts, self.kernels, self.calls):
+            if call.plan.function is None:
+                continue
+            work = kernel.work(ctx, call.plan)
+            if work is None:
+                raise NoCostModel(f"{self.graph.name}: op {ctx.index} {ctx.op.OPCODE} runs {kernel.name} "
+                                  f"({call.plan.function}), which declares no latency family ({ctx.shapes()}); "
+                                  f"give it LATENCY_FAMILY and work(), then rerun bench/nas_latency_fit.py")
+            out.append(OpWork.of(ctx.index, work))
+        return out
+
+    def instructions(self, model: LatencyModel | None = None) -> int:
+        """Predicted instructions of one inference on the emulated core."""
+        return (model or default_latency_model()).instructions(self.work())
+
+
+def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> Lowered:
+    """The full pass: decisions (unless given), then reordered weights, folded constants and
+    call arguments per op."""
+    decisions = decisions or decide(graph, target)
+    contexts = LoweringContext.every_op(graph, target, decisions)
+    kernels = [select_kernel(ctx) for ctx in contexts]
+    calls = [k.lower(ctx) for k, ctx in zip(kernels, contexts)]
+    return Lowered(graph, target, decisions, kernels, calls)
+
+
+def kernel_plans(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> list[KernelPlan]:
+    """Shape-only kernel facts per op, without the call arguments (under a flash budget the
+    decisions still lower the constants to weigh the weight formats)."""
+    decisions = decisions or decide(graph, target)
+    return [select_kernel(ctx).plan(ctx) for ctx in LoweringContext.every_op(graph, target, decisions)]
 
 
 def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
@@ -30,26 +106,6 @@ def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
 
 
 def peak_memory(graph: Graph, target: Target) -> int:
-    """Exact arena bytes (activations + scratch, every pool) of the deployed model."""
+    """Exact arena bytes (activations + scratch, every pool) of the deployed model: what the
+    code generator allocates. Peak SRAM adds the firmware's RAM (``Lowered.footprint()``)."""
     return plan_memory(graph, target).arena_bytes
-
-
-def lower_graph(graph: Graph, target: Target) -> list[KernelCall]:
-    """Full lowering: reordered weights, folded constants and call arguments per op."""
-    return [select_kernel(ctx).lower(ctx) for ctx in _contexts(graph, target)]
-
-
-def constant_bytes(graph: Graph, target: Target, decided: dict, ops: Iterable[int] | None = None) -> dict[int, int]:
-    """Flash bytes of the constants of each op (of ``ops``, default all) lowered with the
-    whole-graph decisions ``decided`` (memo key -> value) taken as made: what a decision
-    costs in flash, measured on the very arrays the code generator would emit."""
-    contexts = _contexts(graph, target, decided)
-    wanted = range(len(contexts)) if ops is None else ops
-    return {i: sum(c.data.nbytes for c in select_kernel(contexts[i]).lower(contexts[i]).constants) for i in wanted}
-
-
-def lower_and_plan(graph: Graph, target: Target) -> tuple[list[KernelCall], MemoryPlan]:
-    """Both in one pass (the code generator): each kernel is chosen and laid out once, and
-    the plan comes from the very kernel plans the calls carry."""
-    calls = [select_kernel(ctx).lower(ctx) for ctx in _contexts(graph, target)]
-    return calls, plan_from_kernel_plans(graph, [c.plan for c in calls], target.pools)

@@ -16,12 +16,15 @@ class Target:
     ``flash_budget``/``ram_budget`` let kernels trade speed for size (int16 pre-widened
     weights cost twice the flash); ``None`` means unconstrained (host builds, estimates).
     ``pools`` are the RAM regions the planner may place buffers in, the arena region first.
+    ``disabled_kernels`` names kernel classes lowering must not pick (benchmarks compare a
+    fast kernel with the fallback this way; ``engine.restricted()`` builds such a target).
     """
 
     name: str
     flash_budget: int | None = None
     ram_budget: int | None = None
     pools: tuple[Pool, ...] = SINGLE
+    disabled_kernels: frozenset[str] = frozenset()
 
     @classmethod
     def from_board(cls, board) -> "Target":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from .ops import Op
@@ -65,6 +66,17 @@ class Graph:
         for name in self.outputs:
             last[name] = n
         return {name: (f, last.get(name, f)) for name, f in first.items()}
+
+    def op_graph(self, index: int) -> "Graph":
+        """Op ``index`` alone as a graph (its weights, quantization and activation; its first
+        input and output become the graph's): how a kernel is measured and tested by itself."""
+        op = self.ops[index]
+        sub = Graph(f"{self.name}_op{index}")
+        for name in dict.fromkeys((*op.inputs, *op.outputs)):
+            if name:
+                sub.add_tensor(copy.copy(self.tensors[name]))
+        sub.ops, sub.inputs, sub.outputs = [op], [op.inputs[0]], [op.outputs[0]]
+        return sub
 
     def activations(self) -> list[Tensor]:
         """Non-constant tensors: what lives in the SRAM arena."""

@@ -1,14 +1,11 @@
-"""Does an architecture fit the board? Peak SRAM, flash and latency as the deployed model has them.
+"""Does an architecture fit the board? Peak SRAM, flash and latency as the deployed model has them,
+all from one engine lowering pass (``engine.lower``):
 
-* SRAM = the engine's exact arena (``plan_from_kernel_plans``, what ``peak_memory`` and the
-  code generator use) + the firmware's stack high-water mark and other static RAM;
-* flash = the exact bytes of the lowered constants (``lower_graph``) + the code of the
-  kernels the network links, the runtime and the per-op calls (``code_size.py``);
-* latency = predicted instructions (``latency.py``) / the board's clock.
-
-The firmware's RAM is measured, not guessed: ``bench/nas_latency_fit.py`` builds and runs its
-fit models and keeps the largest painted-stack high-water mark and static RAM besides the
-arena in ``kernel_costs.json`` (README's table: MLPerf VWW/KWS use 444-524 B of stack).
+* SRAM = ``Lowered.footprint().peak_sram``: the planner's exact arena (the code generator lays
+  out the same one) + the firmware's measured stack high-water mark and other static RAM;
+* flash = ``footprint().flash``: the exact bytes of the lowered constants + the code of the
+  kernels the network links, the runtime and the per-op calls;
+* latency = ``Lowered.instructions()`` (the engine's fitted kernel costs) / the board's clock.
 
 The graph is ``arch_to_graph(arch, RandomWeights(0))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
@@ -21,15 +18,11 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import engine
 from ..arch import Arch, RandomWeights, arch_to_graph
-from ..engine.kernels.depthwise import activation_bytes_per_op
-from ..engine.lowering import lower_graph
-from ..engine.planner.memory_plan import plan_from_kernel_plans
-from ..engine.target import Target
+from ..engine import FirmwareCosts, Target, latency_ms
 from ..errors import UserError
 from ..ir import Graph
-from .code_size import CodeSize
-from .latency import costs_doc, default_model, latency_ms
 
 
 @dataclass(frozen=True)
@@ -64,20 +57,6 @@ class Limits:
     def describe(self) -> str:
         latency = "no latency limit" if self.latency_ms is None else f"latency {self.latency_ms:g} ms"
         return f"SRAM {self.sram} B, flash {self.flash} B, {latency}"
-
-
-@dataclass(frozen=True)
-class FirmwareCosts:
-    """What the firmware adds to a model: RAM beside the arena, and code."""
-
-    ram: int  # stack high-water + other static RAM
-    code: CodeSize
-
-    @classmethod
-    @lru_cache(maxsize=1)
-    def measured(cls) -> "FirmwareCosts":
-        fw = costs_doc()["firmware"]
-        return cls(fw["stack_bytes"] + fw["other_static_ram_bytes"], CodeSize.from_json(fw["code"]))
 
 
 def violation(m: Measurement, limits: Limits) -> str | None:
@@ -121,30 +100,21 @@ def measure(arch: Arch, board_or_target, *, clock_hz: int | None = None,
 
 @lru_cache(maxsize=1 << 16)
 def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts) -> Measurement | None:
-    graph = estimate_graph(arch)
-    calls = lower_graph(graph, target)  # one pass: the weight formats are chosen once
-    plans = [call.plan for call in calls]
+    lowered = engine.lower(estimate_graph(arch), target)
     try:
-        arena = plan_from_kernel_plans(graph, plans, target.pools).arena_bytes
+        fp = lowered.footprint(firmware)
     except UserError:  # no placement of the activations fits the board's RAM regions
         return None
-    constants = sum(c.data.nbytes for call in calls for c in call.constants)
-    instructions = default_model().instructions(graph, target, plans)
+    instructions = lowered.instructions()
     return Measurement(
-        peak_sram=arena + firmware.ram, flash=constants + firmware.code.bytes(plans),
-        latency_ms=latency_ms(instructions, clock_hz), instructions=instructions, macs=arch.macs(),
-        arena=arena, constants=constants,
+        peak_sram=fp.peak_sram, flash=fp.flash, latency_ms=latency_ms(instructions, clock_hz),
+        instructions=instructions, macs=arch.macs(), arena=fp.arena, constants=fp.constants,
     )
 
 
 def lower_bounds(arch: Arch) -> tuple[int, int]:
-    """(arena, constant bytes) no kernel choice can go below: the live activations at the
-    busiest op with each output over its dying input, and the graph's int8/int32 constants
-    (kernels only reorder, widen or add to them). Cheap: no planning, no lowering."""
-    graph = estimate_graph(arch)
-    arena = max(activation_bytes_per_op(graph))
-    constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
-    return arena, constants
+    """``engine.lower_bounds`` of the network: (arena, constants) no kernel choice goes below."""
+    return engine.lower_bounds(estimate_graph(arch))
 
 
 class Constraints:

@@ -1,8 +1,12 @@
 """Finding, loading and checking specs: YAML -> ``extends`` merge -> JSON Schema -> semantic
-checks -> typed object. Every problem of a spec is collected before anything is raised."""
+checks -> typed object. Every problem of a spec is collected before anything is raised.
+
+Core and family specs (``specs/cores/``, ``specs/families/``) also form the catalog
+(``spec_catalog``) that board checks and typed boards look facts up in."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -13,12 +17,16 @@ from jsonschema.exceptions import SchemaError
 
 from ..errors import UserError
 from .located import Node, Problem, display_path, load_yaml, merge
+from .parts import Catalog
 from .schema import did_you_mean, validate
-from .semantic import Context, run_checks
-from .types import Board, ModelSpec, QuantSpec, SearchSpec, Task
+from .semantic import CatalogUnavailable, Context, run_checks
+from .types import Board, Core, Family, ModelSpec, QuantSpec, SearchSpec, Task
 
-KIND_DIRS = {"board": "boards", "task": "tasks", "model": "models", "search": "search", "quant": "quant"}
-KIND_TYPES = {"board": Board, "task": Task, "model": ModelSpec, "search": SearchSpec, "quant": QuantSpec}
+KIND_DIRS = {"board": "boards", "task": "tasks", "model": "models", "search": "search", "quant": "quant",
+             "core": "cores", "family": "families"}
+KIND_TYPES = {"board": Board, "task": Task, "model": ModelSpec, "search": SearchSpec, "quant": QuantSpec,
+              "core": Core, "family": Family}
+CATALOG_KINDS = ("core", "family")  # what board specs are checked against and built with
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -122,8 +130,17 @@ def _sorted(problems: Iterable[Problem], top: Path) -> list[Problem]:
     return sorted(unique, key=lambda p: (p.file != top_file, p.file, p.line, p.path))
 
 
+def _semantic(kind: str, tree: Node, path: Path, sdir: Path, schema_problems: list[Problem], catalog) -> list[Problem]:
+    """The semantic problems of a spec tree; ``catalog`` is called for the core and family
+    specs when a check needs them."""
+    ctx = Context(kind, tree, tree.plain(), path, lambda k: list_specs(k, sdir), catalog)
+    return run_checks(ctx, schema_problems)
+
+
 def check_file(kind: str, path: str | os.PathLike, specs_dir=None) -> tuple[Node | None, list[Problem]]:
-    """Load one spec file with everything it extends; return its merged tree and ALL problems."""
+    """Load one spec file with everything it extends; return its merged tree and ALL problems,
+    in the order of their lines. A spec checked against the core and family specs (a board) is
+    not checked against a broken one: the problems of those specs are its problems."""
     _check_kind(kind)
     path = Path(path)
     sdir = _specs_dir(specs_dir)
@@ -131,19 +148,68 @@ def check_file(kind: str, path: str | os.PathLike, specs_dir=None) -> tuple[Node
     if tree is None:
         return None, _sorted(problems, path)
     schema_problems = validate(tree, kind, sdir / "schemas")
-    raw = tree.plain()
-    ctx = Context(kind, tree, raw, path, lambda k: list_specs(k, sdir))
-    semantic = run_checks(ctx, schema_problems)
-    return tree, _sorted(problems, path) + _sorted(schema_problems, path) + _sorted(semantic, path)
+    broken: list[Problem] = []
+
+    def catalog() -> Catalog:
+        cat = spec_catalog(sdir)
+        if cat.problems:
+            broken[:] = cat.problems
+            raise CatalogUnavailable
+        return cat
+
+    problems += schema_problems + _semantic(kind, tree, path, sdir, schema_problems, catalog) + broken
+    return tree, _sorted(problems, path)
+
+
+def _catalog_signature(sdir: Path) -> tuple:
+    files = [p for kind in CATALOG_KINDS for p in _kind_files(kind, sdir)]
+    files += sorted((sdir / "schemas").glob("*.schema.json"))
+    return tuple((str(p), st.st_mtime_ns, st.st_size) for p in files for st in [p.stat()])
+
+
+def spec_catalog(specs_dir=None) -> Catalog:
+    """The core and family specs of a spec folder (re-read when one of their files changes)."""
+    sdir = _specs_dir(specs_dir)
+    return _catalog(str(sdir), _catalog_signature(sdir))
+
+
+@functools.lru_cache(maxsize=8)
+def _catalog(sdir_text: str, signature: tuple) -> Catalog:
+    sdir = Path(sdir_text)
+    loaded, specs = [], {kind: {} for kind in CATALOG_KINDS}
+    for kind in CATALOG_KINDS:
+        for path in _kind_files(kind, sdir):
+            tree, problems = _load_chain(kind, path, sdir, ())
+            schema_problems = validate(tree, kind, sdir / "schemas") if tree is not None else []
+            loaded.append((kind, path, tree, problems, schema_problems))
+            if tree is not None and not problems and not schema_problems:
+                specs[kind][path.stem] = KIND_TYPES[kind].from_raw(tree.plain(), path, tree)
+    # Family checks look at the cores (a part's core): they run against the core specs that
+    # passed their schema, and not at all while one did not.
+    catalog = Catalog(specs["core"], specs["family"])
+    cores_broken = any(kind == "core" and (load or schema) for kind, _, _, load, schema in loaded)
+
+    def cores() -> Catalog:
+        if cores_broken:
+            raise CatalogUnavailable
+        return catalog
+
+    problems: list[Problem] = []
+    for kind, path, tree, load_problems, schema_problems in loaded:
+        semantic = _semantic(kind, tree, path, sdir, schema_problems, cores) if tree is not None else []
+        problems += _sorted(load_problems + schema_problems + semantic, path)
+    return Catalog(catalog.cores, catalog.families, tuple(problems))
 
 
 def load_spec(kind: str, name_or_path, specs_dir=None):
-    """A typed spec (Board, Task, ModelSpec, SearchSpec, QuantSpec) after the extends merge and
+    """A typed spec (Board, Task, ModelSpec, SearchSpec, QuantSpec, Core, Family) after the extends merge and
     every check; raises ``UserError`` with one line per problem."""
     path = spec_file(kind, name_or_path, specs_dir)
     tree, problems = check_file(kind, path, specs_dir)
     if problems:
         raise UserError([str(p) for p in problems])
+    if kind == "board":
+        return Board.from_raw(tree.plain(), path, tree, catalog=spec_catalog(specs_dir))
     return KIND_TYPES[kind].from_raw(tree.plain(), path, tree)
 
 
@@ -163,6 +229,14 @@ def load_quant(name_or_path, specs_dir=None) -> QuantSpec:
     return load_spec("quant", name_or_path, specs_dir)
 
 
+def load_core(name_or_path, specs_dir=None) -> Core:
+    return load_spec("core", name_or_path, specs_dir)
+
+
+def load_family(name_or_path, specs_dir=None) -> Family:
+    return load_spec("family", name_or_path, specs_dir)
+
+
 def load_model(name_or_path, specs_dir=None) -> ModelSpec:
     """A model spec by name (specs/models/<name>.yaml), a path to a model .yaml, or a path to
     an int8 .tflite file."""
@@ -180,7 +254,8 @@ def load_model(name_or_path, specs_dir=None) -> ModelSpec:
 
 
 def kind_of_file(path: Path) -> str | None:
-    """A spec's kind from the folder it lies in (boards/, tasks/, models/, search/, quant/)."""
+    """A spec's kind from the folder it lies in (boards/, tasks/, models/, search/, quant/,
+    cores/, families/)."""
     by_dir = {d: k for k, d in KIND_DIRS.items()}
     return by_dir.get(path.parent.name)
 

@@ -59,6 +59,12 @@ def did_you_mean(word: Any, choices) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def not_one_of(value: Any, choices) -> str:
+    """The message for a value outside a list of choices (also used by semantic checks whose
+    choices come from other specs, such as the core names)."""
+    return f"{_show(value)} is not one of {', '.join(_show(c) for c in choices)}{did_you_mean(value, choices)}"
+
+
 @functools.lru_cache(maxsize=None)
 def _schemas(schema_dir: str) -> tuple[dict[str, dict], Registry]:
     by_kind: dict[str, dict] = {}
@@ -127,9 +133,7 @@ def _error_problems(err: ValidationError, tree: Node) -> Iterator[Problem]:
         return
 
     if kw == "enum":
-        choices = err.validator_value
-        shown = ", ".join(_show(c) for c in choices)
-        message = f"{_show(value)} is not one of {shown}{did_you_mean(value, choices)}"
+        message = not_one_of(value, err.validator_value)
     elif kw == "const":
         message = f"{_show(value)} must be {_show(err.validator_value)}{did_you_mean(value, [err.validator_value])}"
     elif kw == "type":
@@ -150,8 +154,8 @@ def _error_problems(err: ValidationError, tree: Node) -> Iterator[Problem]:
                 break
             seen.append(item)
         message = f"duplicate entry {_show(dup)}: entries must be unique"
-    elif kw in ("minItems", "maxItems"):
-        bound = "at least" if kw == "minItems" else "at most"
+    elif kw in ("minItems", "maxItems", "minProperties", "maxProperties"):
+        bound = "at least" if kw.startswith("min") else "at most"
         n = err.validator_value
         message = f"needs {bound} {n} {'entry' if n == 1 else 'entries'}, has {len(value)}"
     elif kw == "minLength":

@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .located import Node, Problem, display_path
-from .parts import CORES, EMULATOR_FLASH_BYTES, EMULATOR_RAM_BYTES, find_part
-from .schema import did_you_mean
+from .parts import EMULATOR_FLASH_BYTES, EMULATOR_RAM_BYTES, Catalog
+from .schema import did_you_mean, not_one_of
+
+
+class CatalogUnavailable(Exception):
+    """Raised by ``Context.catalog`` while a core or family spec has problems: the checks that
+    need the catalog are skipped and those problems are reported instead."""
 
 
 @dataclass
@@ -25,6 +30,22 @@ class Context:
     raw: dict
     file: Path  # the spec file being loaded (its stem must be the spec's name)
     names: Callable[[str], list[str]]  # spec names of a kind, for cross references
+    catalog: Callable[[], Catalog]  # the core and family specs (loaded when a check first asks; may raise
+    # CatalogUnavailable)
+
+    def core(self):
+        """The core spec the board's core names, or None (reported by the core check)."""
+        return self.catalog().core(self.raw["core"])
+
+    def known_core_fpu(self) -> bool:
+        """The board's core and fpu are both known (else the core and fpu checks report them)."""
+        return self.core() is not None and self.raw["fpu"] in self.catalog().fpus()
+
+    def family(self):
+        return self.catalog().family_for(self.raw["mcu"])
+
+    def part(self):
+        return self.catalog().find_part(self.raw["mcu"])
 
 
 @dataclass(frozen=True)
@@ -61,8 +82,11 @@ def run_checks(ctx: Context, schema_problems: list[Problem]) -> list[Problem]:
     for chk in CHECKS:
         if chk.kind not in (ctx.kind, "*") or _blocked(chk.needs, ctx.raw, schema_problems):
             continue
-        for item in chk.fn(ctx):
-            path, message, *rest = item
+        try:
+            items = list(chk.fn(ctx))
+        except CatalogUnavailable:
+            continue
+        for path, message, *rest in items:
             out.append(_locate(ctx, tuple(path), message, chk.code, bool(rest and rest[0])))
     return out
 
@@ -247,18 +271,37 @@ def _reserve_fits(ctx: Context):
                              f"region {name} ({size} bytes)")
 
 
+# The cores and FPUs a board may name are those of the core specs (specs/cores/).
+
+@check("board", "core", needs=("core",))
+def _core(ctx: Context):
+    names = sorted(ctx.catalog().cores)
+    if ctx.raw["core"] not in names:
+        yield ("core",), not_one_of(ctx.raw["core"], names)
+
+
+@check("board", "fpu", needs=("fpu",))
+def _fpu(ctx: Context):
+    fpus = ctx.catalog().fpus()
+    if ctx.raw["fpu"] not in fpus:
+        yield ("fpu",), not_one_of(ctx.raw["fpu"], fpus)
+
+
+def _no_such_fpu(core, fpu: str) -> str:
+    return f"a {core.name} has no {fpu} FPU (possible: {', '.join(core.fpus)})"
+
+
 @check("board", "core-fpu", needs=("core", "fpu"))
 def _core_fpu(ctx: Context):
-    core, fpu = ctx.raw["core"], ctx.raw["fpu"]
-    allowed = CORES[core]["fpus"]
-    if fpu not in allowed:
-        yield ("fpu",), f"a {core} has no {fpu} FPU (possible: {', '.join(allowed)})"
+    core, fpu = ctx.core(), ctx.raw["fpu"]
+    if ctx.known_core_fpu() and fpu not in core.fpus:
+        yield ("fpu",), _no_such_fpu(core, fpu)
 
 
 @check("board", "part", needs=("mcu", "core", "fpu"))
 def _part(ctx: Context):
-    part = find_part(ctx.raw["mcu"])
-    if part is None:
+    part = ctx.part()
+    if part is None or not ctx.known_core_fpu():
         return
     if ctx.raw["core"] != part.core:
         yield ("core",), f"{ctx.raw['mcu']} is a {part.core}, not a {ctx.raw['core']} ({part.source})"
@@ -268,7 +311,7 @@ def _part(ctx: Context):
 
 @check("board", "clock-revision", needs=("mcu", "clock"))
 def _clock_revision(ctx: Context):
-    part = find_part(ctx.raw["mcu"])
+    part = ctx.part()
     if part is None or None in part.max_hz:
         return
     revs = sorted(part.max_hz)
@@ -283,7 +326,7 @@ def _clock_revision(ctx: Context):
 
 @check("board", "clock-max", needs=("mcu", "clock"))
 def _clock_max(ctx: Context):
-    part = find_part(ctx.raw["mcu"])
+    part = ctx.part()
     if part is None:
         return
     rev = ctx.raw["clock"].get("revision")
@@ -298,6 +341,8 @@ def _clock_max(ctx: Context):
 
 @check("board", "cflags", needs=("core", "fpu", "compiler"))
 def _cflags(ctx: Context):
+    if not ctx.known_core_fpu():
+        return  # reported by the core and fpu checks
     flags = ctx.raw["compiler"]["cflags"]
     want = {"-mcpu=": ctx.raw["core"], "-mfpu=": ctx.raw["fpu"], "-mfloat-abi=": "hard"}
     source = {"-mcpu=": "core", "-mfpu=": "fpu", "-mfloat-abi=": "the hardware FPU"}
@@ -317,10 +362,32 @@ def _cflags(ctx: Context):
 
 @check("board", "emulator-machine", needs=("core", "emulator"))
 def _emulator_machine(ctx: Context):
-    machine, core = ctx.raw["emulator"]["machine"], ctx.raw["core"]
-    if machine != CORES[core]["machine"]:
-        yield ("emulator", "machine"), (f"{machine} does not emulate a {core}; "
-                                        f"a {core} board runs on {CORES[core]['machine']}")
+    machine, core = ctx.raw["emulator"]["machine"], ctx.core()
+    if core is not None and machine != core.machine:
+        yield ("emulator", "machine"), (f"{machine} does not emulate a {core.name}; "
+                                        f"a {core.name} board runs on {core.machine} "
+                                        f"({display_path(core.source_file)})")
+
+
+@check("board", "uart-required", needs=("mcu",))
+def _uart_required(ctx: Context):
+    family = ctx.family()
+    if family is not None and "uart" not in ctx.raw:
+        yield ("uart",), (f"{ctx.raw['mcu']} is an {family.name} part: say which UART carries the result line "
+                         f"(uart: {{instance, tx, af}}, instances: {', '.join(family.usarts)}) or uart: none")
+
+
+@check("board", "uart-instance", needs=("mcu", "uart"))
+def _uart_instance(ctx: Context):
+    family, uart = ctx.family(), ctx.raw["uart"]
+    if family is None or not isinstance(uart, dict):
+        return
+    instance = uart["instance"].upper()
+    if instance not in family.usarts:
+        names = list(family.usarts)
+        yield ("uart", "instance"), (f"{family.name} has no {uart['instance']} (usart.instances of "
+                                     f"{display_path(family.source_file)}: {', '.join(names)})"
+                                     f"{did_you_mean(instance, names)}")
 
 
 @check("board", "emulator-fits", needs=("memory",))
@@ -335,6 +402,51 @@ def _emulator_fits(ctx: Context):
     if ram > EMULATOR_RAM_BYTES:
         yield ("memory",), (f"RAM regions total {_size(ram)}, more than the emulator's "
                             f"{_size(EMULATOR_RAM_BYTES)} RAM window")
+
+
+# ---------------------------------------------------------------------------- MCU families
+
+def _buses(raw: dict) -> Iterator[tuple[tuple, str]]:
+    """(path, bus) of every bus a family spec names."""
+    yield ("gpio", "bus"), raw["gpio"]["bus"]
+    for name, usart in raw["usart"]["instances"].items():
+        yield ("usart", "instances", name, "bus"), usart["bus"]
+    sram = raw.get("sram_clocks")
+    if isinstance(sram, dict) and isinstance(sram.get("bus"), str):
+        yield ("sram_clocks", "bus"), sram["bus"]
+
+
+@check("family", "bus-known", needs=("rcc", "gpio", "usart"))
+def _bus_known(ctx: Context):
+    known = list(ctx.raw["rcc"]["enable"])
+    for path, bus in _buses(ctx.raw):
+        if bus not in known:
+            yield path, (f"bus {bus} has no enable register in rcc.enable (buses: {', '.join(known)})"
+                         f"{did_you_mean(bus, known)}")
+
+
+@check("family", "part-prefix", needs=("mcu_prefix", "parts"))
+def _part_prefix(ctx: Context):
+    family_prefix, seen = ctx.raw["mcu_prefix"], {}
+    for i, part in enumerate(ctx.raw["parts"]):
+        prefix = part["prefix"]
+        if not prefix.startswith(family_prefix):
+            yield ("parts", i, "prefix"), (f"{prefix} does not start with the family's mcu_prefix "
+                                           f"{family_prefix}: no board of this family could match it")
+        elif prefix in seen:
+            yield ("parts", i, "prefix"), f"part {prefix} is already listed at $.parts[{seen[prefix]}]"
+        seen.setdefault(prefix, i)
+
+
+@check("family", "part-core", needs=("parts",))
+def _part_core(ctx: Context):
+    cores = ctx.catalog().cores
+    for i, part in enumerate(ctx.raw["parts"]):
+        core = cores.get(part["core"])
+        if core is None:
+            yield ("parts", i, "core"), not_one_of(part["core"], sorted(cores))
+        elif part["fpu"] not in core.fpus:
+            yield ("parts", i, "fpu"), _no_such_fpu(core, part["fpu"])
 
 
 # ---------------------------------------------------------------------------- tasks

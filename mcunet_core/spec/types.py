@@ -35,7 +35,107 @@ class Region:
 
 @dataclass(frozen=True)
 class Emulator:
-    machine: str  # QEMU machine: "mps2-an500" (Cortex-M7) or "mps2-an386" (Cortex-M4)
+    machine: str  # QEMU machine, from the core spec (specs/cores/<core>.yaml) unless the board restates it
+
+
+def _sources(raw: dict) -> str:
+    return ", ".join(raw.get("sources", ()))
+
+
+@dataclass(frozen=True)
+class Core:
+    """A processor core (specs/cores/<name>.yaml)."""
+
+    name: str  # gcc's -mcpu= value, e.g. "cortex-m7"
+    description: str
+    fpus: tuple[str, ...]  # gcc -mfpu= names a part with this core may have
+    dsp: bool
+    define: str  # C define set to 1 in every firmware build for this core, e.g. MCUNET_CORE_M7
+    machine: str  # the QEMU machine that emulates it
+    source: str  # the documents the facts come from
+    source_file: Path
+    raw: dict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "Core":
+        return cls(raw["name"], raw["description"], tuple(raw["fpus"]), raw["dsp"], raw["define"],
+                   raw["emulator"]["machine"], _sources(raw), source_file, raw)
+
+
+@dataclass(frozen=True)
+class Part:
+    prefix: str  # matches mcu part numbers that start with it (STM32H743 matches STM32H743ZI)
+    core: str
+    fpu: str
+    max_hz: dict  # revision (or None: any) -> maximum core clock in Hz
+    source: str = ""  # the documents the limits come from
+
+
+@dataclass(frozen=True)
+class Usart:
+    name: str  # e.g. USART3
+    base: int
+    bus: str  # the RCC bus whose enable register clocks it, e.g. apb1
+    bit: int  # its enable bit there
+
+
+@dataclass(frozen=True)
+class SramClocks:
+    bus: str
+    bits: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    """An MCU family (specs/families/<name>.yaml): register facts for hardware builds, and its parts."""
+
+    name: str
+    description: str
+    mcu_prefix: str  # a board's mcu starting with it belongs to the family
+    define: str  # C define set to 1 in hardware builds, e.g. MCUNET_STM32H7
+    rcc_base: int
+    enable_offsets: dict  # bus -> offset of its RCC_<BUS>ENR from the RCC base
+    gpio_base: int
+    gpio_stride: int
+    gpio_bus: str
+    usart_style: int  # 1: F4 register layout (SR/DR/BRR/CR1), 2: F7/H7 (CR1/BRR/ISR/TDR)
+    usart_kernel_hz: int  # USART kernel clock after reset
+    usarts: dict  # instance name -> Usart
+    sram_clocks: SramClocks | None  # RAM clocks off at reset, turned on by the runtime's early init
+    parts: tuple[Part, ...]
+    source_file: Path
+    raw: dict = field(repr=False, compare=False)
+
+    def enable_register(self, bus: str) -> int:
+        """Address of the clock enable register of ``bus``."""
+        return self.rcc_base + self.enable_offsets[bus]
+
+    def gpio_port(self, port: int) -> int:
+        """Base address of GPIO port ``port`` (A = 0)."""
+        return self.gpio_base + self.gpio_stride * port
+
+    def find_part(self, mcu: str) -> Part | None:
+        mcu = mcu.upper()
+        matches = [p for p in self.parts if mcu.startswith(p.prefix)]
+        return max(matches, key=lambda p: len(p.prefix)) if matches else None
+
+    @classmethod
+    def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "Family":
+        rcc, gpio, usart, sram = raw["rcc"], raw["gpio"], raw["usart"], raw.get("sram_clocks")
+        parts = tuple(
+            Part(p["prefix"], p["core"], p["fpu"],
+                 p["max_hz"] if isinstance(p["max_hz"], dict) else {None: p["max_hz"]}, _sources(p))
+            for p in raw["parts"]
+        )
+        return cls(
+            name=raw["name"], description=raw["description"], mcu_prefix=raw["mcu_prefix"], define=raw["define"],
+            rcc_base=rcc["base"], enable_offsets=dict(rcc["enable"]),
+            gpio_base=gpio["base"], gpio_stride=gpio["stride"], gpio_bus=gpio["bus"],
+            usart_style=usart["style"], usart_kernel_hz=usart["kernel_hz"],
+            usarts={name: Usart(name, u["base"], u["bus"], u["bit"]) for name, u in usart["instances"].items()},
+            sram_clocks=SramClocks(sram["bus"], tuple(sram["bits"])) if sram else None,
+            parts=parts, source_file=source_file, raw=raw,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,6 +170,17 @@ class Board:
     emulator: Emulator
     source_file: Path
     raw: dict = field(repr=False, compare=False)
+    # resolved from specs/cores and specs/families when the board is loaded
+    core_spec: Core | None = field(default=None, repr=False, compare=False)
+    family: Family | None = field(default=None, repr=False, compare=False)  # None: no family spec matches mcu
+    part: Part | None = field(default=None, repr=False, compare=False)  # None: not a known part of the family
+
+    @property
+    def spec_files(self) -> tuple[Path, ...]:
+        """The board spec and the core and family specs it was resolved with: what a build for
+        it depends on."""
+        extra = (s.source_file for s in (self.core_spec, self.family) if s is not None)
+        return (self.source_file, *extra)
 
     @property
     def arena_budget(self) -> int:
@@ -91,7 +202,8 @@ class Board:
         raise KeyError(name)
 
     @classmethod
-    def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "Board":
+    def from_raw(cls, raw: dict, source_file: Path, tree=None, catalog=None) -> "Board":
+        """``catalog`` (a ``parts.Catalog``) supplies the core and family specs the board names."""
         regions = [
             Region(r["name"], r["base"], r["size"], r["kind"],
                    tuple(Bank(b["name"], b["base"], b["size"]) for b in r.get("banks", ())))
@@ -102,6 +214,9 @@ class Board:
         reserve = raw["reserve"]
         pyocd = raw["pyocd"]
         pack = pyocd.get("pack") if pyocd else None
+        core = catalog.cores.get(raw["core"]) if catalog else None
+        family = catalog.family_for(raw["mcu"]) if catalog else None
+        machine = raw["emulator"]["machine"] if "emulator" in raw else getattr(core, "machine", None)
         return cls(
             name=raw["name"], description=raw["description"], mcu=raw["mcu"], core=raw["core"],
             fpu=raw["fpu"], dsp=raw["dsp"], clock_hz=raw["clock"]["hz"],
@@ -114,7 +229,8 @@ class Board:
             pyocd_target=pyocd["target"] if pyocd else None,
             pyocd_pack=PyocdPack(pack["name"], pack["install"], pack.get("file"), pack.get("note", ""))
             if pack else None,
-            emulator=Emulator(raw["emulator"]["machine"]), source_file=source_file, raw=raw,
+            emulator=Emulator(machine), source_file=source_file, raw=raw,
+            core_spec=core, family=family, part=family.find_part(raw["mcu"]) if family else None,
         )
 
 
@@ -270,4 +386,4 @@ class QuantSpec:
                    raw["calibration"], raw["qat"], source_file, raw)
 
 
-Spec = Board | Task | ModelSpec | SearchSpec | QuantSpec
+Spec = Board | Task | ModelSpec | SearchSpec | QuantSpec | Core | Family

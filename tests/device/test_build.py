@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 import stat
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from mcunet_core.device import linker, toolchain
 from mcunet_core.device.elf import Elf
 from mcunet_core.device.toolchain import build_firmware, find_toolchain, firmware_flags
 from mcunet_core.errors import UserError
+from mcunet_core.spec import EMULATOR_RAM_BYTES
 
 KIB = 1024
 
@@ -60,6 +63,78 @@ def test_flags_come_from_the_board(boards, tmp_path):
     assert f746["MCUNET_UART_BASE"] == "0x40011000u" and f746["MCUNET_UART_TX_PIN"] == "9"  # F746G-DISCO: USART1 PA9
 
 
+@pytest.fixture
+def specs(tmp_path):
+    """A private copy of the project's spec folder to edit."""
+    dst = tmp_path / "specs"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "specs", dst)
+    return dst
+
+
+def test_family_defines_come_from_the_family_spec(boards):
+    h7 = dict(firmware_flags(boards["h743"], variant="hardware", linker_script="x", map_file="y").cppdefines)
+    # specs/families/stm32h7.yaml sram_clocks: RCC_AHB2ENR (0x58024400 + 0xDC), D2 SRAM1/2/3
+    assert h7["MCUNET_SRAM_EN_REG"] == "0x580244DCu"
+    assert h7["MCUNET_SRAM_EN_BITS"] == "((1u << 29) | (1u << 30) | (1u << 31))"
+    for name, family in (("f412", "MCUNET_STM32F4"), ("f746", "MCUNET_STM32F7")):
+        defs = dict(firmware_flags(boards[name], variant="hardware", linker_script="x", map_file="y").cppdefines)
+        assert defs[family] == "1" and "MCUNET_SRAM_EN_REG" not in defs
+    emulator = dict(firmware_flags(boards["h743"], variant="emulator", linker_script="x", map_file="y").cppdefines)
+    assert not any(k.startswith(("MCUNET_STM32", "MCUNET_UART", "MCUNET_SRAM")) for k in emulator)
+
+
+def test_core_define_and_machine_come_from_the_core_spec(boards, specs):
+    from mcunet_core.device.runners.qemu import machine_for
+    from mcunet_core.spec import load_board
+
+    for name, define, machine in (("f412", "MCUNET_CORE_M4", "mps2-an386"), ("h743", "MCUNET_CORE_M7", "mps2-an500")):
+        defs = dict(firmware_flags(boards[name], variant="emulator", linker_script="x", map_file="y").cppdefines)
+        assert defs[define] == "1" and machine_for(boards[name]) == machine
+    core = specs / "cores" / "cortex-m4.yaml"
+    core.write_text(core.read_text().replace("MCUNET_CORE_M4", "MCUNET_CORE_M4_EDITED")
+                    .replace("machine: mps2-an386", "machine: mps2-an385"))
+    f412 = load_board("f412", specs)
+    defs = dict(firmware_flags(f412, variant="hardware", linker_script="x", map_file="y").cppdefines)
+    assert defs["MCUNET_CORE_M4_EDITED"] == "1" and "MCUNET_CORE_M4" not in defs
+    assert machine_for(f412) == "mps2-an385" and machine_for(load_board("qemu-m4", specs)) == "mps2-an385"
+
+
+def test_uart_defines_come_from_the_family_spec(tmp_path, specs):
+    from mcunet_core.device.uart import uart_defines
+    from mcunet_core.spec import load_board
+
+    board = tmp_path / "f412-usart2.yaml"
+    board.write_text("extends: f412\nname: f412-usart2\nuart: {instance: USART2, tx: PA2, af: 7}\n")
+    # stm32f4.yaml: USART2 at 0x40004400 on apb1 (RCC 0x40023800 + 0x40) bit 17; GPIOA on ahb1 (+ 0x30)
+    assert uart_defines(load_board(board)) == {
+        "MCUNET_UART_BASE": "0x40004400u", "MCUNET_UART_STYLE": "1", "MCUNET_UART_BRR": str(round(16e6 / 115200)),
+        "MCUNET_UART_EN_REG": "0x40023840u", "MCUNET_UART_EN_BIT": "(1u << 17)",
+        "MCUNET_UART_GPIO_EN_REG": "0x40023830u", "MCUNET_UART_GPIO_EN_BIT": "(1u << 0)",
+        "MCUNET_UART_GPIO_BASE": "0x40020000u", "MCUNET_UART_TX_PIN": "2", "MCUNET_UART_AF": "7",
+    }
+    # the same board against an edited family spec: its facts, not constants, make the defines
+    family = specs / "families" / "stm32f4.yaml"
+    family.write_text(family.read_text().replace("kernel_hz: 16000000", "kernel_hz: 8000000")
+                      .replace("USART2: {base: 0x40004400, bus: apb1, bit: 17}", "USART2: {base: 0x40004400, bus: apb2, bit: 9}"))
+    edited = uart_defines(load_board(board, specs))
+    assert edited["MCUNET_UART_BRR"] == str(round(8e6 / 115200))
+    assert (edited["MCUNET_UART_EN_REG"], edited["MCUNET_UART_EN_BIT"]) == ("0x40023844u", "(1u << 9)")
+
+
+def test_a_board_of_a_known_family_names_its_uart(tmp_path):
+    from mcunet_core.spec import load_board
+
+    quiet = tmp_path / "quiet.yaml"  # a board of its own (no extends) on an STM32F4
+    quiet.write_text((Path(__file__).resolve().parents[2] / "specs" / "boards" / "f412.yaml").read_text()
+                     .replace("name: f412", "name: quiet").replace("uart: {instance: USART3, tx: PD8, af: 7}", ""))
+    with pytest.raises(UserError, match=r"\$\.uart: STM32F412ZG is an stm32f4 part: say which UART"):
+        load_board(quiet)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("extends: f412\nname: wrong\nuart: {instance: USART4, tx: PC10, af: 8}\n")
+    with pytest.raises(UserError, match=r"\$\.uart\.instance: stm32f4 has no USART4 \(usart\.instances of "):
+        load_board(wrong)
+
+
 def test_unknown_opt_level_is_refused(boards):
     with pytest.raises(UserError, match="O2, O3, Os"):
         firmware_flags(boards["f412"], variant="emulator", opt="O1", linker_script="x", map_file="y")
@@ -76,7 +151,7 @@ def test_emulator_layout_keeps_sizes_at_mps2_origins(boards):
     assert [r.size for r in rams] == [512 * KIB, 128 * KIB, 128 * KIB, 128 * KIB, 32 * KIB, 64 * KIB]
     for a, b in zip(rams, rams[1:]):
         assert b.origin == a.origin + a.size  # packed, no overlap
-    assert rams[-1].origin + rams[-1].size <= 0x20000000 + linker.MPS2_WINDOW
+    assert rams[-1].origin + rams[-1].size <= 0x20000000 + EMULATOR_RAM_BYTES
 
 
 def test_hardware_layout_uses_real_origins(boards):

@@ -18,7 +18,7 @@ import numpy as np
 
 from graph_factory import GraphBuilder, random_mobilenet
 from mcunet_core.ir import QuantParams
-from mcunet_core.engine.codegen.render import KERNEL_DIR
+from mcunet_core.paths import KERNEL_DIR
 from mcunet_core.engine.lowering import kernel_plans
 from mcunet_core.engine.target import HOST, Target
 from mcunet_core.importers import import_tflite

@@ -10,9 +10,9 @@ import pytest
 from engine_runs import run_qemu
 from graph_factory import random_input, random_mobilenet
 from mcunet_core.device.runners.qemu import QemuRunner
-from mcunet_core.engine.compile import compile_graph
-from mcunet_core.engine.firmware_build import build_model_firmware
-from mcunet_core.engine.host_build import build_host
+from mcunet_core.engine.compile import generate
+from mcunet_core.pipeline.model_firmware import build_model_firmware
+from mcunet_core.device.host import build_host
 from mcunet_core.engine.target import HOST
 from mcunet_core.importers.tflite import import_tflite
 from mcunet_core.ir.reference import run
@@ -49,7 +49,8 @@ def test_reference_model_on_emulated_board(model, board_name, tmp_path):
 @pytest.mark.parametrize("model", MODELS)
 def test_reference_model_on_host_with_sanitizers(model, tmp_path):
     graph, golden = _model(model)
-    program = build_host(compile_graph(graph, HOST), graph, tmp_path)
+    generate(graph, HOST, tmp_path, plot=False)
+    program = build_host(tmp_path)
     for i, (x, expected) in enumerate(zip(golden["input"], golden["output_ref"])):
         (out,) = program.run([x.reshape(graph.tensors[graph.inputs[0]].shape)], tmp_path)
         np.testing.assert_array_equal(out.reshape(expected.shape), expected, err_msg=f"row {i}")
@@ -60,7 +61,8 @@ def test_random_network_on_host_and_emulator(seed, tmp_path):
     graph = random_mobilenet(np.random.default_rng(seed), f"mbnet{seed}")
     inputs = random_input(graph, np.random.default_rng(100 + seed))
     expected = run(graph, inputs)[graph.outputs[0]]
-    program = build_host(compile_graph(graph, HOST), graph, tmp_path / "host")
+    generate(graph, HOST, tmp_path / "host", plot=False)
+    program = build_host(tmp_path / "host")
     np.testing.assert_array_equal(program.run(inputs, tmp_path / "host")[0], expected)
     board = ("h743", "f412", "f746")[seed % 3]
     (out,), _ = run_qemu(graph, inputs, board, tmp_path / board)

@@ -6,7 +6,7 @@ import numpy as np
 
 from graph_factory import GraphBuilder, random_input
 from mcunet_core.device.runners.qemu import QemuRunner
-from mcunet_core.engine.firmware_build import build_model_firmware
+from mcunet_core.pipeline.model_firmware import build_model_firmware
 from mcunet_core.ir.ops import AveragePool2D
 from mcunet_core.ir.reference import run
 from mcunet_core.spec import load_board

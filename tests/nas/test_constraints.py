@@ -7,13 +7,9 @@ import numpy as np
 import pytest
 
 from mcunet_core.arch import RandomWeights, arch_to_graph
-from mcunet_core.engine.lowering import kernel_plans, lower_graph, peak_memory
-from mcunet_core.engine.planner.pools import Pool
-from mcunet_core.engine.target import Target
-from mcunet_core.nas.constraints import (
-    Constraints, FirmwareCosts, Limits, estimate_graph, fits, lower_bounds, measure,
-)
-from mcunet_core.nas.latency import default_model
+from mcunet_core import engine
+from mcunet_core.engine import FirmwareCosts, Pool, Target
+from mcunet_core.nas.constraints import Constraints, Limits, estimate_graph, fits, lower_bounds, measure
 from mcunet_core.nas.space import SearchSpace
 from mcunet_core.spec import load_board, load_search, load_task
 
@@ -34,12 +30,14 @@ def test_measure_is_the_engines_memory_flash_and_latency(h743, vww_space):
     for arch in (vww_space.sample(np.random.default_rng(3)), vww_space.smallest()):
         m = measure(arch, h743)
         graph = arch_to_graph(arch, RandomWeights(0))
-        plans = kernel_plans(graph, target)
-        assert m.arena == peak_memory(graph, target)
-        assert m.constants == sum(c.data.nbytes for call in lower_graph(graph, target) for c in call.constants)
+        lowered = engine.lower(graph, target)
+        plans = engine.kernel_plans(graph, target)
+        assert [p.function for p in plans] == [p.function for p in lowered.plans]
+        assert m.arena == engine.peak_memory(graph, target)
+        assert m.constants == sum(c.data.nbytes for call in lowered.calls for c in call.constants)
         assert m.peak_sram == m.arena + firmware.ram
         assert m.flash == m.constants + firmware.code.bytes(plans)
-        assert m.instructions == default_model().instructions(graph, target)
+        assert m.instructions == engine.default_latency_model().instructions(lowered.work())
         assert m.latency_ms == pytest.approx(m.instructions / h743.clock_hz * 1e3)
         assert m.macs == arch.macs()
 
@@ -116,7 +114,7 @@ def test_lean_flash_limit_measures_int8_weight_kernels(h743):
     int8_bytes = sum(t.nbytes for t in estimate_graph(arch).tensors.values() if t.is_constant)
     lean = Constraints.for_board(h743, Limits(10**7, int8_bytes + 64 * 1024, None))
     m = lean.measure(arch)
-    functions = {p.function for p in kernel_plans(estimate_graph(arch), lean.target)}
+    functions = {p.function for p in engine.kernel_plans(estimate_graph(arch), lean.target)}
     assert "mcunet_pw_conv_s8_oc2px2_w8" in functions
     assert m.constants < roomy.constants and m.instructions > roomy.instructions
 

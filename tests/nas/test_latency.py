@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcunet_core.engine.lowering import kernel_plans
-from mcunet_core.engine.target import Target
+from mcunet_core import engine
+from mcunet_core.engine import FirmwareCosts, NoCostModel, OpWork, Target, fit_families
+from mcunet_core.engine.cost_fit import fit_nonnegative
 from mcunet_core.importers.tflite import import_tflite
 from mcunet_core.ir import ops as O
-from mcunet_core.nas.constraints import Constraints, FirmwareCosts, Limits, estimate_graph
-from mcunet_core.nas.emulator_costs import measure_on_emulator
-from mcunet_core.nas.latency import NoCostModel, OpWork, default_model, op_work
-from mcunet_core.nas.latency_fit import fit_families, fit_nonnegative
+from mcunet_core.nas.constraints import Constraints, Limits, estimate_graph
+from mcunet_core.pipeline.emulator_costs import measure_on_emulator
 from mcunet_core.nas.space import SearchSpace
 from mcunet_core.spec import load_board, load_search, load_task
 
@@ -48,13 +47,13 @@ def test_every_op_with_code_has_work_and_unknown_kernels_are_named():
     space = SearchSpace.from_specs(load_search("mcunet"), load_task("vww"), 0.3, 64)
     graph = estimate_graph(space.sample(np.random.default_rng(0)))
     target = Target.from_board(load_board("h743"))
-    work = op_work(graph, target)
-    with_code = [i for i, p in enumerate(kernel_plans(graph, target)) if p.function is not None]
+    work = engine.lower(graph, target).work()
+    with_code = [i for i, p in enumerate(engine.kernel_plans(graph, target)) if p.function is not None]
     assert [w.index for w in work] == with_code and len(with_code) == len(graph.ops) - 1  # the RESHAPE view
     add = next(i for i, op in enumerate(graph.ops) if isinstance(op, O.Add))
     graph.ops[add] = O.Mul(graph.ops[add].inputs, graph.ops[add].outputs)
     with pytest.raises(NoCostModel, match="mcunet_mul_s8"):
-        op_work(graph, target)
+        engine.lower(graph, target).work()
 
 
 def _held_out(board_name, task, width, resolution, seed, lean):
@@ -95,11 +94,12 @@ def test_mlperf_tiny_models_on_the_emulator(tmp_path, shared_dir, stem):
     graph = import_tflite(Path(shared_dir) / "models" / f"{stem}.tflite")
     target = Target.from_board(board)
     real = measure_on_emulator(graph, board, tmp_path, target=target)
-    predicted = default_model().instructions(graph, target)
+    lowered = engine.lower(graph, target)
+    predicted = lowered.instructions()
     assert abs(predicted / real.instructions - 1) <= TOLERANCE
     firmware = FirmwareCosts.measured()
     assert real.stack_bytes + real.other_static_ram_bytes <= firmware.ram
-    assert real.code_bytes <= firmware.code.bytes(kernel_plans(graph, target)) + CODE_SLACK
+    assert real.code_bytes <= firmware.code.bytes(lowered.plans) + CODE_SLACK
 
 
 def test_latency_scales_with_the_clock():

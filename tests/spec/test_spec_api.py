@@ -12,6 +12,7 @@ import pytest
 
 from mcunet_core.errors import UserError
 from mcunet_core.spec import (
+    KIND_DIRS,
     Board,
     Region,
     check_paths,
@@ -35,15 +36,17 @@ KiB = 1024
 def test_shipped_specs_are_clean():
     count, problems = check_paths()
     assert [str(p) for p in problems] == []
-    assert count == sum(len(list_specs(k)) for k in ("board", "task", "model", "search", "quant"))
+    assert count == sum(len(list_specs(k)) for k in KIND_DIRS)
     assert {"f746", "h743", "f412", "qemu-m7", "qemu-m4"} <= set(list_specs("board"))
+    assert list_specs("core") == ["cortex-m4", "cortex-m7"]
+    assert list_specs("family") == ["stm32f4", "stm32f7", "stm32h7"]
     assert {"vww", "kws", "imagenet"} <= set(list_specs("task"))
     assert list_specs("search") and list_specs("quant") and list_specs("model")
 
 
 def test_schemas_are_draft_2020_12():
     assert check_schemas() == []
-    for kind in ("board", "task", "model", "search", "quant"):
+    for kind in KIND_DIRS:
         assert schema_for(kind, REPO / "specs" / "schemas")["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 

@@ -25,7 +25,6 @@ from ..elf import Elf
 from ..results import EXIT_CODES, FirmwareInfo, ResultsBlock
 from .base import RunResult
 
-MACHINES = {"cortex-m7": "mps2-an500", "cortex-m4": "mps2-an386"}
 MIN_QEMU_MAJOR = 7
 INSTALL_COMMAND = "sudo apt-get install qemu-system-arm"
 DEFAULT_TIMEOUT_S = 60.0
@@ -49,8 +48,10 @@ def find_qemu(binary: str = "qemu-system-arm") -> tuple[str, str]:
 
 
 def machine_for(board) -> str:
+    """The board's QEMU machine: the one its core spec (specs/cores/<core>.yaml) names, which
+    the spec loader puts in ``board.emulator`` unless the board restates it."""
     emulator = getattr(board, "emulator", None)
-    machine = getattr(emulator, "machine", None) or MACHINES.get(getattr(board, "core", ""))
+    machine = getattr(emulator, "machine", None) or getattr(getattr(board, "core_spec", None), "machine", None)
     if not machine:
         raise UserError(f"board {board.name}: no emulator machine for core {getattr(board, 'core', '?')}")
     return machine

@@ -18,8 +18,6 @@ from ..kernels.base import KernelCall
 from ..planner.memory_plan import MemoryPlan
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-#: Repository folder holding kernel sources and headers.
-KERNEL_DIR = Path(__file__).resolve().parents[3] / "firmware" / "kernels"
 
 _PER_LINE = {"float": 8}
 
@@ -67,7 +65,7 @@ def _environment() -> jinja2.Environment:
 @dataclass
 class GeneratedModel:
     files: dict[str, str]  # file name -> text
-    kernel_sources: list[str]  # paths relative to KERNEL_DIR
+    kernel_sources: list[str]  # paths relative to paths.KERNEL_DIR
     plan: MemoryPlan
     const_bytes: int
 

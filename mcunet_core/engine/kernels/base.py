@@ -1,19 +1,25 @@
-"""What a kernel tells the engine: its C function, scratch, memory behaviour and constants.
+"""What a kernel tells the engine: its C function, scratch, memory behaviour, constants and
+the work its time is modelled by.
 
 Lowering is split in two so the NAS can ask for exact peak memory cheaply:
 ``Kernel.plan()`` looks at shapes only (function name, scratch bytes, aliasing rule);
-``Kernel.lower()`` also builds the reordered weights and folded constants.
+``Kernel.lower()`` also builds the reordered weights and folded constants. Neither makes a
+whole-graph choice: those are made once per graph (``engine/decisions.py``) and read from
+``LoweringContext.decisions``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from ...ir import Graph, Op, Tensor
 from ..target import Target
+
+if TYPE_CHECKING:
+    from ..decisions import GraphDecisions
 
 
 @dataclass(frozen=True)
@@ -153,20 +159,17 @@ class KernelCall:
 
 @dataclass(frozen=True)
 class LoweringContext:
-    """One op in its graph, seen from a kernel."""
+    """One op in its graph, seen from a kernel, with the graph's decisions."""
 
     graph: Graph
     op: Op
     index: int
     target: Target
-    #: shared by every op of one lowering pass: per-graph decisions computed once
-    cache: dict = field(default_factory=dict, compare=False, repr=False)
+    decisions: "GraphDecisions" = field(compare=False, repr=False)
 
-    def memo(self, key, compute):
-        """``compute()`` once per lowering pass for ``key``."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
+    @classmethod
+    def every_op(cls, graph: Graph, target: Target, decisions: "GraphDecisions") -> list["LoweringContext"]:
+        return [cls(graph, op, i, target, decisions) for i, op in enumerate(graph.ops)]
 
     @property
     def inputs(self) -> list[Tensor | None]:
@@ -187,15 +190,36 @@ class LoweringContext:
         return f"inputs {ins} -> outputs {outs}"
 
 
+@dataclass(frozen=True)
+class Work:
+    """What drives one op's time on its kernel: the latency family (the cost table's key) and
+    its work counts (inner-loop iterations, outputs, calls...), named in ``names`` order."""
+
+    family: str
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+
+
 class Kernel:
     """One specialization of one op. Subclasses register per op type via ``OP``."""
 
     OP: ClassVar[type[Op]]
     #: Higher is tried first; the generic plain-C kernel of each op has the lowest.
     PRIORITY: ClassVar[int] = 0
+    #: The latency family this kernel's time is modelled by (``work()``); None: no cost model.
+    LATENCY_FAMILY: ClassVar[str | None] = None
+
+    @property
+    def name(self) -> str:
+        """The kernel's public name (``Target.disabled_kernels`` takes these)."""
+        return type(self).__name__
 
     def supports(self, ctx: LoweringContext) -> bool:
         return True
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work | None:
+        """The work counts of ``LATENCY_FAMILY`` for this op (None: the kernel has no cost model)."""
+        return None
 
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         raise NotImplementedError

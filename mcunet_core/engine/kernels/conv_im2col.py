@@ -22,12 +22,15 @@ from .base import (
     StreamingOverlap,
     StructArg,
     TensorArg,
+    Work,
 )
 from .pointwise import (
+    CORE_WORK_NAMES,
     CoreLayer,
     batch_pairs,
     core_layer,
     core_supports,
+    core_work,
     groups_of,
     int8_tensors,
     pack_records,
@@ -60,6 +63,7 @@ def tap_order(k_h: int, span: int) -> np.ndarray:
 class Im2colConv2D(Kernel):
     OP = Conv2D
     PRIORITY = 10
+    LATENCY_FAMILY = "im2col"
 
     def _layer(self, ctx: LoweringContext) -> CoreLayer:
         x, w, b = ctx.inputs
@@ -90,6 +94,14 @@ class Im2colConv2D(Kernel):
         sources = (f"conv/{fn}.c", f"pointwise/mcunet_pw_core_{fmt}.c")
         taps, batch = self._taps(ctx), self._batch(ctx)
         return KernelPlan(fn, sources, im2col_scratch_bytes(taps, batch), rule, (taps, batch))
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        """The core's work plus the gathered taps (im2col per pixel)."""
+        taps, batch = plan.buffer_size_args
+        y = ctx.outputs[0]
+        gathered = y.shape[1] * y.shape[2] * taps
+        return Work(f"{self.LATENCY_FAMILY}_{weight_format(ctx)}", (*CORE_WORK_NAMES, "gathered"),
+                    (*core_work(ctx, taps, batch), gathered))
 
     @staticmethod
     def _taps(ctx: LoweringContext) -> int:

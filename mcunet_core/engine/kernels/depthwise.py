@@ -26,7 +26,6 @@ stride 1 and 2 and for VALID; :func:`in_place_safe` checks it exactly per layer.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +46,9 @@ from .base import (
     ScratchArg,
     StructArg,
     TensorArg,
+    Work,
 )
-from .quantized import AccumulatorRequant, bias_or_zeros
+from .quantized import AccumulatorRequant, bias_or_zeros, narrows_range
 from .registry import register
 
 KERNEL_SIZES = (3, 5, 7)
@@ -244,40 +244,10 @@ def in_place_safe(layout: DwLayout) -> bool:
     return True
 
 
-def activation_bytes_per_op(graph) -> list[int]:
-    """Per op: bytes of activations live while it runs, if its output could overlap an input
-    that dies there (what in-place and streaming kernels achieve): a lower bound of the
-    arena at that op, whatever kernels are chosen."""
-    n = len(graph.ops)
-    tensors = graph.tensors
-    spans = graph.lifetimes()
-    size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in spans}
-    delta = [0] * (n + 2)
-    for name, (f, l) in spans.items():
-        lo, hi = max(f, 0), min(l, n - 1)
-        if lo <= hi:
-            delta[lo] += size[name]
-            delta[hi + 1] -= size[name]
-    live, total = [], 0
-    for i, op in enumerate(graph.ops):
-        total += delta[i]
-        out = sum(size[o] for o in op.outputs)
-        dying = [size[x] for x in op.inputs if x in spans and spans[x][1] == i]
-        live.append(total - min(max(dying, default=0), out))
-    return live
-
-
 def layout_of(ctx: LoweringContext) -> DwLayout:
-    op = ctx.op
-    x = ctx.inputs[0]
-    w = ctx.inputs[1]
-    (y,) = ctx.outputs
-    _, h, wd, c = x.shape
-    live = ctx.memo("activation_bytes_per_op", lambda: activation_bytes_per_op(ctx.graph))
-    return choose_layout(
-        w.shape[1], tuple(op.stride), (h, wd), c, (y.shape[1], y.shape[2]), op.padding.top, op.padding.left,
-        op.depth_multiplier, ctx.target.ram_budget, live[ctx.index], max(live),
-    )
+    """The layer's layout, decided for the whole graph (``engine/decisions.py``: it depends on
+    where the model's activation peak is)."""
+    return ctx.decisions.depthwise_layout(ctx.index)
 
 
 def pack_weights(w: np.ndarray, bias2: np.ndarray, k: int, s: int) -> np.ndarray:
@@ -315,6 +285,7 @@ class DepthwisePlanes(Kernel):
 
     OP = DepthwiseConv2D
     PRIORITY = 10
+    LATENCY_FAMILY = "depthwise"
 
     def supports(self, ctx: LoweringContext) -> bool:
         op = ctx.op
@@ -344,6 +315,16 @@ class DepthwisePlanes(Kernel):
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
         return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory, layout.buffer_size_args())
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        """The layout cost model (quads, widening, calls, strip slides) as one count, plus the
+        per-output requantization it leaves out; one family per kernel size and stride."""
+        layout = layout_of(ctx)
+        outputs = ctx.outputs[0].size
+        family = f"{self.LATENCY_FAMILY}_k{ctx.inputs[1].shape[1]}s{max(ctx.op.stride)}"
+        return Work(family, ("layout_cost", "outputs", "clamped", "transposed", "layer"),
+                    (layout_cost(layout), outputs, outputs if narrows_range(ctx) else 0,
+                     outputs if layout.transposed else 0, 1))
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op

@@ -10,12 +10,13 @@ per-output-channel-pair records the core reads (layout: ``mcunet_pointwise.h``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...ir import Graph, Tensor
-from ...ir.ops import Conv2D, FullyConnected
+from ...ir import Tensor
+from ...ir.ops import Conv2D
 from ...quant import multiply_by_quantized_multiplier
 from ..requant import MAX_ABS_ACC, fast_requant_constants
 from .base import (
@@ -30,12 +31,10 @@ from .base import (
     StreamingOverlap,
     StructArg,
     TensorArg,
+    Work,
 )
-from .quantized import AccumulatorRequant, bias_or_zeros
+from .quantized import AccumulatorRequant, bias_or_zeros, narrows_range
 from .registry import register
-
-#: Flash the engine keeps free for code and runtime when it sizes weights against the board.
-CODE_RESERVE_BYTES = 64 * 1024
 
 W16, W8 = "w16", "w8"
 
@@ -187,63 +186,24 @@ def pack_records(layer: CoreLayer, fmt: str) -> np.ndarray:
     return words.astype(np.uint32).view(np.int32)
 
 
-# ---- weight format against the board's flash -------------------------------------------
-
-def _core_layers(graph: Graph) -> list[tuple[int, int]]:
-    """(op index, output pixels) of the ops the core may run."""
-    rows = []
-    for i, op in enumerate(graph.ops):
-        if not isinstance(op, (Conv2D, FullyConnected)):
-            continue
-        w = graph.tensors.get(op.inputs[1])
-        if w is None or w.data is None:
-            continue
-        y = graph.tensors[op.outputs[0]]
-        rows.append((i, y.size // y.shape[-1]))
-    return rows
-
-
-#: The lowering pass's memo key of the set of op indices given int16 weights.
-W16_LAYERS = "w16_layers"
-
-
-def _w16_layers(ctx: LoweringContext, budget: int) -> frozenset[int]:
-    """Op indices given w16: greedily by output pixels while the constants + a code reserve
-    fit. Both the constants with int8 weights everywhere and each layer's extra bytes with
-    int16 ones are measured by lowering (the records, depthwise blocks and tables weigh
-    more than the graph's own weights), so the firmware links whenever its code fits the
-    reserve."""
-    from ..lowering import constant_bytes
-
-    layers = sorted(_core_layers(ctx.graph), key=lambda r: (-r[1], r[0]))
-    indices = [i for i, _ in layers]
-    w8 = constant_bytes(ctx.graph, ctx.target, {W16_LAYERS: frozenset()})
-    free = budget - CODE_RESERVE_BYTES - sum(w8.values())
-    if free <= 0 or not indices:
-        return frozenset()
-    w16 = constant_bytes(ctx.graph, ctx.target, {W16_LAYERS: frozenset(indices)}, indices)
-    chosen = set()
-    for index in indices:
-        extra = w16[index] - w8[index]
-        if 0 < extra <= free:
-            free -= extra
-            chosen.add(index)
-    return frozenset(chosen)
-
-
 def weight_format(ctx: LoweringContext) -> str:
-    """int16 pre-widened weights (fast) unless the board's flash cannot hold them.
+    """The layer's weight format, decided for the whole graph (``engine/decisions.py``):
+    int16 pre-widened weights (fast) unless the flash budget cannot hold them."""
+    return ctx.decisions.weight_format(ctx.index)
 
-    Pre-widened weights cost about one extra byte per weight. With a flash budget, layers
-    get w16 greedily by output pixels (instructions saved per extra flash byte) while the
-    constants + the extra bytes + a code reserve fit; the rest keep int8 weights (w8 core).
-    The choice is made once per lowering pass: every layer asks.
-    """
-    budget = ctx.target.flash_budget
-    if budget is None:
-        return W16
-    chosen = ctx.memo(W16_LAYERS, lambda: _w16_layers(ctx, budget))
-    return W16 if ctx.index in chosen else W8
+
+def core_work(ctx: LoweringContext, taps: int, batch: int) -> tuple[float, ...]:
+    """Work counts of the 2 output channels x 2 pixels core: per pixel-pair batch, widen it,
+    then run every channel pair over it (4 taps per inner iteration), requantize 4 outputs."""
+    (y,) = ctx.outputs
+    pairs = (y.shape[1] * y.shape[2] + 1) // 2
+    oc_pairs = (y.shape[3] + 1) // 2
+    blocks = pairs * oc_pairs
+    return (blocks * groups_of(taps), blocks, blocks if narrows_range(ctx) else 0, pairs * groups_of(taps),
+            math.ceil(pairs / batch) * oc_pairs, 1)
+
+
+CORE_WORK_NAMES = ("taps", "outputs", "clamped", "widened", "calls", "layer")
 
 
 # ---- the pointwise kernel ------------------------------------------------------------
@@ -298,6 +258,7 @@ class PointwiseConv2D(Kernel):
 
     OP = Conv2D
     PRIORITY = 20
+    LATENCY_FAMILY = "pointwise"
 
     @staticmethod
     def _shape_ok(ctx: LoweringContext) -> bool:
@@ -339,6 +300,10 @@ class PointwiseConv2D(Kernel):
         fmt = weight_format(ctx)
         batch = batch_pairs(c, n * oh * ow)
         return KernelPlan(pw_function(fmt), pw_sources(fmt), pw_scratch_bytes(c, batch), rule, (c, batch))
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        taps, batch = plan.buffer_size_args
+        return Work(f"{self.LATENCY_FAMILY}_{weight_format(ctx)}", CORE_WORK_NAMES, core_work(ctx, taps, batch))
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         x = ctx.inputs[0]

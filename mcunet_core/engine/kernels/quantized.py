@@ -31,6 +31,12 @@ class AccumulatorRequant:
         return cls(x.quant.single_zero_point, out_zp, lo, hi, mult.astype(np.int32), shift.astype(np.int32))
 
 
+def narrows_range(ctx) -> bool:
+    """Whether the op's fused activation narrows the int8 output range (a clamp per output)."""
+    y = ctx.outputs[0]
+    return activation_range(ctx.op.activation, y.quant.single_scale, y.quant.single_zero_point) != (-128, 127)
+
+
 def bias_or_zeros(bias: Tensor | None, channels: int) -> np.ndarray:
     if bias is None:
         return np.zeros(channels, dtype=np.int32)

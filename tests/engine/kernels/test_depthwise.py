@@ -12,7 +12,6 @@ planes, sliding and whole-plane strips); the three requantization epilogues.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import shutil
 import subprocess
@@ -23,12 +22,15 @@ import pytest
 
 from engine_runs import run_host
 from graph_factory import GraphBuilder, random_input
-from mcunet_core.engine.codegen.render import KERNEL_DIR, render
-from mcunet_core.engine.host_build import build_host
+from mcunet_core.engine.codegen.render import render
+from mcunet_core.engine.compile import write_generated
+from mcunet_core.paths import KERNEL_DIR
+from mcunet_core.device.host import build_host
 from mcunet_core.engine.kernels import depthwise as dw
 from mcunet_core.engine.kernels import select_kernel
+from mcunet_core.engine.decisions import GraphDecisions, decide, live_activation_bytes
 from mcunet_core.engine.kernels.base import InPlace, LoweringContext
-from mcunet_core.engine.lowering import kernel_plans, lower_graph, plan_memory
+from mcunet_core.engine.lowering import kernel_plans, lower, plan_memory
 from mcunet_core.engine.target import HOST, Target
 from mcunet_core.ir import Activation, Graph, Padding2D, QuantParams
 from mcunet_core.ir.ops import DepthwiseConv2D, conv_output_hw
@@ -47,7 +49,7 @@ def set_quant(g: Graph, name: str, scale: float | None = None, zp: int | None = 
 
 
 def kernels_chosen(g: Graph, target: Target = HOST) -> list[str]:
-    return [type(select_kernel(LoweringContext(g, op, i, target))).__name__ for i, op in enumerate(g.ops)]
+    return [type(select_kernel(LoweringContext(g, op, i, target, decide(g, target)))).__name__ for i, op in enumerate(g.ops)]
 
 
 def dw_indices(g: Graph) -> list[int]:
@@ -92,12 +94,14 @@ def separate_plan(g: Graph, target: Target):
     return plan
 
 
-def host_exact(g: Graph, workdir: Path, target: Target = HOST, seed: int = 0, plan=None) -> None:
+def host_exact(g: Graph, workdir: Path, target: Target = HOST, seed: int = 0, plan=None,
+               decisions: GraphDecisions | None = None) -> None:
     inputs = random_input(g, np.random.default_rng(seed))
     if plan is None:
-        got = run_host(g, inputs, workdir, target)
+        got = run_host(g, inputs, workdir, target, decisions=decisions)
     else:
-        got = build_host(render(g, lower_graph(g, target), plan), g, workdir).run(inputs, workdir)
+        write_generated(g, render(g, lower(g, target, decisions).calls, plan), workdir, plot=False)
+        got = build_host(workdir).run(inputs, workdir)
     assert_exact(got, expected(g, inputs))
 
 
@@ -107,7 +111,9 @@ def qemu_available() -> None:
         pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed")
 
 
-def qemu_exact(g: Graph, board_name: str, workdir: Path, seed: int = 0, plan=None, opt: str = "O2"):
+def qemu_exact(g: Graph, board_name: str, workdir: Path, seed: int = 0, plan=None, opt: str = "O2",
+               layouts=None):
+    """``layouts``: a function of (graph, target) giving the decisions to lower with."""
     from mcunet_core.device.runners.qemu import QemuRunner
     from mcunet_core.device.toolchain import build_firmware
     from mcunet_core.spec import load_board
@@ -115,7 +121,8 @@ def qemu_exact(g: Graph, board_name: str, workdir: Path, seed: int = 0, plan=Non
     board = load_board(board_name)
     target = Target.from_board(board)
     assert_fast(g, target)
-    model = render(g, lower_graph(g, target), plan or plan_memory(g, target))
+    lowered = lower(g, target, layouts(g, target) if layouts else None)
+    model = render(g, lowered.calls, plan or lowered.plan)
     gen = workdir / "gen"
     model.write(gen)
     sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]
@@ -127,31 +134,28 @@ def qemu_exact(g: Graph, board_name: str, workdir: Path, seed: int = 0, plan=Non
     return run
 
 
-@contextlib.contextmanager
-def forced_layout(groups: int | None = None, batch_rows: int | None = None, transposed: bool = False):
-    """Lower every depthwise layer with the given planes per group / output rows per batch
-    (transposed: whole transposed planes, for any shape)."""
-    original = dw.choose_layout
-
-    def forced(k, stride, in_hw, channels, out_hw, pad_top, pad_left, depth_multiplier=1, *rest):
+def forced_layout(g: Graph, target: Target = HOST, groups: int | None = None, batch_rows: int | None = None,
+                  transposed: bool = False) -> GraphDecisions:
+    """The graph's decisions with every depthwise layer given these planes per group / output
+    rows per batch (transposed: whole transposed planes, for any shape)."""
+    decided = decide(g, target)
+    layouts = {}
+    for i, layout in decided.depthwise_layouts.items():
         if transposed:  # the transposed candidates of the layer seen with rows and columns swapped
-            swapped = dw.layout_candidates(k, stride[::-1], in_hw[::-1], channels, out_hw[::-1], pad_left, pad_top,
-                                           depth_multiplier)
+            op = g.ops[i]
+            _, h, w, c = g.tensors[op.inputs[0]].shape
+            _, oh, ow, _ = g.tensors[op.outputs[0]].shape
+            k = g.tensors[op.inputs[1]].shape[1]
+            swapped = dw.layout_candidates(k, tuple(op.stride)[::-1], (w, h), c, (ow, oh), op.padding.left,
+                                           op.padding.top, op.depth_multiplier)
             layout = dataclasses.replace(next(c for c in swapped if not c.transposed), transposed=True)
             nquads = -(-layout.out_w // 4)
             row_len = max(layout.pad_left + layout.in_w, 4 * layout.stride_h * nquads + k - 1)
             layout = dataclasses.replace(layout, batch_rows=layout.out_h, nquads=nquads, row_len=row_len + (row_len & 1))
-        else:
-            layout = original(k, stride, in_hw, channels, out_hw, pad_top, pad_left, depth_multiplier, *rest)
-        g = dw._groups(layout.channels, groups) if groups else layout.groups
+        gr = dw._groups(layout.channels, groups) if groups else layout.groups
         b = min(batch_rows, layout.out_h) if batch_rows and not layout.transposed else layout.batch_rows
-        return dataclasses.replace(layout, groups=g, batch_rows=b)
-
-    dw.choose_layout = forced
-    try:
-        yield
-    finally:
-        dw.choose_layout = original
+        layouts[i] = dataclasses.replace(layout, groups=gr, batch_rows=b)
+    return dataclasses.replace(decided, depthwise_layouts=layouts)
 
 
 def random_depthwise_graph(seed: int, chain: bool | None = None) -> Graph:
@@ -242,7 +246,7 @@ def test_buffer_sizes_of_the_c_kernels_match_the_python_plans(tmp_path):
     # and the plan of a lowered layer
     b = GraphBuilder("bs", rng)
     g = b.finish(b.depthwise(b.input((1, 13, 11, 6)), kernel=(5, 5), stride=(2, 1)))
-    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST))
+    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST, decide(g, HOST)))
     cases.append((f"{layout.function}_get_buffer_size({', '.join(map(str, layout.buffer_size_args()))})",
                   kernel_plans(g, HOST)[0].scratch_bytes))
     main = tmp_path / "sizes.c"
@@ -322,16 +326,16 @@ def test_layout_policy_respects_the_ram_budget_and_the_peak():
     t = b.conv(t, 16, kernel=(1, 1))
     peak = b.depthwise(t, kernel=(3, 3), stride=(2, 2))
     g = b.finish(b.conv(peak, 32, kernel=(1, 1)))
-    free, at_peak = (dw.layout_of(LoweringContext(g, g.ops[i], i, HOST)) for i in (0, 2))
-    live = dw.activation_bytes_per_op(g)
+    free, at_peak = (dw.layout_of(LoweringContext(g, g.ops[i], i, HOST, decide(g, HOST))) for i in (0, 2))
+    live = live_activation_bytes(g)
     assert live[2] == max(live) == 48 * 48 * 16
     assert at_peak.scratch_bytes < 2048 < free.scratch_bytes
     assert at_peak.groups == 4
     # a hard RAM budget wins over speed; nothing fits: the smallest layout
     tight = Target("tight", ram_budget=live[0] + 600)
-    small = dw.layout_of(LoweringContext(g, g.ops[0], 0, tight))
+    small = dw.layout_of(LoweringContext(g, g.ops[0], 0, tight, decide(g, tight)))
     assert live[0] + small.scratch_bytes <= tight.ram_budget
-    none = dw.layout_of(LoweringContext(g, g.ops[0], 0, Target("none", ram_budget=1)))
+    none = dw.layout_of(LoweringContext(g, g.ops[0], 0, Target("none", ram_budget=1), decide(g, Target("none", ram_budget=1))))
     assert (none.groups, none.batch_rows) == (1, 1)
     for layout in (free, at_peak, small, none):
         assert layout.strip_rows == layout.k + layout.stride_v * (layout.batch_rows - 1)
@@ -372,8 +376,8 @@ def test_every_strip_layout_matches_the_reference_on_host(groups, batch_rows, tm
     t = b.depthwise(t, kernel=(5, 5), activation=Activation.RELU)
     t = b.depthwise(t, kernel=(7, 7), stride=(1, 2), padding=Padding2D(2, 4, 3, 1))
     g = b.finish(t)
-    with forced_layout(groups, batch_rows):
-        host_exact(g, tmp_path)
+    decisions = forced_layout(g, HOST, groups, batch_rows)
+    host_exact(g, tmp_path, decisions=decisions)
 
 
 @pytest.mark.parametrize("groups", [1, 2, 4])
@@ -385,9 +389,9 @@ def test_transposed_planes_match_the_reference_on_host(groups, tmp_path):
     t = b.depthwise(t, kernel=(5, 5), stride=(2, 1), padding=Padding2D(2, 1, 0, 3))
     t = b.depthwise(t, kernel=(7, 7), stride=(1, 2), multiplier=2)
     g = b.finish(t)
-    with forced_layout(groups, transposed=True):
-        assert all(dw.layout_of(LoweringContext(g, op, i, HOST)).transposed for i, op in enumerate(g.ops))
-        host_exact(g, tmp_path)
+    decisions = forced_layout(g, HOST, groups, transposed=True)
+    assert all(dw.layout_of(LoweringContext(g, op, i, HOST, decisions)).transposed for i, op in enumerate(g.ops))
+    host_exact(g, tmp_path, decisions=decisions)
 
 
 def _unread_columns_graph(groups: int) -> Graph:
@@ -400,19 +404,19 @@ def _unread_columns_graph(groups: int) -> Graph:
 @pytest.mark.parametrize("groups", [1, 4])
 def test_transposed_planes_skip_input_columns_no_output_reads(groups, tmp_path):
     g = _unread_columns_graph(groups)
-    with forced_layout(groups, transposed=True):
-        layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST))
-        assert layout.transposed and layout.strip_rows < layout.pad_top + layout.in_h
-        host_exact(g, tmp_path)
-        if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
-            qemu_exact(g, "h743", tmp_path / "qemu")
+    decisions = forced_layout(g, HOST, groups, transposed=True)
+    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST, decisions))
+    assert layout.transposed and layout.strip_rows < layout.pad_top + layout.in_h
+    host_exact(g, tmp_path, decisions=decisions)
+    if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+        qemu_exact(g, "h743", tmp_path / "qemu", layouts=lambda g, t: forced_layout(g, t, groups, transposed=True))
 
 
 def test_narrow_layers_are_transposed():
     b = GraphBuilder("kws", np.random.default_rng(0))
     x = b.input((1, 25, 5, 64))
     g = b.finish(b.conv(b.depthwise(x, kernel=(3, 3)), 8, kernel=(1, 1)))
-    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST))
+    layout = dw.layout_of(LoweringContext(g, g.ops[0], 0, HOST, decide(g, HOST)))
     assert layout.transposed and (layout.in_h, layout.in_w, layout.out_w) == (5, 25, 25)
     assert kernel_plans(g, HOST)[0].memory == InPlace(0, 0)
 
@@ -441,7 +445,7 @@ def _requant_graph(mode: str) -> Graph:
 @pytest.mark.parametrize("mode", ["ssat", "clamp", "tflite"])
 def test_each_requantization_epilogue_matches_the_reference_on_host(mode, tmp_path):
     g = _requant_graph(mode)
-    struct = lower_graph(g, HOST)[0].structs[0]
+    struct = lower(g, HOST).calls[0].structs[0]
     want = {"ssat": dw.REQUANT_FAST_SSAT, "clamp": dw.REQUANT_FAST_CLAMP, "tflite": dw.REQUANT_TFLITE}[mode]
     assert dict(struct.fields)["requant_mode"] == want
     host_exact(g, tmp_path)
@@ -476,8 +480,7 @@ def test_dsp_kernels_match_the_reference_on_emulated_boards(board, seed, tmp_pat
                                                          (1, None, True)])
 def test_dsp_strip_layouts_match_the_reference_on_an_emulated_m7(groups, batch_rows, transposed, tmp_path):
     qemu_available()
-    with forced_layout(groups, batch_rows, transposed):
-        qemu_exact(_qemu_chain(7), "h743", tmp_path)
+    qemu_exact(_qemu_chain(7), "h743", tmp_path, layouts=lambda g, t: forced_layout(g, t, groups, batch_rows, transposed))
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -516,7 +519,7 @@ def _pair_tail_graph(k: int, s: int) -> Graph:
 def test_pair_tails_match_the_reference(k, s, tmp_path):
     g = _pair_tail_graph(k, s)
     for i, op in enumerate(g.ops):
-        assert dw.layout_of(LoweringContext(g, op, i, HOST)).pair_tail
+        assert dw.layout_of(LoweringContext(g, op, i, HOST, decide(g, HOST))).pair_tail
     host_exact(g, tmp_path / "host")
     if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
         qemu_exact(g, "h743", tmp_path / "qemu")

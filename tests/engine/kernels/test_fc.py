@@ -67,7 +67,7 @@ def test_integer_rescale_equals_the_double_rescale(tmp_path):
     """mcunet_rescale_double_round() (integers only) against round(double(acc) * scale)."""
     import subprocess
 
-    from mcunet_core.engine.codegen.render import KERNEL_DIR
+    from mcunet_core.paths import KERNEL_DIR
     from mcunet_core.engine.kernels.generic.fully_connected import double_parts
     from mcunet_core.quant.params import rescale_double_round
 

@@ -20,10 +20,11 @@ import pytest
 
 from engine_runs import run_host
 from graph_factory import GraphBuilder
-from mcunet_core.engine.codegen.render import KERNEL_DIR
+from mcunet_core.paths import KERNEL_DIR
 from mcunet_core.engine.compile import compile_graph
-from mcunet_core.engine.host_build import SANITIZE
+from mcunet_core.device.host import SANITIZE
 from mcunet_core.engine.kernels import select_kernel
+from mcunet_core.engine.decisions import decide
 from mcunet_core.engine.kernels.base import LoweringContext
 from mcunet_core.engine.kernels.generic import nd
 from mcunet_core.engine.lowering import kernel_plans, plan_memory
@@ -98,7 +99,7 @@ def float_tensor(b: GraphBuilder, shape_) -> str:
 # ---- running and comparing ---------------------------------------------------------------
 
 def kernels_chosen(g: Graph) -> list[str]:
-    return [type(select_kernel(LoweringContext(g, op, i, HOST))).__name__ for i, op in enumerate(g.ops)]
+    return [type(select_kernel(LoweringContext(g, op, i, HOST, decide(g, HOST)))).__name__ for i, op in enumerate(g.ops)]
 
 
 def mismatch(got: np.ndarray, want: np.ndarray) -> str | None:

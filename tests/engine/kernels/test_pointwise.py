@@ -15,12 +15,15 @@ import pytest
 
 from engine_runs import run_host
 from graph_factory import GraphBuilder, random_input
-from mcunet_core.engine.codegen.render import KERNEL_DIR, render
-from mcunet_core.engine.host_build import build_host
+from mcunet_core.engine.codegen.render import render
+from mcunet_core.engine.compile import write_generated
+from mcunet_core.paths import KERNEL_DIR
+from mcunet_core.device.host import build_host
 from mcunet_core.engine.kernels import select_kernel
+from mcunet_core.engine.decisions import decide
 from mcunet_core.engine.kernels.base import InPlace, LoweringContext, StreamingOverlap
 from mcunet_core.engine.kernels.pointwise import W8, W16, PointwiseConv2D, weight_format
-from mcunet_core.engine.lowering import kernel_plans, lower_graph, plan_memory
+from mcunet_core.engine.lowering import kernel_plans, lower, plan_memory
 from mcunet_core.engine.target import HOST, Target
 from mcunet_core.ir import Activation, Graph, QuantParams
 from mcunet_core.ir.reference import run as reference_run
@@ -39,7 +42,7 @@ def set_zero_point(g: Graph, name: str, zp: int) -> None:
 
 
 def chosen(g: Graph, target: Target = HOST) -> list[str]:
-    return [type(select_kernel(LoweringContext(g, op, i, target))).__name__ for i, op in enumerate(g.ops)]
+    return [type(select_kernel(LoweringContext(g, op, i, target, decide(g, target)))).__name__ for i, op in enumerate(g.ops)]
 
 
 def expected(g: Graph, inputs) -> list[np.ndarray]:
@@ -61,7 +64,8 @@ def host_exact(g: Graph, workdir: Path, target: Target = HOST, seed: int = 0, pl
     if plan is None:
         got = run_host(g, inputs, workdir, target)
     else:
-        program = build_host(render(g, lower_graph(g, target), plan), g, workdir)
+        write_generated(g, render(g, lower(g, target).calls, plan), workdir, plot=False)
+        program = build_host(workdir)
         got = program.run(inputs, workdir)
     assert_exact(got, expected(g, inputs))
 
@@ -81,7 +85,7 @@ def qemu_run(g: Graph, inputs, board_name: str, workdir: Path, target: Target | 
 
     board = load_board(board_name)
     target = target or Target.from_board(board)
-    model = render(g, lower_graph(g, target), plan or plan_memory(g, target))
+    model = render(g, lower(g, target).calls, plan or plan_memory(g, target))
     gen = workdir / "gen"
     model.write(gen)
     sources = [gen / "model.c", gen / "weights.c"] + [KERNEL_DIR / s for s in model.kernel_sources]
@@ -148,7 +152,7 @@ def test_random_pointwise_chains_match_the_reference_on_host(seed, tmp_path):
 @pytest.mark.parametrize("seed", range(3))
 def test_int8_weight_core_matches_the_reference_on_host(seed, tmp_path):
     g = random_pointwise_chain(100 + seed)
-    ctx = LoweringContext(g, g.ops[0], 0, TIGHT_FLASH)
+    ctx = LoweringContext(g, g.ops[0], 0, TIGHT_FLASH, decide(g, TIGHT_FLASH))
     assert weight_format(ctx) == W8 and "w8" in PointwiseConv2D().plan(ctx).function
     host_exact(g, tmp_path, TIGHT_FLASH, seed=seed)
 
@@ -159,14 +163,14 @@ def test_flash_budget_gives_int16_weights_to_the_largest_feature_maps_first():
     y = b.conv(x, 32, kernel=(1, 1))  # 1024 weight bytes, 256 pixels
     z = b.conv(y, 32, kernel=(1, 1), stride=(2, 2))  # 1024 weight bytes, 64 pixels
     g = b.finish(z)
-    from mcunet_core.engine.kernels.pointwise import CODE_RESERVE_BYTES
+    from mcunet_core.engine.decisions import CODE_RESERVE_BYTES
 
     def formats(budget):
         target = Target("t", flash_budget=budget)
-        return [weight_format(LoweringContext(g, op, i, target)) for i, op in enumerate(g.ops)]
+        return [weight_format(LoweringContext(g, op, i, target, decide(g, target))) for i, op in enumerate(g.ops)]
 
     def flash_per_op(budget):  # what the emitted arrays weigh
-        return [sum(c.data.nbytes for c in call.constants) for call in lower_graph(g, Target("t", flash_budget=budget))]
+        return [sum(c.data.nbytes for c in call.constants) for call in lower(g, Target("t", flash_budget=budget)).calls]
 
     w16, w8 = flash_per_op(None), flash_per_op(1)
     assert formats(None) == [W16, W16] and formats(1) == [W8, W8]
@@ -184,14 +188,14 @@ def test_chosen_weights_fit_the_flash_budget_with_the_code_reserve():
     the depthwise blocks and requantisation records of a 7x7-heavy network weigh far more
     than its weights (mcunet-vww-80 on the F746 once chose formats that overflowed the 1 MB
     flash by 65,800 B)."""
-    from mcunet_core.engine.kernels.pointwise import CODE_RESERVE_BYTES
+    from mcunet_core.engine.decisions import CODE_RESERVE_BYTES
     from mcunet_core.nas.constraints import estimate_graph
     from mcunet_core.pipeline.train import arch_of_model
     from mcunet_core.spec import load_board, load_model, load_task
 
     g = estimate_graph(arch_of_model(load_model("mcunet-vww-80"), load_task("vww")))
     target = Target.from_board(load_board("f746"))
-    calls = lower_graph(g, target)
+    calls = lower(g, target).calls
     constants = sum(c.data.nbytes for call in calls for c in call.constants)
     assert constants + CODE_RESERVE_BYTES <= target.flash_budget
     assert any("w16" in call.plan.function for call in calls if call.plan.function)  # the room left is used

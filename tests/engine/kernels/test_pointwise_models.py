@@ -3,8 +3,6 @@ bit-exact with the reference interpreter with the models' own weights and quanti
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from mcunet_core.ir import Graph
@@ -21,17 +19,6 @@ def _graph(shared_dir, model: str) -> Graph:
 
         _GRAPHS[model] = import_tflite(shared_dir / "models" / f"{model}.tflite")
     return _GRAPHS[model]
-
-
-def layer_graph(g: Graph, index: int) -> Graph:
-    """Op ``index`` of ``g`` as a one-op graph (its weights, quantization and activation)."""
-    op = g.ops[index]
-    sub = Graph(f"{g.name}_op{index}")
-    for name in (*op.inputs, *op.outputs):
-        if name:
-            sub.add_tensor(copy.copy(g.tensors[name]))
-    sub.ops, sub.inputs, sub.outputs = [op], [op.inputs[0]], [op.outputs[0]]
-    return sub
 
 
 def distinct_layers(g: Graph) -> list[int]:
@@ -51,7 +38,7 @@ def test_every_conv_and_fc_layer_of_both_models_takes_a_fast_kernel(shared_dir):
         g = _graph(shared_dir, model)
         for i, op in enumerate(g.ops):
             if isinstance(op, (Conv2D, FullyConnected)):
-                assert chosen(layer_graph(g, i))[0] in {"PointwiseConv2D", "Im2colConv2D", "SmladFullyConnected"}
+                assert chosen(g.op_graph(i))[0] in {"PointwiseConv2D", "Im2colConv2D", "SmladFullyConnected"}
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -59,7 +46,7 @@ def test_model_layers_match_the_reference_on_the_m7(model, shared_dir, tmp_path)
     qemu_available()
     g = _graph(shared_dir, model)
     for i in distinct_layers(g):
-        qemu_exact(layer_graph(g, i), "h743", tmp_path / f"op{i}", seed=i)
+        qemu_exact(g.op_graph(i), "h743", tmp_path / f"op{i}", seed=i)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -67,5 +54,5 @@ def test_first_layers_match_the_reference_on_the_m4_and_on_host(model, shared_di
     qemu_available()
     g = _graph(shared_dir, model)
     for i in distinct_layers(g)[:2]:
-        qemu_exact(layer_graph(g, i), "f412", tmp_path / f"m4_op{i}", seed=i)
-        host_exact(layer_graph(g, i), tmp_path / f"host_op{i}", seed=i)
+        qemu_exact(g.op_graph(i), "f412", tmp_path / f"m4_op{i}", seed=i)
+        host_exact(g.op_graph(i), tmp_path / f"host_op{i}", seed=i)

@@ -22,7 +22,10 @@ from ....quant import (
     wrap_int32,
 )
 from ....quant.gemmlowp import exp_on_negative_values
-from ..base import ConstArg, ConstArray, ConstStruct, InPlace, IntArg, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg
+from ..base import (
+    ConstArg, ConstArray, ConstStruct, InPlace, IntArg, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg,
+    TensorArg, Work,
+)
 from ..registry import register
 from .nd import operand
 
@@ -108,6 +111,10 @@ def softmax_exp_table(input_scale: float, beta: float) -> np.ndarray:
 class GenericSoftmax(Kernel):
     OP = Softmax
     FUNCTION = "mcunet_softmax_s8_generic"
+    LATENCY_FAMILY = "softmax"
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        return Work(self.LATENCY_FAMILY, ("elements", "layer"), (ctx.outputs[0].size, 1))
 
     def supports(self, ctx: LoweringContext) -> bool:
         if len(ctx.inputs) != 1 or len(ctx.outputs) != 1:

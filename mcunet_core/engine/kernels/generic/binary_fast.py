@@ -15,7 +15,7 @@ from ....quant import activation_range, add_params, mul_output_multiplier
 from ....quant.fixed_point import multiply_by_quantized_multiplier_smaller_than_one_exp
 from ....quant.nonlinear import INT8_VALUES
 from ...requant import MAX_ABS_ACC, fast_requant_constants
-from ..base import ConstArray, ConstStruct, KernelCall, LoweringContext, StructArg, TensorArg
+from ..base import ConstArray, ConstStruct, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg, Work
 from ..registry import register
 from .elementwise import GenericAdd, GenericMul
 from .nd import broadcast_fields, operand
@@ -74,6 +74,10 @@ class _BinaryFast:
 class FastAdd(_BinaryFast, GenericAdd):
     FUNCTION = "mcunet_add_s8_fast"
     PRIORITY = 1
+    LATENCY_FAMILY = "add_fast"
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        return Work(self.LATENCY_FAMILY, ("elements", "layer"), (ctx.outputs[0].size, 1))
 
     def _fast(self, ctx):
         a, b = ctx.inputs

@@ -1,8 +1,8 @@
-"""FULLY_CONNECTED: the generic kernel and its SMLAD twin, both with TFLite reference rescaling.
+"""Generic FULLY_CONNECTED with TFLite reference rescaling (the SMLAD kernel,
+``kernels/fully_connected.py``, shares its lowering).
 
 litert's reference FULLY_CONNECTED rescales in double precision (``quant.params``), not
-with a Q31 multiplier, so both kernels end with ``round(acc * scale)``; the SMLAD kernel only
-speeds up the dot products (input offset folded into the bias offline).
+with a Q31 multiplier, so the kernels end with ``round(acc * scale)``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....ir.ops import FullyConnected
-from ....quant import activation_range, wrap_int32
+from ....quant import activation_range
 from ....quant.params import fc_effective_scales
 from ..base import (
     ConstArray, ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StreamingOverlap, StructArg, TensorArg,
@@ -78,23 +78,3 @@ class GenericFullyConnected(Kernel):
         struct = ConstStruct(f"{p}_params", "mcunet_fc_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name)]
         return KernelCall(ctx.index, self.plan(ctx), args, consts, [struct], comment=f"FULLY_CONNECTED {ctx.shapes()}")
-
-
-@register
-class SmladFullyConnected(GenericFullyConnected):
-    """Dot products four int8 pairs per two SMLAD; weights with a zero point stay generic."""
-
-    FUNCTION = "mcunet_fc_s8_smlad"
-    SOURCE = f"fc/{FUNCTION}.c"
-    PRIORITY = 10
-
-    def supports(self, ctx: LoweringContext) -> bool:
-        w = ctx.inputs[1]
-        return w.quant.per_channel or w.quant.single_zero_point == 0
-
-    def _bias(self, ctx: LoweringContext) -> tuple[np.ndarray, int]:
-        # sum((x - zp) * w) + b == sum(x * w) + (b - zp * sum(w)), in int32 wrap-around arithmetic
-        x, w, b = ctx.inputs
-        bias = np.zeros(w.shape[0], np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
-        folded = bias - x.quant.single_zero_point * w.data.astype(np.int64).sum(axis=1)
-        return wrap_int32(folded), 0

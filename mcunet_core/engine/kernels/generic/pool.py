@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ....ir.ops import AveragePool2D, MaxPool2D
 from ....quant import activation_range
-from ..base import ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg
+from ..base import ConstStruct, Kernel, KernelCall, KernelPlan, LoweringContext, StructArg, TensorArg, Work
 from ..registry import register
 
 
@@ -36,6 +36,10 @@ class _GenericPool(Kernel):
 class GenericAveragePool2D(_GenericPool):
     OP = AveragePool2D
     FUNCTION = "mcunet_avgpool_s8_generic"
+    LATENCY_FAMILY = "average_pool"
+
+    def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
+        return Work(self.LATENCY_FAMILY, ("inputs", "outputs", "layer"), (ctx.inputs[0].size, ctx.outputs[0].size, 1))
 
 
 @register

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mcunet_core.device.model_io import ModelIO, TensorIO
+from mcunet_core.ir.model_io import ModelIO, TensorIO
 from mcunet_core.errors import UserError
 
 IO = ModelIO((TensorIO("x", "float32", (1, 2, 2)), TensorIO("y", "int8", (3,))),

@@ -1,7 +1,9 @@
-"""Compile generated C for the host and run it: the sanitizer check of the code generator.
+"""Compile a generated model folder for the host and run it: the sanitizer check of the code
+generator.
 
 The host build uses the kernels' plain-C paths (no DSP extension), so it checks the
-generated model, the memory plan and the fallbacks; ARM paths are checked under QEMU.
+generated model, the memory plan and the fallbacks; ARM paths are checked under QEMU. Like
+the firmware build it reads the folder's ``build.json`` and ``io.json``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .codegen.render import KERNEL_DIR, GeneratedModel
+from ..ir.model_io import ModelIO
+from ..paths import FIRMWARE_DIR
+from .generated import GeneratedBuild
 
-HOST_MAIN = KERNEL_DIR.parent / "host" / "host_main.c"
+HOST_MAIN = FIRMWARE_DIR / "host" / "host_main.c"
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
 
 
@@ -41,20 +45,22 @@ class HostProgram:
         ]
 
 
-def build_host(model: GeneratedModel, graph, workdir: str | Path, sanitize: bool = True, opt: str = "-O1") -> HostProgram:
-    workdir = Path(workdir)
-    model.write(workdir)
-    sources = [workdir / "model.c", workdir / "weights.c", HOST_MAIN] + [KERNEL_DIR / s for s in model.kernel_sources]
+def build_host(gen_dir: str | Path, workdir: str | Path | None = None, sanitize: bool = True, opt: str = "-O1",
+               main: Path = HOST_MAIN) -> HostProgram:
+    """Compile the generated folder ``gen_dir`` with ``main`` (default: the file-I/O harness)
+    into ``workdir`` (default: ``gen_dir``)."""
+    gen_dir = Path(gen_dir)
+    workdir = Path(workdir or gen_dir)
+    build = GeneratedBuild.load(gen_dir)
     exe = workdir / "host_model"
     cmd = [
         "gcc", opt, "-g", "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
         *(SANITIZE if sanitize else ()),
-        f"-I{workdir}", f"-I{KERNEL_DIR / 'include'}",
-        *map(str, sources), "-o", str(exe), "-lm",
+        *(f"-I{d}" for d in build.include_dirs),
+        *map(str, build.sources), str(main), "-o", str(exe), "-lm",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"host compile failed:\n{' '.join(cmd)}\n{proc.stderr[-6000:]}")
-    ins = [graph.tensors[n] for n in graph.inputs]
-    outs = [graph.tensors[n] for n in graph.outputs]
-    return HostProgram(exe, [t.dtype.numpy for t in ins], [(t.shape, t.dtype.numpy) for t in outs])
+    io = ModelIO.load(gen_dir / "io.json")
+    return HostProgram(exe, [np.dtype(t.dtype) for t in io.inputs], [(t.shape, np.dtype(t.dtype)) for t in io.outputs])

@@ -1,5 +1,5 @@
-"""What a model really costs on the emulated board: the measurements the latency table and
-the firmware RAM and code sizes of ``constraints.py`` are fitted to and checked against."""
+"""What a model really costs on the emulated board: the measurements the engine's cost table
+(latency coefficients, the firmware's RAM and code) is fitted to and checked against."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.firmware_build import build_model_firmware
-from ..engine.target import Target
+from ..engine import Target
 from ..ir import Graph
+from .model_firmware import build_model_firmware
 
 PROFILE_DEFINES = {"MCUNET_PROFILE_LAYERS": "1"}
 

@@ -1,12 +1,13 @@
-"""Fit the latency table: per kernel family, instructions as a non-negative combination of
-its work counts, minimizing the relative error over the measured layers (small layers count
-as much as large ones: a search compares whole networks of many small layers)."""
+"""Refitting ``kernel_costs.json`` (``bench/nas_latency_fit.py``): per latency family,
+instructions as a non-negative combination of its work counts, minimizing the relative error
+over the measured layers (small layers count as much as large ones: a search compares whole
+networks of many small layers); and the flash a compiled kernel source can add."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .latency import OpWork
+from .cost_model import OpWork
 
 
 def fit_nonnegative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -41,3 +42,14 @@ def fit_families(samples: list[tuple[OpWork, int]]) -> dict[str, dict]:
         table[family] = {"features": list(rows[0][0].names), "coefficients": [float(f"{c:.6g}") for c in coef],
                          "layers": len(rows), "max_rel_error": round(float(err.max()), 4)}
     return table
+
+
+def object_code_bytes(path) -> int:
+    """Flash bytes an object file can add: allocated, loaded sections but the buffer-size twins."""
+    from elftools.elf.constants import SH_FLAGS
+    from elftools.elf.elffile import ELFFile
+
+    with open(path, "rb") as fh:
+        return sum(s["sh_size"] for s in ELFFile(fh).iter_sections()
+                   if s["sh_flags"] & SH_FLAGS.SHF_ALLOC and s["sh_type"] != "SHT_NOBITS"
+                   and not s.name.endswith("_get_buffer_size"))

@@ -1,0 +1,50 @@
+"""A generated model folder (the engine's output) -> sources and include folders -> firmware.
+
+The engine describes what to compile in ``build.json`` (``engine.generate``); this module
+reads that file, so the device layer builds any generated folder without asking the engine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+from ..paths import KERNEL_DIR
+
+BUILD_DESCRIPTION = "build.json"
+
+
+@dataclass(frozen=True)
+class GeneratedBuild:
+    """What ``build.json`` names, resolved: the generated folder's sources and includes, and
+    the kernel library's sources this model links and its headers."""
+
+    gen_dir: Path
+    sources: tuple[Path, ...]
+    include_dirs: tuple[Path, ...]
+
+    @classmethod
+    def load(cls, gen_dir: str | Path, kernel_dir: Path = KERNEL_DIR) -> "GeneratedBuild":
+        gen_dir = Path(gen_dir)
+        path = gen_dir / BUILD_DESCRIPTION
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            sources = [gen_dir / s for s in doc["sources"]] + [kernel_dir / s for s in doc["kernel_sources"]]
+            includes = [gen_dir / d for d in doc["include_dirs"]] + [kernel_dir / d for d in doc["kernel_include_dirs"]]
+        except FileNotFoundError:
+            raise UserError(f"{gen_dir}: no {BUILD_DESCRIPTION}: not a folder the engine generated") from None
+        except (ValueError, KeyError, TypeError) as err:
+            raise UserError(f"{path}: not a build description ({err})") from None
+        return cls(gen_dir, tuple(sources), tuple(includes))
+
+
+def build_generated(board, gen_dir: str | Path, out_dir: str | Path, *, opt: str = "O2", variant: str = "emulator",
+                    defines: dict | None = None, extra_sources=()):
+    """Compile a generated folder + its kernels + the runtime for ``board`` (``toolchain.Firmware``)."""
+    from .toolchain import build_firmware
+
+    build = GeneratedBuild.load(gen_dir)
+    return build_firmware(board, [*build.sources, *extra_sources], out_dir, opt=opt, variant=variant,
+                          defines=defines, include_dirs=list(build.include_dirs))

@@ -1,0 +1,79 @@
+"""The engine (TinyEngine): int8 graph -> kernels, one static arena, generated C.
+
+This module is the engine's one front door: the NAS, the SCons rules, the report and the
+benchmarks use only what it exports. The pieces behind it:
+
+- ``decisions``: whole-graph choices made once per (graph, target): live activation bytes,
+  depthwise layouts, weight formats under the flash budget;
+- ``kernels``: one class per specialisation (C function, scratch = its C
+  ``_get_buffer_size()`` twin, memory rule, constants, latency family and work counts);
+- ``lowering``: one pass over the graph with those decisions (``lower() -> Lowered``);
+- ``planner``: lifetimes + memory rules -> the arena layout and its exact bytes;
+- ``cost_model``: predicted instructions and the firmware's own RAM and code, fitted on the
+  emulator (``kernel_costs.json``);
+- ``compile``: the generated folder (C, ``build.json``, ``io.json``, ``plan.json``), which the
+  device layer builds and runs.
+
+Peak SRAM is computed in one place: ``Lowered.footprint().peak_sram`` = the planned arena +
+the firmware's measured static RAM and stack, added up by ``mcunet_core.sram`` (the same
+function a run's measured figure goes through).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..ir import Graph
+from .codegen.render import GeneratedModel
+from .compile import compile_graph, generate, write_generated
+from .cost_fit import fit_families, object_code_bytes
+from .cost_model import (
+    COSTS_PATH,
+    CodeSize,
+    FirmwareCosts,
+    LatencyModel,
+    NoCostModel,
+    OpWork,
+    costs_doc,
+    default_latency_model,
+    latency_ms,
+)
+from .decisions import CODE_RESERVE_BYTES, GraphDecisions, decide, live_activation_bytes
+from .kernels import kernel_names, specialised_kernel_names, supported_op_types
+from .kernels.base import KernelPlan
+from .lowering import Footprint, Lowered, kernel_plans, lower, peak_memory, plan_memory
+from .planner.memory_plan import MemoryPlan
+from .planner.pools import Pool
+from .report import render_report, write_report
+from .target import HOST, Target
+
+
+def restricted(target: Target, *, generic_only: bool = False, disable=()) -> Target:
+    """``target`` with kernels taken away: ``generic_only`` leaves each op its plain-C
+    fallback; ``disable`` names kernel classes (``kernel_names()``)."""
+    names = set(disable)
+    unknown = sorted(names - set(kernel_names()))
+    if unknown:
+        raise ValueError(f"unknown kernels {unknown}; kernels: {', '.join(kernel_names())}")
+    if generic_only:
+        names |= set(specialised_kernel_names())
+    return dataclasses.replace(target, disabled_kernels=target.disabled_kernels | frozenset(names))
+
+
+def lower_bounds(graph: Graph) -> tuple[int, int]:
+    """(arena, constant bytes) no kernel choice can go below: the live activations at the
+    busiest op with each output over its dying input, and the graph's own constants (kernels
+    only reorder, widen or add to them). Cheap: no planning, no lowering."""
+    arena = max(live_activation_bytes(graph), default=0)
+    constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
+    return arena, constants
+
+
+__all__ = [
+    "CODE_RESERVE_BYTES", "COSTS_PATH", "CodeSize", "FirmwareCosts", "Footprint", "GeneratedModel", "GraphDecisions",
+    "HOST", "KernelPlan", "LatencyModel", "Lowered", "MemoryPlan", "NoCostModel", "OpWork", "Pool", "Target",
+    "compile_graph", "costs_doc", "decide", "default_latency_model", "fit_families", "generate", "kernel_names",
+    "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
+    "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
+    "write_report",
+]

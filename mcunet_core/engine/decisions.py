@@ -1,0 +1,147 @@
+"""Whole-graph decisions, made once per (graph, target) before any kernel lowers an op.
+
+A kernel sees one op, but some of its choices depend on the whole graph. They are made here,
+in this order, and handed to every kernel as data (``LoweringContext.decisions``):
+
+1. live activation bytes per op (a lower bound of the arena at each op, whatever kernels
+   run): where the model's activation peak is;
+2. depthwise layouts (planes per group, output rows per strip): a layer at the peak pays
+   for each byte of scratch that raises it (``kernels/depthwise.choose_layout``);
+3. weight formats: which 1x1 / im2col layers get int16 pre-widened weights under the flash
+   budget, weighed on the very arrays the code generator emits.
+
+In-place execution is stated per kernel (its plan's memory rule, from these decisions); which
+of those aliases the arena takes is the planner's choice, made once per plan over the graph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from ..ir import Graph
+from ..ir.ops import Conv2D, DepthwiseConv2D, FullyConnected
+from .kernels import select_kernel
+from .kernels.base import LoweringContext
+from .kernels.depthwise import DepthwisePlanes, DwLayout, choose_layout
+from .kernels.pointwise import W8, W16
+from .target import Target
+
+#: Flash the engine keeps free for code and runtime when it sizes weights against the board.
+CODE_RESERVE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class GraphDecisions:
+    """The whole-graph choices kernels read; ``replace()`` (dataclasses) overrides one."""
+
+    live_bytes: tuple[int, ...]
+    depthwise_layouts: Mapping[int, DwLayout] = field(default_factory=dict)
+    #: op indices whose core runs int16 pre-widened weights; every other core layer runs int8
+    w16_layers: frozenset[int] = frozenset()
+
+    @property
+    def peak_live_bytes(self) -> int:
+        return max(self.live_bytes, default=0)
+
+    def weight_format(self, index: int) -> str:
+        return W16 if index in self.w16_layers else W8
+
+    def depthwise_layout(self, index: int) -> DwLayout:
+        return self.depthwise_layouts[index]
+
+
+def live_activation_bytes(graph: Graph) -> list[int]:
+    """Per op: bytes of activations live while it runs, if its output could overlap an input
+    that dies there (what in-place and streaming kernels achieve): a lower bound of the
+    arena at that op, whatever kernels are chosen."""
+    n = len(graph.ops)
+    tensors = graph.tensors
+    spans = graph.lifetimes()
+    size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in spans}
+    delta = [0] * (n + 2)
+    for name, (f, l) in spans.items():
+        lo, hi = max(f, 0), min(l, n - 1)
+        if lo <= hi:
+            delta[lo] += size[name]
+            delta[hi + 1] -= size[name]
+    live, total = [], 0
+    for i, op in enumerate(graph.ops):
+        total += delta[i]
+        out = sum(size[o] for o in op.outputs)
+        dying = [size[x] for x in op.inputs if x in spans and spans[x][1] == i]
+        live.append(total - min(max(dying, default=0), out))
+    return live
+
+
+def _depthwise_layouts(graph: Graph, target: Target, live: list[int]) -> dict[int, DwLayout]:
+    planes = DepthwisePlanes()
+    decided = GraphDecisions(tuple(live))
+    layouts = {}
+    for ctx in LoweringContext.every_op(graph, target, decided):
+        if isinstance(ctx.op, DepthwiseConv2D) and planes.supports(ctx):
+            x, w, y = ctx.inputs[0], ctx.inputs[1], ctx.outputs[0]
+            _, h, wd, c = x.shape
+            layouts[ctx.index] = choose_layout(
+                w.shape[1], tuple(ctx.op.stride), (h, wd), c, (y.shape[1], y.shape[2]), ctx.op.padding.top,
+                ctx.op.padding.left, ctx.op.depth_multiplier, target.ram_budget, live[ctx.index], max(live),
+            )
+    return layouts
+
+
+def _core_layers(graph: Graph) -> list[tuple[int, int]]:
+    """(op index, output pixels) of the ops the 2x2 core may run (constant weights)."""
+    rows = []
+    for i, op in enumerate(graph.ops):
+        if not isinstance(op, (Conv2D, FullyConnected)):
+            continue
+        w = graph.tensors.get(op.inputs[1])
+        if w is None or w.data is None:
+            continue
+        y = graph.tensors[op.outputs[0]]
+        rows.append((i, y.size // y.shape[-1]))
+    return rows
+
+
+def constant_bytes(graph: Graph, target: Target, decisions: GraphDecisions,
+                   ops: Iterable[int] | None = None) -> dict[int, int]:
+    """Flash bytes of the constants of each op (of ``ops``, default all) lowered with
+    ``decisions``: what a decision costs, measured on the arrays the generator would emit."""
+    contexts = LoweringContext.every_op(graph, target, decisions)
+    wanted = range(len(contexts)) if ops is None else ops
+    return {i: sum(c.data.nbytes for c in select_kernel(contexts[i]).lower(contexts[i]).constants) for i in wanted}
+
+
+def _w16_layers(graph: Graph, target: Target, base: GraphDecisions) -> frozenset[int]:
+    """int16 weights (about one extra flash byte per weight, the fastest core) for every core
+    layer without a flash budget; under one, greedily by output pixels (instructions saved per
+    extra byte) while the constants + a code reserve fit. Both the constants with int8 weights
+    everywhere and each layer's extra bytes with int16 ones are measured by lowering (records,
+    depthwise blocks and tables weigh more than the graph's own weights), so the firmware
+    links whenever its code fits the reserve."""
+    layers = sorted(_core_layers(graph), key=lambda r: (-r[1], r[0]))
+    indices = [i for i, _ in layers]
+    budget = target.flash_budget
+    if budget is None:
+        return frozenset(indices)
+    w8 = constant_bytes(graph, target, base)
+    free = budget - CODE_RESERVE_BYTES - sum(w8.values())
+    if free <= 0 or not indices:
+        return frozenset()
+    w16 = constant_bytes(graph, target, dataclasses.replace(base, w16_layers=frozenset(indices)), indices)
+    chosen = set()
+    for index in indices:
+        extra = w16[index] - w8[index]
+        if 0 < extra <= free:
+            free -= extra
+            chosen.add(index)
+    return frozenset(chosen)
+
+
+def decide(graph: Graph, target: Target) -> GraphDecisions:
+    """Every whole-graph decision for ``graph`` on ``target``, once."""
+    live = live_activation_bytes(graph)
+    base = GraphDecisions(tuple(live), _depthwise_layouts(graph, target, live))
+    return dataclasses.replace(base, w16_layers=_w16_layers(graph, target, base))
