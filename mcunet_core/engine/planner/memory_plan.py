@@ -1,7 +1,7 @@
-"""From a graph and its kernels' memory rules to one arena layout and its exact peak.
+"""From a graph and its kernels' memory rules to one arena layout and its exact arena bytes.
 
-``peak_memory()`` is THE peak: the NAS calls it to filter candidates and the code
-generator lays the arena out with the same ``plan_memory()``, so search-time and
+The lowering pass (``engine.lower()``) plans once; its ``.plan`` is what the code generator
+lays out and what ``Lowered.footprint()`` (the NAS's peak SRAM) reads, so search-time and
 deploy-time memory cannot disagree.
 """
 
