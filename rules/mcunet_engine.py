@@ -2,8 +2,9 @@
 
 ``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
 generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers, build.json), the
-plan (plan.json, memory.png), the model's I/O (io.json), a seeded random ``input.npz`` (one
-array per model input) for the default run, and the kernel
+plan (plan.json, memory.png), the model's I/O (io.json), the budget it was compiled for
+(budget.json: ``ctx.budget``, the one the search measured under, else the board's), a seeded
+random ``input.npz`` (one array per model input) for the default run, and the kernel
 library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
 kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
 that object and the link only; the run repeats only if the ELF's bytes changed.
@@ -20,21 +21,29 @@ from mcunet_core.paths import KERNEL_DIR
 from mcunet_import import code_dependencies
 
 GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
-             "build.json", "io.json", "plan.json", "memory.png")
+             "build.json", "io.json", "plan.json", "memory.png", "budget.json")
 INPUT_SEED = 20240601
 
 
 def _generate(target, source, env):
-    from mcunet_core.atomic import atomic_write_bytes
+    import json
+
+    from mcunet_core.atomic import atomic_write_bytes, atomic_write_text
     from mcunet_core import engine
     from mcunet_core.ir.model_io import ModelIO
     from mcunet_core.ir.serialize import load_graph, npz_bytes
+
+    from mcunet_core.nas.constraints import deployment_target
 
     ctx = env["MCUNET_CTX"]
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        engine.generate(graph, engine.Target.from_board(ctx.board), out)
+        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits if ctx.budget else None), out)
+        budget = ctx.budget.to_json() if ctx.budget else {
+            "sram": ctx.board.arena_budget, "flash": ctx.board.flash_budget, "latency_ms": ctx.board.latency_budget_ms,
+            "source": f"board {ctx.board.name}"}
+        atomic_write_text(out / "budget.json", json.dumps(budget, indent=1) + "\n")
         io = ModelIO.of_graph(graph)
         arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
         atomic_write_bytes(out / "input.npz", npz_bytes(arrays))
@@ -50,10 +59,11 @@ def kernel_library(env) -> list:
 
 def engine(env, ctx, sources):
     out = ctx.build_dir.Dir("gen")
-    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw}")
+    budget = ctx.budget.to_json() if ctx.budget else None
+    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw} {budget}")
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
-    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant", "paths.py")
+    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant", "paths.py", "nas/constraints.py")
                  + [env.File(str(p)) for p in sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))])
     return list(targets) + kernel_library(env)
 

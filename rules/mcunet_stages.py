@@ -74,6 +74,35 @@ class StageContext:
     opt: str
     chain: list[str] = field(default_factory=list)
     data: str | None = None  # the training data's identity (Dataset.identity()) when a stage trains
+    budget: Budget | None = None  # what the model is compiled for (None: the whole board)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The SRAM, flash and latency limits a network was searched under, and where they come from:
+    the engine compiles it with exactly these, the report says how much of each it uses."""
+
+    limits: Any  # nas.constraints.Limits
+    source: str
+
+    def to_json(self) -> dict:
+        return {**self.limits.to_json(), "source": self.source}
+
+
+def budget_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, chain: list[str]) -> Budget | None:
+    """A searched model spec's recorded budget; in a task's pipeline, the search spec's limits
+    for the board (what the NAS stage measures under); otherwise None."""
+    from mcunet_core.nas.constraints import Limits
+
+    if model is not None:
+        limits = Limits.of_model(model)
+        return Budget(limits, f"model spec {model.name}") if limits is not None else None
+    if "nas" in chain and search is not None:
+        reserve = search.reserve(board)
+        how = (f", less the application reserve ({reserve['sram']:,} B SRAM, {reserve['flash']:,} B flash)"
+               if any(reserve.values()) else "")
+        return Budget(Limits.resolve(search, board), f"search {search.name} on {board.name}{how}")
+    return None
 
 
 def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
@@ -121,7 +150,8 @@ def build_context(env, sel) -> StageContext:
         except UserError as err:
             raise UserError(f"task={task.name} ({task.source_file}): {m}" for m in err.messages) from None
     name = _folder_name(model.name if model is not None else task.name)
-    return StageContext(board=board, task=task, model=model, search=loaded.get("search"),
+    budget = budget_for(board, model, loaded.get("search"), chain)
+    return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
                         data=data)

@@ -11,6 +11,7 @@ import yaml
 
 from mcunet_core.ir.reference import run
 from mcunet_core.ir.serialize import load_graph
+from mcunet_core.spec import load_board
 from scons_project import scons
 
 TINY_SEARCH = """\
@@ -26,6 +27,7 @@ space:
   depths: [2, 3, 4]
   base: {stem: 32, first_block: 16, stages: [24, 40, 80, 96, 192, 320], strides: [2, 2, 2, 1, 2, 1], divisor: 8}
 stage1: {samples_per_space: 10, quantile: 0.8, min_fit_ratio: 0.1}
+constraints: {sram: auto, flash: 450000, latency_ms: 100}
 evolution: {population: 4, generations: 1, mutation_prob: 0.2, parents_ratio: 0.5, mutation_ratio: 0.5, seed: 0}
 supernet: {epochs: 1, batch_size: 32, sandwich: 2}
 """
@@ -62,14 +64,27 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project):
     metrics = json.loads((out / "train" / "metrics.json").read_text())
     assert metrics["initialised_from"] == "subnet.pt" and 0.0 <= metrics["int8_accuracy"] <= 1.0
 
-    # the network the NAS measured is the one deployed: its budget held on the board
+    # the network the NAS measured is the one deployed, compiled for the budget it was measured
+    # under (an explicit flash limit: int8 weights where int16 ones would break it)
     result = json.loads((out / "result.json").read_text())
-    assert result["status"] == "ok" and result["peak_sram_bytes"] <= search["limits"]["sram"] + 8192
+    board = load_board("h743")
+    assert search["limits"] == {"sram": board.arena_budget - board.app_sram_reserve, "flash": 450000,
+                                "latency_ms": 100}
+    assert spec["budget"] == search["limits"]
+    budget = json.loads((out / "gen" / "budget.json").read_text())
+    assert budget == {**search["limits"], "source": "search tiny on h743, less the application reserve "
+                                                    f"({board.app_sram_reserve:,} B SRAM, {board.app_flash_reserve:,} B flash)"}
+    header = (out / "gen" / "weights.c").read_text().splitlines()[0]
+    assert f" {search['measurement']['constants']} bytes of constants" in header
+    assert json.loads((out / "gen" / "plan.json").read_text())["arena_bytes"] == search["measurement"]["arena"]
+    assert result["status"] == "ok" and result["flash_bytes"] <= 450000
+    assert result["peak_sram_bytes"] <= search["limits"]["sram"]
     graph = load_graph(out / "ir")
     with np.load(out / "gen" / "input.npz") as z:
         x = z[graph.inputs[0]]
     np.testing.assert_array_equal(np.load(out / "output.npy"), run(graph, [x])[graph.outputs[0]])
-    assert "int8" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "int8" in report and f"flash {result['flash_bytes']:,} B of 450,000 B" in report
 
     again = scons(project, *args)
     assert again.returncode == 0 and "Searching" not in again.stdout and "Training" not in again.stdout

@@ -43,8 +43,14 @@ class RandomWeights:
 
     Requantization multipliers ``s_x * s_w / s_y`` are those of a layer whose output scale
     grows like ``sqrt(fan_in)`` (accumulators land mostly inside int8, so kernels are chosen
-    as for a trained model); the output scale itself stays the input's, so scales do not
-    compound through deep networks and overflow float32."""
+    as for a trained model). Output scales are what min/max calibration gives a trained
+    network where the kernels' constants depend on them: a ReLU6 output at most 6/255 (its
+    range never narrows int8, so no clamp records), logits over [-6, 6] (the softmax keeps its
+    whole exp table); elsewhere the input's, so scales do not compound through deep networks
+    and overflow float32."""
+
+    #: logits of a trained classifier span about [-6, 6] (the exp table is whole below a span of 15)
+    LOGIT_SCALE = 12.0 / 255
 
     def __init__(self, seed: int = 0):
         self.rng = np.random.default_rng(seed)
@@ -58,11 +64,16 @@ class RandomWeights:
         scales = self.rng.uniform(0.002, 0.02, channels).astype(np.float32)
         gain = float(np.mean(scales)) * 40.0 * np.sqrt(fan_in)  # output scale / input scale
         zp = -128 if activation in (Activation.RELU, Activation.RELU6) else 0
+        out_scale = x.single_scale
+        if activation is Activation.RELU6:
+            out_scale = min(out_scale, 6.0 / 255)
+        if kind == "fc":
+            out_scale = self.LOGIT_SCALE
         return LayerValues(
             self.rng.integers(-127, 128, weight_shape).astype(np.int8),
-            (scales / np.float32(gain)).astype(np.float32),
+            (scales / np.float32(gain) * np.float32(out_scale / x.single_scale)).astype(np.float32),
             self.rng.integers(-2000, 2000, channels).astype(np.int32),
-            QuantParams([x.single_scale], [zp]),
+            QuantParams([out_scale], [zp]),
         )
 
     def add(self, name, a, b) -> QuantParams:

@@ -13,9 +13,25 @@ def _kib(n) -> str:
     return "-" if n is None else f"{n:,} B ({n / 1024:.1f} KiB)"
 
 
-def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None) -> str:
-    """Markdown: the headline figures (and the training's accuracies, when it was trained
-    here), then one row per op with its arena placement."""
+def _share(used, limit, unit: str = "B") -> str:
+    if used is None or limit is None:
+        return "-"
+    fmt = (lambda v: f"{v:,.2f} ms") if unit == "ms" else (lambda v: f"{v:,} B")
+    return f"{fmt(used)} of {fmt(limit)} ({100 * used / limit:.1f} %)"
+
+
+def budget_lines(result: dict, budget: dict) -> list[str]:
+    """How much of the budget the model was compiled for (``gen/budget.json``) the run used."""
+    return [f"- budget ({budget['source']}): SRAM {_share(result.get('peak_sram_bytes'), budget['sram'])}, "
+            f"flash {_share(result.get('flash_bytes'), budget['flash'])}, latency "
+            + (_share(result.get('latency_ms'), budget['latency_ms'], 'ms') if budget.get("latency_ms") else "no limit")]
+
+
+def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None,
+                  budget: dict | None = None) -> str:
+    """Markdown: the headline figures (the share of the budget it was compiled for, and the
+    training's accuracies when it was trained here), then one row per op with its arena
+    placement."""
     stats = graph_stats(graph)
     count_key = "cycles" if "cycles" in result else "instructions"
     count = result.get(count_key)
@@ -34,6 +50,7 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         f"- memory plan: arena {plan['arena_bytes']:,} B vs {plan['no_reuse_bytes']:,} B without reuse "
         f"(strategy {plan['strategy']})",
         f"- output: {result.get('output')}",
+        *(budget_lines(result, budget) if budget else []),
         *([f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
            f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
            f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"] if metrics else []),
@@ -51,10 +68,11 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
 
 
 def write_report(graph: Graph, result_path: str | Path, plan_path: str | Path, out_path: str | Path,
-                 metrics_path: str | Path | None = None) -> None:
+                 metrics_path: str | Path | None = None, budget_path: str | Path | None = None) -> None:
     from ..atomic import atomic_write_text
 
-    result = json.loads(Path(result_path).read_text(encoding="utf-8"))
-    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
-    metrics = json.loads(Path(metrics_path).read_text(encoding="utf-8")) if metrics_path else None
-    atomic_write_text(out_path, render_report(graph, result, plan, metrics))
+    def read(path):
+        return json.loads(Path(path).read_text(encoding="utf-8")) if path else None
+
+    atomic_write_text(out_path, render_report(graph, read(result_path), read(plan_path), read(metrics_path),
+                                              read(budget_path)))

@@ -51,6 +51,14 @@ class Limits:
         c = search.resolve_constraints(board)
         return cls(int(c["sram"]), int(c["flash"]), None if c["latency_ms"] is None else float(c["latency_ms"]))
 
+    @classmethod
+    def of_model(cls, model_spec) -> "Limits | None":
+        """The budget a model spec records (a searched network's), None when it has none."""
+        b = model_spec.budget if model_spec is not None else None
+        if b is None:
+            return None
+        return cls(int(b["sram"]), int(b["flash"]), None if b.get("latency_ms") is None else float(b["latency_ms"]))
+
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -117,6 +125,16 @@ def lower_bounds(arch: Arch) -> tuple[int, int]:
     return engine.lower_bounds(estimate_graph(arch))
 
 
+def deployment_target(board, limits: Limits | None) -> Target:
+    """The engine target a network is measured and compiled with: the board's, with its flash
+    budget lowered to ``limits.flash`` (kernels then keep int8 weights where pre-widened ones
+    would break it). The search measures with it and the engine stage compiles with it."""
+    target = Target.from_board(board)
+    if limits is not None and (target.flash_budget is None or limits.flash < target.flash_budget):
+        target = dataclasses.replace(target, flash_budget=limits.flash)
+    return target
+
+
 class Constraints:
     """A board's limits for a search: screens with :func:`lower_bounds`, then measures exactly.
 
@@ -134,10 +152,7 @@ class Constraints:
 
     @classmethod
     def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None) -> "Constraints":
-        target = Target.from_board(board)
-        if target.flash_budget is None or limits.flash < target.flash_budget:
-            target = dataclasses.replace(target, flash_budget=limits.flash)
-        return cls(target, board.clock_hz, limits, firmware)
+        return cls(deployment_target(board, limits), board.clock_hz, limits, firmware)
 
     def measure(self, arch: Arch) -> Measurement | None:
         return measure(arch, self.target, clock_hz=self.clock_hz, firmware=self.firmware)

@@ -61,11 +61,22 @@ class SearchResult:
     measurement: Measurement
     history: list[dict]  # one entry per generation (0 = the initial population)
     evaluations: int  # distinct networks scored
+    #: every distinct feasible network scored, best first: (arch, fitness, measurement)
+    candidates: list[tuple[Arch, float, Measurement]] = dataclasses.field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return {"arch": self.arch.to_spec(), "input_shape": list(self.arch.input_shape),
-                "num_classes": self.arch.num_classes, "fitness": self.fitness,
-                "measurement": self.measurement.to_json(), "evaluations": self.evaluations, "history": self.history}
+    def to_json(self, space: SearchSpace | None = None, stderr: Callable[[float], float] | None = None) -> dict:
+        """``stderr(fitness)``: the standard error of a fitness (accuracy on n samples), when known."""
+        def se(f):
+            return None if stderr is None else round(float(stderr(f)), 5)
+
+        doc = {"arch": self.arch.to_spec(), "input_shape": list(self.arch.input_shape),
+               "num_classes": self.arch.num_classes, "fitness": self.fitness, "fitness_stderr": se(self.fitness),
+               "measurement": self.measurement.to_json(), "evaluations": self.evaluations, "history": self.history}
+        if space is not None:
+            doc["candidates"] = [{"genes": [int(g) for g in space.genes(a)], "fitness": f, "stderr": se(f),
+                                  "macs": m.macs, "peak_sram": m.peak_sram, "flash": m.flash,
+                                  "latency_ms": round(m.latency_ms, 3)} for a, f, m in self.candidates]
+        return doc
 
 
 class _Search:
@@ -76,6 +87,7 @@ class _Search:
         self.space, self.fitness_fn, self.constraints, self.rng = space, fitness, constraints, rng
         self.max_tries = max_tries
         self.scores: dict[Arch, float] = {}
+        self.measured: dict[Arch, Measurement] = {}
         self.rejected = 0
 
     def score(self, arch: Arch) -> float:
@@ -89,6 +101,7 @@ class _Search:
             arch = draw()
             m = self.constraints.check(arch)
             if m is not None:
+                self.measured.setdefault(dataclasses.replace(arch, name="nas"), m)
                 return arch, m
             self.rejected += 1
         raise UserError(f"space {self.space.name}: no {what} within the constraints in {self.max_tries} draws "
@@ -117,32 +130,37 @@ def evolve(space: SearchSpace, fitness: Callable[[Arch], float], constraints, se
             children.append(s.feasible(lambda: space.crossover(s.pick(parents), s.pick(parents), rng), "crossover"))
         population = parents + children
     best, measurement = ranked[0]
-    return SearchResult(best, s.score(best), measurement, history, len(s.scores))
+    candidates = sorted(((a, f, s.measured[a]) for a, f in s.scores.items()), key=lambda c: -c[1])
+    return SearchResult(best, s.score(best), measurement, history, len(s.scores), candidates)
 
 
 def _record(generation: int, ranked: list, s: _Search) -> dict:
     scores = [s.score(a) for a, _ in ranked]
     best, m = ranked[0]
     return {"generation": generation, "best_fitness": scores[0], "mean_fitness": float(np.mean(scores)),
+            "median_fitness": float(np.median(scores)),
             "best_macs": m.macs, "best_peak_sram": m.peak_sram, "best_flash": m.flash,
             "best_latency_ms": round(m.latency_ms, 3), "evaluations": len(s.scores), "rejected": s.rejected}
 
 
 def write_search(out_dir, result: SearchResult, space, constraints, *, board, task, search, fitness: str, seed: int,
-                 settings: EvolutionSettings) -> Path:
-    """``search.json`` (the run and its history) and ``nas-<task>-<board>.yaml``, a model spec
-    of the best network (what the training stage reads); returns the search.json path."""
+                 settings: EvolutionSettings, stderr: Callable[[float], float] | None = None,
+                 extra: dict | None = None) -> Path:
+    """``search.json`` (the run, its history, every candidate scored with its standard error
+    ``stderr(fitness)`` when known, and ``extra``: e.g. the supernet's own figures) and
+    ``nas-<task>-<board>.yaml``, a model spec of the best network (what the training stage
+    reads); returns the search.json path."""
     out = Path(out_dir)
     name = f"nas-{task.name}-{board.name}"
     spec_file = f"{name}.yaml"
     # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
     model = {"name": name, "task": task.name, "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
-             "architecture": result.arch.to_spec()}
+             "budget": constraints.limits.to_json(), "architecture": result.arch.to_spec()}
     atomic_write_text(out / spec_file, yaml.safe_dump(model, sort_keys=False))
     doc = {"board": board.name, "task": task.name, "search": search.name,
            "space": {"width": space.width, "resolution": space.resolution}, "fitness": fitness, "seed": seed,
-           "settings": dataclasses.asdict(settings), **constraints.to_json(), **result.to_json(),
-           "model_spec": spec_file}
+           "settings": dataclasses.asdict(settings), **constraints.to_json(), **(extra or {}),
+           **result.to_json(space, stderr), "model_spec": spec_file}
     atomic_write_text(out / "search.json", json.dumps(doc, indent=1) + "\n")
     return out / "search.json"

@@ -57,8 +57,13 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
                                 make_dataset(task, "val", resolution=space.resolution), seed=settings.seed)
     evolution = EvolutionSettings.from_spec(search)
     seed = search.evolution["seed"]
+    # did the supernet learn? its extreme subnets' accuracies (feasible or not), as the search scores them
+    supernet_doc = {"epochs": settings.epochs, "train_samples": len(train_data), "fitness_samples": evaluator.samples,
+                    "chance": 1.0 / task.classes,
+                    "smallest_accuracy": evaluator(space.smallest()), "largest_accuracy": evaluator(space.largest())}
     result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
     search_json = write_search(out, result, space, constraints, board=board, task=task, search=search,
-                               fitness="supernet-accuracy", seed=seed, settings=evolution)
+                               fitness="supernet-accuracy", seed=seed, settings=evolution, stderr=evaluator.stderr,
+                               extra={"supernet": supernet_doc})
     save_state(out / "subnet.pt", supernet.extract(result.arch).state_dict())
     return SearchOutcome(search_json, out / f"{model_name(task, board)}.yaml", out / "subnet.pt")

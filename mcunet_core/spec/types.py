@@ -162,6 +162,8 @@ class Board:
     reserve_region: Region
     stack_reserve: int
     heap_reserve: int
+    app_sram_reserve: int  # application_reserve: what 'auto' search limits leave to the application
+    app_flash_reserve: int
     arena_limit: int | None  # explicit arena_bytes, if the spec sets one
     latency_budget_ms: float | None
     cflags: list[str]  # exactly the -mcpu/-mthumb/-mfpu/-mfloat-abi flags of the spec
@@ -224,6 +226,8 @@ class Board:
             flash_region=by_name[flash_name], arena_region=by_name[raw["arena_region"]],
             reserve_region=by_name[reserve.get("region", raw["arena_region"])],
             stack_reserve=reserve["stack"], heap_reserve=reserve["heap"],
+            app_sram_reserve=raw.get("application_reserve", {}).get("sram", 0),
+            app_flash_reserve=raw.get("application_reserve", {}).get("flash", 0),
             arena_limit=raw.get("arena_bytes"), latency_budget_ms=raw.get("latency_budget_ms"),
             cflags=list(raw["compiler"]["cflags"]),
             pyocd_target=pyocd["target"] if pyocd else None,
@@ -323,6 +327,11 @@ class ModelSpec:
     source_file: Path | None  # None for a bare .tflite given on the command line
     raw: dict = field(repr=False, compare=False)
 
+    @property
+    def budget(self) -> dict | None:
+        """The budget a search measured this network under (``sram``, ``flash``, ``latency_ms``)."""
+        return self.raw.get("budget")
+
     @classmethod
     def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "ModelSpec":
         tflite = None
@@ -354,14 +363,23 @@ class SearchSpec:
     raw: dict = field(repr=False, compare=False)
 
     def resolve_constraints(self, board: Board) -> dict[str, Any]:
-        """Concrete limits for a board: 'auto' takes the board's arena/flash budget and its
-        latency_budget_ms (None: no latency limit)."""
+        """Concrete limits for a board: 'auto' takes the board's arena/flash budget less what
+        is reserved for the application (``constraints.reserve``, default the board's
+        ``application_reserve``), and its latency_budget_ms (None: no latency limit). An
+        explicit number of bytes is the model's own budget: nothing is taken from it."""
         c = self.constraints
+        reserve = self.reserve(board)
         return {
-            "sram": board.arena_budget if c["sram"] == "auto" else c["sram"],
-            "flash": board.flash_budget if c["flash"] == "auto" else c["flash"],
+            "sram": board.arena_budget - reserve["sram"] if c["sram"] == "auto" else c["sram"],
+            "flash": board.flash_budget - reserve["flash"] if c["flash"] == "auto" else c["flash"],
             "latency_ms": board.latency_budget_ms if c["latency_ms"] == "auto" else c["latency_ms"],
         }
+
+    def reserve(self, board: Board) -> dict[str, int]:
+        """Bytes of SRAM and flash kept for the application under 'auto' limits."""
+        given = self.constraints.get("reserve") or {}
+        board_reserve = {"sram": board.app_sram_reserve, "flash": board.app_flash_reserve}
+        return {k: board_reserve[k] if given.get(k, "auto") == "auto" else int(given[k]) for k in ("sram", "flash")}
 
     @classmethod
     def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "SearchSpec":

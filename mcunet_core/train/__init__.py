@@ -15,8 +15,10 @@ export to the IR through ``arch_to_graph`` (so the deployed graph is the one the
 from .export import TorchWeights, export_graph, int8_accuracy, int8_outputs, int8_predict, quantize_net
 from .net import ArchNet
 from .supernet import Supernet
-from .train import SubnetEvaluator, TrainSettings, evaluate, predict, recalibrate_bn, train_net, train_supernet
+from .train import (SubnetEvaluator, TrainSettings, evaluate, predict, recalibrate_bn, standard_error, train_net,
+                    train_supernet)
 
 __all__ = ["ArchNet", "Supernet", "SubnetEvaluator", "TorchWeights", "TrainSettings", "evaluate", "export_graph",
+           "standard_error",
            "int8_accuracy", "int8_outputs", "int8_predict", "predict", "quantize_net", "recalibrate_bn",
            "train_net", "train_supernet"]

@@ -124,10 +124,16 @@ def recalibrate_bn(net: nn.Module, batches) -> None:
     net.eval()
 
 
+def standard_error(accuracy: float, samples: int) -> float:
+    """Standard error of an accuracy measured on ``samples`` independent samples (binomial)."""
+    return math.sqrt(max(accuracy * (1 - accuracy), 0.0) / max(samples, 1))
+
+
 class SubnetEvaluator:
     """The evolutionary search's fitness: ``evaluate(arch)`` = top-1 accuracy on ``val_data``
     of the supernet's subnet ``arch``, after BN re-estimation on ``bn_batches`` fixed batches
-    of ``calibration_data``. Batches are prepared once; results are memoized per arch."""
+    of ``calibration_data``. Batches are prepared once; results are memoized per arch.
+    ``stderr(accuracy)`` is an accuracy's standard error on this many samples."""
 
     def __init__(self, supernet: Supernet, calibration_data, val_data, *, bn_batches: int = 10,
                  batch_size: int = 64, seed: int = 0):
@@ -136,7 +142,11 @@ class SubnetEvaluator:
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
         self.calibration = [x for x, _ in _take(loader, bn_batches)]
         self.val = list(torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False))
+        self.samples = sum(len(y) for _, y in self.val)
         self.memo: dict[Arch, float] = {}
+
+    def stderr(self, accuracy: float) -> float:
+        return standard_error(accuracy, self.samples)
 
     def evaluate(self, arch: Arch) -> float:
         if arch not in self.memo:
@@ -144,7 +154,7 @@ class SubnetEvaluator:
             recalibrate_bn(net, self.calibration)
             with torch.no_grad():
                 correct = sum(int((net(x).argmax(dim=1) == y).sum()) for x, y in self.val)
-            self.memo[arch] = correct / max(sum(len(y) for _, y in self.val), 1)
+            self.memo[arch] = correct / max(self.samples, 1)
         return self.memo[arch]
 
     __call__ = evaluate

@@ -9,9 +9,11 @@ import pytest
 from mcunet_core.arch import RandomWeights, arch_to_graph
 from mcunet_core import engine
 from mcunet_core.engine import FirmwareCosts, Pool, Target
-from mcunet_core.nas.constraints import Constraints, Limits, estimate_graph, fits, lower_bounds, measure
+from mcunet_core.nas.constraints import (
+    Constraints, Limits, deployment_target, estimate_graph, fits, lower_bounds, measure,
+)
 from mcunet_core.nas.space import SearchSpace
-from mcunet_core.spec import load_board, load_search, load_task
+from mcunet_core.spec import load_board, load_model, load_search, load_task
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +99,27 @@ def test_lower_bounds_never_exceed_the_exact_figures(h743):
 
 def test_search_limits_from_the_spec_and_the_board(h743):
     search = load_search("mcunet")
-    # sram/flash "auto" take the board's budgets; the shipped spec's latency limit is kept
-    assert Limits.resolve(search, h743) == Limits(h743.arena_budget, h743.flash_budget, 100.0)
+    # sram/flash "auto" take the board's budgets less its application reserve (64 KiB SRAM and
+    # 256 KiB flash on the H743); the shipped spec's latency limit is kept
+    assert (h743.app_sram_reserve, h743.app_flash_reserve) == (65536, 262144)
+    auto = Limits.resolve(search, h743)
+    assert auto == Limits(h743.arena_budget - 65536, h743.flash_budget - 262144, 100.0)
+    # the search spec can set its own reserve, or none
+    own = {**search.constraints, "reserve": {"sram": 0, "flash": 100_000}}
+    assert Limits.resolve(dataclasses.replace(search, constraints=own), h743) == \
+        Limits(h743.arena_budget, h743.flash_budget - 100_000, 100.0)
+    # explicit limits are the model's own budget: nothing is taken from them
     explicit = dataclasses.replace(search, constraints={"sram": 200_000, "flash": 500_000, "latency_ms": 50})
     limits = Limits.resolve(explicit, h743)
     assert limits == Limits(200_000, 500_000, 50.0)
     # kernels must keep int8 weights where pre-widened ones would break the search's flash limit
     assert Constraints.for_board(h743, limits).target.flash_budget == 500_000
-    assert Constraints.for_board(h743, Limits.resolve(search, h743)).target == Target.from_board(h743)
+    assert Constraints.for_board(h743, auto).target == deployment_target(h743, auto)
+    assert deployment_target(h743, auto).flash_budget == h743.flash_budget - 262144
+    assert deployment_target(h743, None) == Target.from_board(h743)
+    # a searched model spec records its budget; the engine stage compiles it with that target
+    spec = dataclasses.replace(load_model("mcunet-vww-80"), raw={"budget": limits.to_json()})
+    assert Limits.of_model(spec) == limits and Limits.of_model(load_model("mcunet-vww-80")) is None
 
 
 def test_lean_flash_limit_measures_int8_weight_kernels(h743):

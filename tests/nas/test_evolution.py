@@ -68,6 +68,20 @@ def test_a_known_optimum_is_approached(board, space):
     assert last > first and result.fitness == last == closeness(result.arch)
 
 
+def test_every_candidate_is_recorded_with_its_standard_error(board, space):
+    limits = _tight(board, space)
+    result = evolve(space, _macs, Constraints.for_board(board, limits), SETTINGS, np.random.default_rng(3))
+    doc = result.to_json(space, stderr=lambda f: f / 1000)
+    cands = doc["candidates"]
+    assert len(cands) == result.evaluations and cands[0]["fitness"] == result.fitness
+    assert [c["fitness"] for c in cands] == sorted((c["fitness"] for c in cands), reverse=True)
+    assert all(c["peak_sram"] <= limits.sram and c["stderr"] == pytest.approx(c["fitness"] / 1000) for c in cands)
+    assert space.from_genes(cands[0]["genes"]).macs() == result.fitness
+    assert doc["fitness_stderr"] == pytest.approx(result.fitness / 1000)
+    first = result.history[0]
+    assert first["median_fitness"] <= first["best_fitness"]
+
+
 def test_same_seed_same_search(board, space):
     limits = _tight(board, space)
     runs = [evolve(space, _macs, Constraints.for_board(board, limits), SETTINGS, np.random.default_rng(7)).to_json()

@@ -23,12 +23,18 @@ def test_grid_follows_the_search_spec_and_the_task():
     search = load_search("mcunet")
     vww = pair_grid(search, load_task("vww"))
     assert len(vww) == 81 and (0.2, 48) in vww and (1.0, 176) in vww
-    # ImageNet lists 96..224: only resolutions both allow
-    assert sorted({r for _, r in pair_grid(search, load_task("imagenet"))}) == [96, 112, 128, 144, 160, 176]
+    # only resolutions both the search and the task allow
+    assert sorted({r for _, r in pair_grid(_search(resolutions=[48, 100, 224]), load_task("imagenet"))}) == [48, 224]
     # MFCC input has one shape: widths only
     assert pair_grid(search, load_task("kws")) == [(w, 49) for w in search.space["width_multipliers"]]
     with pytest.raises(UserError, match="none of its resolutions"):
         pair_grid(_search(resolutions=[40]), load_task("imagenet"))
+    # the paper's 108 configurations: widths 0.2-1.0 x resolutions 48-224
+    paper = load_search("mcunet-paper")
+    for task in ("vww", "imagenet"):
+        grid = pair_grid(paper, load_task(task))
+        assert len(grid) == 108 and {r for _, r in grid} == set(range(48, 225, 16))
+        assert {w for w, _ in grid} == {round(0.1 * i, 1) for i in range(2, 11)}
 
 
 def _pair(width, resolution, samples, macs):

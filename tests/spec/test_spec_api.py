@@ -192,10 +192,16 @@ def test_search_constraints_resolve_from_the_board():
     search, board = load_search("mcunet"), load_board("f412")
     space = search.space
     assert set(space["kernel_sizes"]) == {3, 5, 7} and min(space["width_multipliers"]) > 0
+    # 'auto' leaves the board's application reserve (F412: 16 KiB SRAM, 128 KiB flash)
+    assert search.reserve(board) == {"sram": 16384, "flash": 131072}
     assert search.resolve_constraints(board) == {
-        "sram": board.arena_budget, "flash": board.flash_budget, "latency_ms": 100}
+        "sram": board.arena_budget - 16384, "flash": board.flash_budget - 131072, "latency_ms": 100}
     small = load_spec("search", FIXTURES / "search" / "small-budget.yaml")
-    assert small.resolve_constraints(board) == {"sram": 131072, "flash": board.flash_budget, "latency_ms": 500}
+    assert small.resolve_constraints(board) == {"sram": 131072, "flash": board.flash_budget - 131072,
+                                                "latency_ms": 500}
+    # a board without a reserve (the emulated cores) gives the search all of it
+    qemu = load_board("qemu-m4")
+    assert search.resolve_constraints(qemu)["flash"] == qemu.flash_budget
 
 
 def test_quant():

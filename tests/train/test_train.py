@@ -11,7 +11,8 @@ from mcunet_core.spec import load_task
 from mcunet_core.train.data import make_dataset
 from mcunet_core.train.net import ArchNet
 from mcunet_core.train.supernet import Supernet
-from mcunet_core.train.train import (SubnetEvaluator, TrainSettings, _criterion, evaluate, recalibrate_bn, train_net,
+from mcunet_core.train.train import (SubnetEvaluator, TrainSettings, _criterion, evaluate, recalibrate_bn, standard_error,
+                                     train_net,
                                      train_supernet)
 
 SETTINGS = TrainSettings(epochs=2, batch_size=16, lr=0.05)
@@ -116,6 +117,10 @@ def test_subnet_evaluator_is_the_recalibrated_subnets_accuracy(vww32):
     assert got == evaluate(net, torch.utils.data.Subset(val, range(40)))
     assert fitness(arch) == got and list(fitness.memo) == [arch]
     assert [len(x) for x in fitness.calibration] == [16, 16]
+    # its standard error: the binomial one on the 40 samples it scores
+    assert fitness.samples == 40
+    assert fitness.stderr(0.75) == pytest.approx((0.75 * 0.25 / 40) ** 0.5)
+    assert standard_error(0.5, 100) == pytest.approx(0.05) and standard_error(1.0, 10) == 0
 
 
 def test_balanced_loss_weights_are_inverse_class_frequencies():
