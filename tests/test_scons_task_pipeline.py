@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import numpy as np
 import yaml
@@ -12,7 +13,7 @@ import yaml
 from mcunet_core.ir.reference import run
 from mcunet_core.ir.serialize import load_graph
 from mcunet_core.spec import load_board
-from scons_project import scons
+from scons_project import copy_project, scons
 
 TINY_SEARCH = """\
 extends: mcunet
@@ -47,7 +48,18 @@ training: {epochs: 1, batch_size: 32}
 """
 
 
-def test_task_pipeline_searches_trains_deploys_and_reports(project):
+#: what must come out byte for byte the same from the same specs (result.json: but its wall time)
+REPRODUCED = ("nas/stage1.json", "nas/search.json", "nas/nas-vww-tiny-h743.yaml", "nas/subnet.pt",
+              "train/metrics.json", "ir/graph.json", "ir/weights.npz", "gen/model.c", "gen/weights.c", "output.npy")
+
+
+def _result_without_wall_time(path):
+    doc = json.loads(path.read_text())
+    doc.pop("wall_s")
+    return doc
+
+
+def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     (project / "specs" / "search" / "tiny.yaml").write_text(TINY_SEARCH)
     (project / "specs" / "tasks" / "vww-tiny.yaml").write_text(TINY_TASK)
     args = ("board=h743", "task=vww-tiny", "search=tiny", "quant=int8-ptq")
@@ -88,6 +100,17 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project):
 
     again = scons(project, *args)
     assert again.returncode == 0 and "Searching" not in again.stdout and "Training" not in again.stdout
+
+    # the same specs in another build folder: the same network, weights and figures
+    (tmp_path / "second").mkdir()
+    second = copy_project(tmp_path / "second")
+    for sub, name in (("search", "tiny"), ("tasks", "vww-tiny")):
+        shutil.copy2(project / "specs" / sub / f"{name}.yaml", second / "specs" / sub / f"{name}.yaml")
+    assert scons(second, *args).returncode == 0
+    other_out = second / "build" / "h743" / "vww-tiny"
+    differ = [f for f in REPRODUCED if (out / f).read_bytes() != (other_out / f).read_bytes()]
+    assert not differ
+    assert _result_without_wall_time(out / "result.json") == _result_without_wall_time(other_out / "result.json")
     # other training data (the user's, through the task's path variable) is a new search
     (project / "vww-data").mkdir()
     other = scons(project, "-n", *args, env={**os.environ, "MCUNET_VWW_DIR": str(project / "vww-data")})

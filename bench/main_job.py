@@ -1,0 +1,93 @@
+"""The main job from a fresh clone: `scons board=B task=T` timed, then the figures README
+quotes, read from what the build wrote (stage 1's choice, the search's fitness with its
+standard error against the initial population's median, the supernet's extreme subnets,
+the winner's size, the NAS's prediction against the firmware's measurement, accuracies, the
+share of the budget).
+
+    python bench/main_job.py                       # board=h743 task=vww, a clone of this checkout's HEAD
+    python bench/main_job.py --board f412 --task kws --keep /tmp/kws-clone
+
+The clone sees only committed work. Not run in tests (about ten minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def clone(dest: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True)
+    shared = REPO.parent / "shared"
+    if shared.exists() and not (dest.parent / "shared").exists():
+        (dest.parent / "shared").symlink_to(shared)
+    return dest
+
+
+def figures(out: Path) -> list[str]:
+    """README's lines, from the build folder of one `scons board=B task=T`."""
+    stage1 = json.loads((out / "nas" / "stage1.json").read_text())
+    search = json.loads((out / "nas" / "search.json").read_text())
+    metrics = json.loads((out / "train" / "metrics.json").read_text())
+    result = json.loads((out / "result.json").read_text())
+    budget = json.loads((out / "gen" / "budget.json").read_text())
+    m, sn = search["measurement"], search.get("supernet", {})
+    first = search["history"][0]
+    se = search.get("fitness_stderr")
+    lines = [
+        f"stage 1: width {stage1['chosen']['width']} at {stage1['chosen']['resolution']}",
+        f"supernet: {sn.get('epochs')} epochs on {sn.get('train_samples')} samples; smallest subnet "
+        f"{sn.get('smallest_accuracy', float('nan')):.3f}, largest {sn.get('largest_accuracy', float('nan')):.3f} "
+        f"on {sn.get('fitness_samples')} samples (chance {sn.get('chance', float('nan')):.3f})",
+        f"evolution: winner fitness {search['fitness']:.3f} (+- {se if se is not None else float('nan'):.3f}), initial "
+        f"population median {first.get('median_fitness', float('nan')):.3f}, {search['evaluations']} networks scored",
+        f"winner: {m['macs'] / 1e6:.1f} M MACs, {metrics['params']:,} parameters",
+        f"NAS predicted: peak SRAM {m['peak_sram']:,} B, flash {m['flash']:,} B, {m['instructions'] / 1e6:.1f} M "
+        f"instructions ({m['latency_ms']:.1f} ms)",
+        f"firmware measured: peak SRAM {result['peak_sram_bytes']:,} B, flash {result['flash_bytes']:,} B, "
+        f"{result['instructions'] / 1e6:.1f} M instructions ({result['latency_ms']:.1f} ms at "
+        f"{result['clock_hz'] / 1e6:.0f} MHz)",
+        f"budget ({budget['source']}): SRAM {budget['sram']:,} B, flash {budget['flash']:,} B, "
+        f"latency {budget['latency_ms']} ms",
+        f"accuracy on {metrics['val_samples']} validation samples ({metrics['train_samples']} train, "
+        f"{metrics['epochs']} epochs): float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f}",
+    ]
+    spec = yaml.safe_load((out / "nas" / next(p.name for p in (out / "nas").glob("nas-*.yaml"))).read_text())
+    lines.append(f"model spec: {spec['name']} at resolution {spec['resolution']}")
+    return lines
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--board", default="h743")
+    ap.add_argument("--task", default="vww")
+    ap.add_argument("--keep", type=Path, help="clone here and keep it (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = clone((args.keep or Path(tmp) / "ci") / "main")
+        start = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "SCons", f"board={args.board}", f"task={args.task}"], cwd=root,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+        wall = time.monotonic() - start
+        if run.returncode:
+            print(f"scons board={args.board} task={args.task} failed ({run.returncode})", file=sys.stderr)
+            return run.returncode
+        print(f"\n# scons board={args.board} task={args.task}: {wall / 60:.0f} min {wall % 60:.0f} s "
+              f"on {os.cpu_count()} CPU cores")
+        for line in figures(root / "build" / args.board / args.task):
+            print(f"- {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
