@@ -50,7 +50,9 @@ def figures(out: Path) -> list[str]:
         f"{sn.get('smallest_accuracy', float('nan')):.3f}, largest {sn.get('largest_accuracy', float('nan')):.3f} "
         f"on {sn.get('fitness_samples')} samples (chance {sn.get('chance', float('nan')):.3f})",
         f"evolution: winner fitness {search['fitness']:.3f} (+- {se if se is not None else float('nan'):.3f}), initial "
-        f"population median {first.get('median_fitness', float('nan')):.3f}, {search['evaluations']} networks scored",
+        f"population median {first.get('median_fitness', float('nan')):.3f} "
+        f"({(search['fitness'] - first.get('median_fitness', float('nan'))) / (se or float('nan')):.1f} standard errors "
+        f"below the winner), {search['evaluations']} networks scored",
         f"winner: {m['macs'] / 1e6:.1f} M MACs, {metrics['params']:,} parameters",
         f"NAS predicted: peak SRAM {m['peak_sram']:,} B, flash {m['flash']:,} B, {m['instructions'] / 1e6:.1f} M "
         f"instructions ({m['latency_ms']:.1f} ms)",
@@ -58,9 +60,11 @@ def figures(out: Path) -> list[str]:
         f"{result['instructions'] / 1e6:.1f} M instructions ({result['latency_ms']:.1f} ms at "
         f"{result['clock_hz'] / 1e6:.0f} MHz)",
         f"budget ({budget['source']}): SRAM {budget['sram']:,} B, flash {budget['flash']:,} B, "
-        f"latency {budget['latency_ms']} ms",
+        f"latency {budget['latency_ms']} ms" + (f", {budget['macs']:,} MACs" if budget.get("macs") else ""),
         f"accuracy on {metrics['val_samples']} validation samples ({metrics['train_samples']} train, "
         f"{metrics['epochs']} epochs): float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f}",
+        "validation accuracy per fine-tune epoch: "
+        + ", ".join(f"{h['val_accuracy']:.3f}" for h in metrics["history"] if "val_accuracy" in h),
     ]
     spec = yaml.safe_load((out / "nas" / next(p.name for p in (out / "nas").glob("nas-*.yaml"))).read_text())
     lines.append(f"model spec: {spec['name']} at resolution {spec['resolution']}")
@@ -72,7 +76,13 @@ def main(argv=None) -> int:
     ap.add_argument("--board", default="h743")
     ap.add_argument("--task", default="vww")
     ap.add_argument("--keep", type=Path, help="clone here and keep it (default: a temporary folder)")
+    ap.add_argument("--figures", type=Path, metavar="BUILD_DIR",
+                    help="only print the figures of a build folder already made (build/<board>/<task>)")
     args = ap.parse_args(argv)
+    if args.figures:
+        for line in figures(args.figures):
+            print(f"- {line}")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         root = clone((args.keep or Path(tmp) / "ci") / "main")
         start = time.monotonic()

@@ -31,7 +31,7 @@ def _train(target, source, env):
         spec = load_model(found[0]) if found else ctx.model
         keep_checkpoint_if_same_inputs(train_dir / "model.pt", inputs_digest(source))
         outcome = run_training(arch_of_model(spec, ctx.task), ctx.task, ctx.quant, train_dir, ir_dir,
-                               init_state=named.get("subnet.pt"))
+                               init_state=named.get("subnet.pt"), training=spec.raw.get("training"))
         m = outcome.metrics
         print(f"trained {m['model']}: float accuracy {m['float_accuracy']:.3f}, int8 {m['int8_accuracy']:.3f}")
     except UserError as err:

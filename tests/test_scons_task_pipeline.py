@@ -31,6 +31,7 @@ stage1: {samples_per_space: 10, quantile: 0.8, min_fit_ratio: 0.1}
 constraints: {sram: auto, flash: 450000, latency_ms: 100}
 evolution: {population: 4, generations: 1, mutation_prob: 0.2, parents_ratio: 0.5, mutation_ratio: 0.5, seed: 0}
 supernet: {epochs: 1, batch_size: 32, sandwich: 2}
+finetune: {epochs: 2, lr: 0.02}
 """
 
 TINY_TASK = """\
@@ -75,13 +76,19 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     assert spec["name"] == "nas-vww-tiny-h743" and spec["resolution"] == search["space"]["resolution"]
     metrics = json.loads((out / "train" / "metrics.json").read_text())
     assert metrics["initialised_from"] == "subnet.pt" and 0.0 <= metrics["int8_accuracy"] <= 1.0
+    # the winner is fine-tuned as the search spec says (not as the task trains from scratch),
+    # with the validation accuracy of every epoch
+    assert spec["training"] == {"epochs": 2, "lr": 0.02} and metrics["epochs"] == 2
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2]
+    assert all(0.0 <= h["val_accuracy"] <= 1.0 for h in metrics["history"])
+    assert "train 2/2: loss" in first.stdout and "val accuracy" in first.stdout
 
     # the network the NAS measured is the one deployed, compiled for the budget it was measured
     # under (an explicit flash limit: int8 weights where int16 ones would break it)
     result = json.loads((out / "result.json").read_text())
     board = load_board("h743")
     assert search["limits"] == {"sram": board.arena_budget - board.app_sram_reserve, "flash": 450000,
-                                "latency_ms": 100}
+                                "latency_ms": 100, "macs": 8000000}
     assert spec["budget"] == search["limits"]
     budget = json.loads((out / "gen" / "budget.json").read_text())
     assert budget == {**search["limits"], "source": "search tiny on h743, less the application reserve "

@@ -16,15 +16,19 @@ def _kib(n) -> str:
 def _share(used, limit, unit: str = "B") -> str:
     if used is None or limit is None:
         return "-"
-    fmt = (lambda v: f"{v:,.2f} ms") if unit == "ms" else (lambda v: f"{v:,} B")
+    fmt = {"ms": lambda v: f"{v:,.2f} ms", "MACs": lambda v: f"{v:,} MACs"}.get(unit, lambda v: f"{v:,} B")
     return f"{fmt(used)} of {fmt(limit)} ({100 * used / limit:.1f} %)"
 
 
-def budget_lines(result: dict, budget: dict) -> list[str]:
-    """How much of the budget the model was compiled for (``gen/budget.json``) the run used."""
-    return [f"- budget ({budget['source']}): SRAM {_share(result.get('peak_sram_bytes'), budget['sram'])}, "
+def budget_lines(result: dict, budget: dict, macs: int | None = None) -> list[str]:
+    """How much of the budget the model was compiled for (``gen/budget.json``) the run used
+    (``macs``: the network's, as the search counted them, against its compute limit)."""
+    line = (f"- budget ({budget['source']}): SRAM {_share(result.get('peak_sram_bytes'), budget['sram'])}, "
             f"flash {_share(result.get('flash_bytes'), budget['flash'])}, latency "
-            + (_share(result.get('latency_ms'), budget['latency_ms'], 'ms') if budget.get("latency_ms") else "no limit")]
+            + (_share(result.get('latency_ms'), budget['latency_ms'], 'ms') if budget.get("latency_ms") else "no limit"))
+    if budget.get("macs"):
+        line += f", compute {_share(macs, budget['macs'], 'MACs')}"
+    return [line]
 
 
 def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None,
@@ -50,7 +54,7 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         f"- memory plan: arena {plan['arena_bytes']:,} B vs {plan['no_reuse_bytes']:,} B without reuse "
         f"(strategy {plan['strategy']})",
         f"- output: {result.get('output')}",
-        *(budget_lines(result, budget) if budget else []),
+        *(budget_lines(result, budget, (metrics or {}).get("macs", stats.total_macs)) if budget else []),
         *([f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
            f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
            f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"] if metrics else []),

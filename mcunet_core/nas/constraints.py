@@ -44,12 +44,14 @@ class Limits:
     sram: int
     flash: int
     latency_ms: float | None  # None: no latency limit
+    macs: int | None = None  # multiply-accumulates per inference; None: no limit
 
     @classmethod
     def resolve(cls, search, board) -> "Limits":
         """The search spec's constraints for ``board`` ('auto' = the board's budgets)."""
         c = search.resolve_constraints(board)
-        return cls(int(c["sram"]), int(c["flash"]), None if c["latency_ms"] is None else float(c["latency_ms"]))
+        return cls(int(c["sram"]), int(c["flash"]), None if c["latency_ms"] is None else float(c["latency_ms"]),
+                   None if c.get("macs") is None else int(c["macs"]))
 
     @classmethod
     def of_model(cls, model_spec) -> "Limits | None":
@@ -57,18 +59,22 @@ class Limits:
         b = model_spec.budget if model_spec is not None else None
         if b is None:
             return None
-        return cls(int(b["sram"]), int(b["flash"]), None if b.get("latency_ms") is None else float(b["latency_ms"]))
+        return cls(int(b["sram"]), int(b["flash"]), None if b.get("latency_ms") is None else float(b["latency_ms"]),
+                   None if b.get("macs") is None else int(b["macs"]))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
     def describe(self) -> str:
         latency = "no latency limit" if self.latency_ms is None else f"latency {self.latency_ms:g} ms"
-        return f"SRAM {self.sram} B, flash {self.flash} B, {latency}"
+        macs = "" if self.macs is None else f", at most {self.macs} MACs"
+        return f"SRAM {self.sram} B, flash {self.flash} B, {latency}{macs}"
 
 
 def violation(m: Measurement, limits: Limits) -> str | None:
-    """The first limit ``m`` breaks ('sram', 'flash' or 'latency'), None when it fits."""
+    """The first limit ``m`` breaks ('macs', 'sram', 'flash' or 'latency'), None when it fits."""
+    if limits.macs is not None and m.macs > limits.macs:
+        return "macs"
     if m.peak_sram > limits.sram:
         return "sram"
     if m.flash > limits.flash:
@@ -170,6 +176,8 @@ class Constraints:
         return self._verdicts[key]
 
     def _verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
+        if self.limits.macs is not None and arch.macs() > self.limits.macs:  # known before any lowering
+            return None, "macs"
         arena, constants = lower_bounds(arch)
         if arena + self.firmware.ram > self.limits.sram:
             return None, "sram"

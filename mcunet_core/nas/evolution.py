@@ -148,8 +148,8 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
                  extra: dict | None = None) -> Path:
     """``search.json`` (the run, its history, every candidate scored with its standard error
     ``stderr(fitness)`` when known, and ``extra``: e.g. the supernet's own figures) and
-    ``nas-<task>-<board>.yaml``, a model spec of the best network (what the training stage
-    reads); returns the search.json path."""
+    ``nas-<task>-<board>.yaml``, a model spec of the best network with its budget and the
+    search spec's ``finetune`` settings (what the training stage reads); returns the search.json path."""
     out = Path(out_dir)
     name = f"nas-{task.name}-{board.name}"
     spec_file = f"{name}.yaml"
@@ -157,6 +157,8 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
     model = {"name": name, "task": task.name, "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
              "budget": constraints.limits.to_json(), "architecture": result.arch.to_spec()}
+    if search.raw.get("finetune"):  # how the winner is fine-tuned from its supernet weights
+        model["training"] = dict(search.raw["finetune"])
     atomic_write_text(out / spec_file, yaml.safe_dump(model, sort_keys=False))
     doc = {"board": board.name, "task": task.name, "search": search.name,
            "space": {"width": space.width, "resolution": space.resolution}, "fitness": fitness, "seed": seed,

@@ -39,17 +39,18 @@ class TrainOutcome:
 
 
 def run_training(arch: Arch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
-                 progress: bool = True) -> TrainOutcome:
+                 training: dict | None = None, progress: bool = True) -> TrainOutcome:
+    """``training``: the model spec's settings, over the task's (``TrainSettings`` keys)."""
     out, ir_dir = Path(out_dir), Path(ir_dir)
     resolution = arch.input_shape[0] if task.input_kind == "image" else None
     train_data = make_dataset(task, "train", resolution=resolution)
     calibration = make_dataset(task, "train", resolution=resolution, augment=False)
     val_data = make_dataset(task, "val", resolution=resolution)
-    settings = TrainSettings(**(task.raw.get("training") or {}))
+    settings = TrainSettings(**{**(task.raw.get("training") or {}), **(training or {})})
     net = ArchNet(arch, seed=settings.seed)
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
-    history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress)
+    history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data)
     float_accuracy = evaluate(net, val_data)
     qat = int(quant.qat.get("epochs", 0)) > 0
     graph = quantize_net(net, calibration, quant, qat_data=train_data if qat else None, settings=settings,

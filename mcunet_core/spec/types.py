@@ -329,7 +329,7 @@ class ModelSpec:
 
     @property
     def budget(self) -> dict | None:
-        """The budget a search measured this network under (``sram``, ``flash``, ``latency_ms``)."""
+        """The budget a search measured this network under (``sram``, ``flash``, ``latency_ms``, ``macs``)."""
         return self.raw.get("budget")
 
     @classmethod
@@ -365,7 +365,8 @@ class SearchSpec:
     def resolve_constraints(self, board: Board) -> dict[str, Any]:
         """Concrete limits for a board: 'auto' takes the board's arena/flash budget less what
         is reserved for the application (``constraints.reserve``, default the board's
-        ``application_reserve``), and its latency_budget_ms (None: no latency limit). An
+        ``application_reserve``), and its latency_budget_ms (None: no latency limit); ``macs``
+        (a compute budget per inference) is the spec's or None. An
         explicit number of bytes is the model's own budget: nothing is taken from it."""
         c = self.constraints
         reserve = self.reserve(board)
@@ -373,6 +374,7 @@ class SearchSpec:
             "sram": board.arena_budget - reserve["sram"] if c["sram"] == "auto" else c["sram"],
             "flash": board.flash_budget - reserve["flash"] if c["flash"] == "auto" else c["flash"],
             "latency_ms": board.latency_budget_ms if c["latency_ms"] == "auto" else c["latency_ms"],
+            "macs": c.get("macs"),
         }
 
     def reserve(self, board: Board) -> dict[str, int]:

@@ -70,6 +70,10 @@ class InvertedResidual(nn.Module):
         h = self.project(self.dw(h))
         return self.add(x, h) if self.add is not None else h
 
+    def residual_bn(self) -> nn.BatchNorm2d | None:
+        """The BN closing the residual branch (initialised to zero), None without a shortcut."""
+        return self.project.bn if self.add is not None else None
+
 
 class ArchNet(nn.Module):
     """The float network of ``arch``: NCHW input in the task's preprocessing, logits out."""
@@ -103,9 +107,12 @@ class ArchNet(nn.Module):
 
 
 def init_weights(model: nn.Module, seed: int) -> None:
-    """MobileNetV2's initialisation: He (fan-out) convolutions, unit BN, small classifier.
-    Drawn from its own generator: torch seeds its global one differently in every process,
-    and a build must train the same network from the same specs."""
+    """MobileNetV2's initialisation: He (fan-out) convolutions, unit BN, small classifier;
+    the BN closing each residual branch starts at zero (Goyal et al. 2017), so a deep network
+    starts as its shortcuts and does not collapse to a constant output under a high learning
+    rate (the mbv2 space's deepest subnets did). Drawn from its own generator: torch seeds its
+    global one differently in every process, and a build must train the same network from the
+    same specs."""
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
@@ -116,3 +123,7 @@ def init_weights(model: nn.Module, seed: int) -> None:
         elif isinstance(m, nn.Linear):
             nn.init.normal_(m.weight, 0.0, 0.01, generator=g)
             nn.init.zeros_(m.bias)
+    for m in model.modules():
+        bn = m.residual_bn() if hasattr(m, "residual_bn") else None
+        if bn is not None:
+            nn.init.zeros_(bn.weight)

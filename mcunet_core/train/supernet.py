@@ -85,6 +85,10 @@ class DynamicInvertedResidual(nn.Module):
         h = self.project(self.dw(h))
         return x + h if self.residual else h
 
+    def residual_bn(self) -> nn.BatchNorm2d | None:
+        """The BN closing the residual branch (initialised to zero), None without a shortcut."""
+        return self.project.bn if self.residual else None
+
     def copy_to(self, dst: InvertedResidual) -> None:
         if dst.expand is not None:
             self.expand.copy_to(dst.expand)

@@ -69,8 +69,9 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
 
 
 def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
-              before_epoch: Callable[[int], None] | None = None, desc: str = "train") -> list[dict]:
-    """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history.
+              before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None) -> list[dict]:
+    """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history
+    (with each epoch's accuracy on ``val_data`` when given).
     ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there);
     ``desc`` names the phase in the progress output."""
     criterion = _criterion(data, settings)
@@ -80,8 +81,17 @@ def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, p
         loss.backward()
         return loss.item()
 
+    validate = None if val_data is None else (lambda: {"val_accuracy": evaluate(net, val_data)})
     return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
-                before_epoch)
+                before_epoch, validate)
+
+
+def channels_last(x):
+    """Convolutions run 1.5-2x faster on CPU with NHWC strides (oneDNN); applied to a model
+    (its 4-d weights) or a batch, values unchanged."""
+    if isinstance(x, nn.Module):
+        return x.to(memory_format=torch.channels_last)
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
 
 
 def soft_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor) -> torch.Tensor:
@@ -92,10 +102,10 @@ def soft_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor) -> torc
 def predict(model: nn.Module, data, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """(predicted class, label) of every sample of ``data`` (eval mode)."""
     was_training = model.training
-    model.eval()
+    channels_last(model).eval()
     predicted, labels = [], []
     for x, y in torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False):
-        predicted.append(model(x).argmax(dim=1).numpy())
+        predicted.append(model(channels_last(x)).argmax(dim=1).numpy())
         labels.append(y.numpy())
     model.train(was_training)
     return np.concatenate(predicted), np.concatenate(labels)
@@ -116,9 +126,9 @@ def recalibrate_bn(net: nn.Module, batches) -> None:
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative moving average
-    net.train()
+    channels_last(net).train()
     for x in batches:
-        net(x)
+        net(channels_last(x))
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     net.eval()
@@ -140,8 +150,8 @@ class SubnetEvaluator:
         self.supernet = supernet
         g = torch.Generator().manual_seed(seed)
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
-        self.calibration = [x for x, _ in _take(loader, bn_batches)]
-        self.val = list(torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False))
+        self.calibration = [channels_last(x) for x, _ in _take(loader, bn_batches)]
+        self.val = [(channels_last(x), y) for x, y in torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False)]
         self.samples = sum(len(y) for _, y in self.val)
         self.memo: dict[Arch, float] = {}
 
@@ -192,8 +202,10 @@ def _loader(data, s: TrainSettings, epoch: int) -> torch.utils.data.DataLoader:
 
 
 def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, checkpoint, progress: bool,
-         desc: str, before_epoch: Callable[[int], None] | None = None) -> list[dict]:
+         desc: str, before_epoch: Callable[[int], None] | None = None,
+         validate: Callable[[], dict] | None = None) -> list[dict]:
     fingerprint = {**fingerprint, "settings": dataclasses.asdict(s), "samples": len(data)}
+    channels_last(model)
     opt = _optimizer(model, s)
     start, history = 0, []
     state = load_checkpoint(checkpoint, fingerprint) if checkpoint else None
@@ -216,12 +228,15 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             for group in opt.param_groups:
                 group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
             opt.zero_grad(set_to_none=True)
-            losses.append(step(x, y, rng))
+            losses.append(step(channels_last(x), y, rng))
             opt.step()
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
-        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan")})
-        if progress and bar.disable:
-            print(f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}", flush=True)
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
+                        **(validate() if validate is not None else {})})
+        if progress:
+            val = f", val accuracy {history[-1]['val_accuracy']:.3f}" if "val_accuracy" in history[-1] else ""
+            line = f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}{val}"
+            tqdm.write(line) if not bar.disable else print(line, flush=True)
         if checkpoint:
             save_checkpoint(checkpoint, {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
                                          "model": model.state_dict(), "optimizer": opt.state_dict()})

@@ -74,6 +74,10 @@ def test_limits_are_inclusive_bounds(h743, vww_space):
         assert not fits(m, tighter)
         assert verdict(tighter) == (None, broken)
     assert verdict(exact) == (m, None)
+    # a MACs limit (the compute budget) is checked before any lowering
+    assert verdict(Limits(m.peak_sram, m.flash, None, macs=m.macs)) == (m, None)
+    assert not fits(m, Limits(m.peak_sram, m.flash, None, macs=m.macs - 1))
+    assert verdict(Limits(m.peak_sram, m.flash, None, macs=m.macs - 1)) == (None, "macs")
 
 
 def test_a_search_flash_limit_makes_the_engine_keep_int8_weights(h743, vww_space):
@@ -103,11 +107,11 @@ def test_search_limits_from_the_spec_and_the_board(h743):
     # 256 KiB flash on the H743); the shipped spec's latency limit is kept
     assert (h743.app_sram_reserve, h743.app_flash_reserve) == (65536, 262144)
     auto = Limits.resolve(search, h743)
-    assert auto == Limits(h743.arena_budget - 65536, h743.flash_budget - 262144, 100.0)
+    assert auto == Limits(h743.arena_budget - 65536, h743.flash_budget - 262144, 100.0, macs=8_000_000)
     # the search spec can set its own reserve, or none
     own = {**search.constraints, "reserve": {"sram": 0, "flash": 100_000}}
     assert Limits.resolve(dataclasses.replace(search, constraints=own), h743) == \
-        Limits(h743.arena_budget, h743.flash_budget - 100_000, 100.0)
+        Limits(h743.arena_budget, h743.flash_budget - 100_000, 100.0, macs=8_000_000)
     # explicit limits are the model's own budget: nothing is taken from them
     explicit = dataclasses.replace(search, constraints={"sram": 200_000, "flash": 500_000, "latency_ms": 50})
     limits = Limits.resolve(explicit, h743)

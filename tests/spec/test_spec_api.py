@@ -156,7 +156,7 @@ def test_dataset_paths(monkeypatch, tmp_path):
     vww = load_task("vww").dataset
     assert vww.data_path() is None  # the embedded default
     # the identity a build depends on: the generator's settings, or the user's resolved path
-    assert vww.identity() == "embedded synthetic-vww samples=512 seed=0"
+    assert vww.identity() == "embedded synthetic-vww samples=10000 seed=0"
     monkeypatch.setenv("MCUNET_VWW_DIR", str(tmp_path))
     assert vww.identity() == f"imagefolder {tmp_path.resolve()}"
     monkeypatch.setenv("MCUNET_VWW_DIR", str(tmp_path / "missing"))
@@ -195,10 +195,11 @@ def test_search_constraints_resolve_from_the_board():
     # 'auto' leaves the board's application reserve (F412: 16 KiB SRAM, 128 KiB flash)
     assert search.reserve(board) == {"sram": 16384, "flash": 131072}
     assert search.resolve_constraints(board) == {
-        "sram": board.arena_budget - 16384, "flash": board.flash_budget - 131072, "latency_ms": 100}
+        "sram": board.arena_budget - 16384, "flash": board.flash_budget - 131072, "latency_ms": 100,
+        "macs": 8_000_000}
     small = load_spec("search", FIXTURES / "search" / "small-budget.yaml")
     assert small.resolve_constraints(board) == {"sram": 131072, "flash": board.flash_budget - 131072,
-                                                "latency_ms": 500}
+                                                "latency_ms": 500, "macs": 8_000_000}
     # a board without a reserve (the emulated cores) gives the search all of it
     qemu = load_board("qemu-m4")
     assert search.resolve_constraints(qemu)["flash"] == qemu.flash_budget

@@ -3,6 +3,7 @@ and the test-side adapters that read ../shared/datasets (never copied into the r
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -24,18 +25,25 @@ torch.set_num_threads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 
 
+def embedded_task(name: str, samples: int):
+    """Task ``name`` with ``samples`` embedded samples: the shipped sizes (thousands) are for builds."""
+    task = load_task(name)
+    return dataclasses.replace(task, dataset=dataclasses.replace(
+        task.dataset, embedded={**task.dataset.embedded, "samples": samples}))
+
+
 def tiny_space(task_name: str = "vww", width: float = 0.2, resolution: int = 32) -> SearchSpace:
     return SearchSpace.from_specs(load_search("mcunet"), load_task(task_name), width, resolution)
 
 
 @pytest.fixture(scope="session")
 def kws_task():
-    return load_task("kws")
+    return embedded_task("kws", 600)
 
 
 @pytest.fixture(scope="session")
 def kws_data(kws_task):
-    """The embedded synthetic KWS set: (augmented train, plain train, val)."""
+    """600 embedded synthetic KWS clips: (augmented train, plain train, val)."""
     return (make_dataset(kws_task, "train"), make_dataset(kws_task, "train", augment=False),
             make_dataset(kws_task, "val"))
 

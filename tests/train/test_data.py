@@ -3,6 +3,7 @@ the ImageFolder, Speech Commands and npz loaders read the official layouts; user
 are one-line errors."""
 
 import dataclasses
+import importlib
 import math
 import wave
 
@@ -11,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import shared_vww
+from conftest import embedded_task, shared_vww
 from mcunet_core.errors import UserError
 from mcunet_core.spec import load_task
 from mcunet_core.train.data import make_dataset, synthetic_kws, synthetic_vww
@@ -29,6 +30,17 @@ def test_synthetic_vww_is_deterministic_and_any_sample_regenerates_alone():
     assert not any(np.array_equal(v, t) for v in val_images for t in a_images)
     other, _ = synthetic_vww(40, 8, "train", 48)
     assert not np.array_equal(other, a_images)
+
+
+def test_synthetic_vww_renders_in_parallel_chunks_as_one_process_would(monkeypatch):
+    """Thousands of scenes render in worker processes; the chunking must not change a pixel."""
+    module = importlib.import_module("mcunet_core.train.data.synthetic_vww")
+    monkeypatch.setattr(module, "CHUNK", 9)
+    images, labels = module.synthetic_vww.__wrapped__(50, 3, "train", 24)  # 40 scenes, 5 chunks, 2 workers
+    one, one_labels = module._render((3, range(40), 24))
+    assert np.array_equal(images, one) and np.array_equal(labels, one_labels)
+    assert not images.flags.writeable  # shared by the stages of a build: nobody may change it
+    assert synthetic_vww(50, 3, "train", 24)[0] is synthetic_vww(50, 3, "train", 24)[0]
 
 
 def test_synthetic_vww_labels_do_not_depend_on_the_resolution_and_are_balanced():
@@ -62,8 +74,15 @@ def test_synthetic_kws_is_deterministic_balanced_and_in_range():
     assert rms[labels == 0].max() < np.median(rms[labels > 1])  # silence is quieter than words
 
 
+def test_a_vowel_longer_than_its_pitch_track_holds_the_last_pitch():
+    """A word stretched past its pitch track (it happens among the 6,000 default clips) crashed the build."""
+    from mcunet_core.train.data.synthetic_kws import V, Segment, _segment
+    x = _segment(np.random.default_rng(0), Segment(V, 500, 1500, 1.0), 1000, np.full(10, 120.0), 1.0)
+    assert x.shape == (1000,) and np.isfinite(x).all() and np.abs(x).max() > 0
+
+
 def test_augmentation_is_driven_by_torch_seed():
-    task = load_task("vww")
+    task = embedded_task("vww", 40)
     data = make_dataset(task, "train", resolution=32)
     torch.manual_seed(1)
     a = data[0][0]
@@ -75,7 +94,7 @@ def test_augmentation_is_driven_by_torch_seed():
 
 
 def test_audio_pipeline_normalises_shifts_and_mixes_noise():
-    task = load_task("kws")
+    task = embedded_task("kws", 60)
     plain = make_dataset(task, "val", augment=False)
     wav = plain.waveform(3)
     assert wav.max() == pytest.approx(1.0)  # divided by its maximum, as MLPerf Tiny does

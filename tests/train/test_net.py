@@ -10,6 +10,7 @@ from mcunet_core.arch import Arch, arch_to_graph
 from mcunet_core.ir import ops as O
 from mcunet_core.spec import load_model, load_task
 from mcunet_core.train.net import ArchNet, ConvBNAct, same_pad
+from mcunet_core.train.supernet import Supernet
 
 
 def _archs():
@@ -58,3 +59,13 @@ def test_same_padding_puts_the_odd_row_after():
     assert y[0, 0, 1, 1] == x[0, 0, 2:4, 2:4].sum()
     assert same_pad(x, 3, 1).shape == (1, 1, 6, 6)
     assert same_pad(torch.zeros(1, 1, 5, 5), 3, 2).shape == (1, 1, 7, 7)  # odd input: 1 and 1
+
+
+def test_residual_branches_start_at_zero_so_deep_networks_start_as_their_shortcuts():
+    space = tiny_space("vww")
+    for net in (ArchNet(space.largest()), Supernet(space)):
+        closing = [m.residual_bn() for m in net.modules() if hasattr(m, "residual_bn")]
+        closing = [bn for bn in closing if bn is not None]
+        assert closing and all(torch.count_nonzero(bn.weight) == 0 for bn in closing)
+        others = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d) and all(m is not bn for bn in closing)]
+        assert others and all(torch.all(m.weight == 1) for m in others)

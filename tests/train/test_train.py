@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import tiny_space
+from conftest import embedded_task, tiny_space
 from mcunet_core.errors import UserError
 from mcunet_core.spec import load_task
 from mcunet_core.train.data import make_dataset
@@ -26,7 +26,7 @@ def small_kws(kws_data):
 
 @pytest.fixture(scope="module")
 def vww32():
-    task = load_task("vww")
+    task = embedded_task("vww", 512)
     return make_dataset(task, "train", resolution=32), make_dataset(task, "val", resolution=32)
 
 

@@ -34,7 +34,7 @@ def as_float(clip: np.ndarray) -> np.ndarray:
     clip = np.asarray(clip)
     if clip.dtype == np.int16:
         return clip.astype(np.float32) / 32768.0
-    return clip.astype(np.float32)
+    return clip.astype(np.float32, copy=True)  # a copy: the data may be read-only
 
 
 class AudioDataset(torch.utils.data.Dataset):

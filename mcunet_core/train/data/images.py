@@ -45,7 +45,7 @@ class ImagePreprocess:
 
     def __call__(self, image: np.ndarray) -> torch.Tensor:
         """uint8 (H, W, C) -> float (C, res, res) in the task's normalisation."""
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).to(torch.float32) / 255.0
+        x = torch.from_numpy(np.array(image)).permute(2, 0, 1).to(torch.float32) / 255.0  # a copy: the data may be read-only
         x = self._random_crop(x) if self.random_resized_crop else self._centre_crop(x)
         if self.horizontal_flip and torch.rand(()) < 0.5:
             x = x.flip(-1)

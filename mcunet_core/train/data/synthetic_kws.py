@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -90,7 +91,9 @@ def _segment(rng, seg: Segment, n: int, f0: np.ndarray, tract: float) -> np.ndar
         freq = np.linspace(seg.a, seg.b, n) * tract
         phase = 2 * math.pi * np.cumsum(freq) / SAMPLE_RATE
         return _fade(sum(np.sin(k * phase) / k for k in (1, 2, 3)))
-    # vowel: harmonics of the pitch, each weighted by the formant resonances at its frequency
+    # vowel: harmonics of the pitch, each weighted by the formant resonances at its frequency;
+    # a word stretched past its pitch track (long segments and pauses) holds the last pitch
+    f0 = np.pad(f0[:n], (0, max(n - len(f0), 0)), mode="edge")
     phase = 2 * math.pi * np.cumsum(f0[:n]) / SAMPLE_RATE
     mean_f0 = float(f0[:n].mean())
     x = np.zeros(n)
@@ -161,7 +164,11 @@ def split_indices(samples: int, split: str) -> range:
     raise ValueError(f"synthetic-kws has splits train and val, not {split!r}")
 
 
+@lru_cache(maxsize=4)
 def synthetic_kws(samples: int, seed: int, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(float32 clips (N, 16000), int64 labels) of one split."""
+    """(float32 clips (N, 16000), int64 labels) of one split, read-only: the stages of one
+    build share one synthesis."""
     pairs = [clip(seed, i) for i in split_indices(samples, split)]
-    return np.stack([p[0] for p in pairs]), np.array([p[1] for p in pairs], dtype=np.int64)
+    clips, labels = np.stack([p[0] for p in pairs]), np.array([p[1] for p in pairs], dtype=np.int64)
+    clips.flags.writeable = labels.flags.writeable = False
+    return clips, labels

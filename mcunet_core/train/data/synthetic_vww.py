@@ -24,10 +24,15 @@ from __future__ import annotations
 
 import colorsys
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+CHUNK = 1000  # scenes per worker task
 PERSON_AREA = 0.005  # VWW: a person box covering more than 0.5 % of the image
 LABEL_RESOLUTION = 128
 SKIN = np.array([[0.96, 0.80, 0.69], [0.90, 0.72, 0.56], [0.78, 0.57, 0.42],
@@ -352,8 +357,24 @@ def split_indices(samples: int, split: str) -> range:
     raise ValueError(f"synthetic-vww has splits train and val, not {split!r}")
 
 
+def _render(args: tuple[int, range, int]) -> tuple[np.ndarray, np.ndarray]:
+    seed, indices, resolution = args
+    scenes = [scene(seed, i) for i in indices]
+    return np.stack([s.render(resolution) for s in scenes]), np.array([s.label for s in scenes], dtype=np.int64)
+
+
+@lru_cache(maxsize=8)
 def synthetic_vww(samples: int, seed: int, split: str, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """(uint8 images (N, res, res, 3), int64 labels) of one split."""
-    scenes = [scene(seed, i) for i in split_indices(samples, split)]
-    images = np.stack([s.render(resolution) for s in scenes])
-    return images, np.array([s.label for s in scenes], dtype=np.int64)
+    """(uint8 images (N, res, res, 3), int64 labels) of one split, read-only: the stages of one
+    build (search, BN calibration, training, quantization) share one rendering. Thousands of
+    scenes are rendered by one process per core, in chunks whose order fixes the result."""
+    indices = split_indices(samples, split)
+    chunks = [(seed, indices[i:i + CHUNK], resolution) for i in range(0, len(indices), CHUNK)]
+    if len(chunks) > 1 and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(min(os.cpu_count() or 1, len(chunks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = list(pool.map(_render, chunks))
+    else:
+        parts = [_render(c) for c in chunks]
+    images, labels = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    images.flags.writeable = labels.flags.writeable = False
+    return images, labels
