@@ -5,7 +5,8 @@ all from one engine lowering pass (``engine.lower``):
   out the same one) + the firmware's measured stack high-water mark and other static RAM;
 * flash = ``footprint().flash``: the exact bytes of the lowered constants + the code of the
   kernels the network links, the runtime and the per-op calls;
-* latency = ``Lowered.instructions()`` (the engine's fitted kernel costs) / the board's clock.
+* latency = ``Lowered.instructions()`` (the engine's fitted kernel costs) / the board's clock;
+* MACs, when the search spec limits them (a compute budget), checked before any lowering.
 
 The graph is ``arch_to_graph(arch, RandomWeights(0))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
