@@ -39,11 +39,8 @@ def _generate(target, source, env):
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits if ctx.budget else None), out)
-        budget = ctx.budget.to_json() if ctx.budget else {
-            "sram": ctx.board.arena_budget, "flash": ctx.board.flash_budget, "latency_ms": ctx.board.latency_budget_ms,
-            "source": f"board {ctx.board.name}"}
-        atomic_write_text(out / "budget.json", json.dumps(budget, indent=1) + "\n")
+        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits), out)
+        atomic_write_text(out / "budget.json", json.dumps(ctx.budget.to_json(), indent=1) + "\n")
         io = ModelIO.of_graph(graph)
         arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
         atomic_write_bytes(out / "input.npz", npz_bytes(arrays))
@@ -59,8 +56,7 @@ def kernel_library(env) -> list:
 
 def engine(env, ctx, sources):
     out = ctx.build_dir.Dir("gen")
-    budget = ctx.budget.to_json() if ctx.budget else None
-    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw} {budget}")
+    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}")
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
     eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant", "paths.py", "nas/constraints.py")

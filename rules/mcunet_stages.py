@@ -74,7 +74,7 @@ class StageContext:
     opt: str
     chain: list[str] = field(default_factory=list)
     data: str | None = None  # the training data's identity (Dataset.identity()) when a stage trains
-    budget: Budget | None = None  # what the model is compiled for (None: the whole board)
+    budget: Budget | None = None  # what the model is compiled for (budget_for: the board's when nothing else)
 
 
 @dataclass(frozen=True)
@@ -89,20 +89,21 @@ class Budget:
         return {**self.limits.to_json(), "source": self.source}
 
 
-def budget_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, chain: list[str]) -> Budget | None:
+def budget_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, chain: list[str]) -> Budget:
     """A searched model spec's recorded budget; in a task's pipeline, the search spec's limits
-    for the board (what the NAS stage measures under); otherwise None."""
+    for the board (what the NAS stage measures under); otherwise the whole board's (its arena,
+    flash and latency budgets: the target the engine compiles for without a budget)."""
     from mcunet_core.nas.constraints import Limits
 
-    if model is not None:
-        limits = Limits.of_model(model)
-        return Budget(limits, f"model spec {model.name}") if limits is not None else None
-    if "nas" in chain and search is not None:
+    limits = Limits.of_model(model) if model is not None else None
+    if limits is not None:
+        return Budget(limits, f"model spec {model.name}")
+    if model is None and "nas" in chain and search is not None:
         reserve = search.reserve(board)
         how = (f", less the application reserve ({reserve['sram']:,} B SRAM, {reserve['flash']:,} B flash)"
                if any(reserve.values()) else "")
         return Budget(Limits.resolve(search, board), f"search {search.name} on {board.name}{how}")
-    return None
+    return Budget(Limits(board.arena_budget, board.flash_budget, board.latency_budget_ms), f"board {board.name}")
 
 
 def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
