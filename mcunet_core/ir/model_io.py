@@ -25,6 +25,12 @@ class TensorIO:
     dtype: str
     shape: tuple[int, ...]
 
+    def accepted_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The tensor's shape, and without a leading batch of one (an image as H x W x C)."""
+        if len(self.shape) > 1 and self.shape[0] == 1:
+            return self.shape, self.shape[1:]
+        return (self.shape,)
+
     @property
     def nbytes(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
@@ -63,9 +69,14 @@ class ModelIO:
         for arr, t in zip(arrays, self.inputs):
             arr = np.asarray(arr)
             if arr.dtype != np.dtype(t.dtype):
-                raise UserError(f"{source}: input {t.name!r} is {t.dtype}{list(t.shape)}, got {arr.dtype}")
-            if arr.size != int(np.prod(t.shape, dtype=np.int64)):
-                raise UserError(f"{source}: input {t.name!r} has shape {list(t.shape)}, got {list(arr.shape)}")
+                raise UserError(f"{source}: input {t.name!r} is {t.dtype}{list(t.shape)}, got {arr.dtype}"
+                                f"{list(arr.shape)}")
+            if tuple(arr.shape) not in t.accepted_shapes():
+                without_batch = f" (or {list(t.shape[1:])} without the batch of one)" if len(t.accepted_shapes()) > 1 else ""
+                same_size = " (the same elements in another layout: transpose it, do not reshape it)" \
+                    if arr.size == int(np.prod(t.shape, dtype=np.int64)) else ""
+                raise UserError(f"{source}: input {t.name!r} must have shape {list(t.shape)}{without_batch}, "
+                                f"got {list(arr.shape)}{same_size}")
             blob += np.ascontiguousarray(arr).tobytes()
         return blob
 

@@ -31,6 +31,19 @@ def test_wrong_inputs_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="shape"):
         IO.pack_inputs([np.zeros((1, 3), np.float32), np.zeros(3, np.int8)])
     (tmp_path / "bad.npy").write_bytes(b"not numpy")
+    # the shape is checked, not only the element count: every other arrangement of the same
+    # elements is refused, naming the expected shape; the image without its batch of one is fine
+    image = ModelIO((TensorIO("img", "int8", (1, 4, 6, 3)),), ())
+    expected = image.pack_inputs([np.arange(72, dtype=np.int8).reshape(1, 4, 6, 3)])
+    assert image.pack_inputs([np.arange(72, dtype=np.int8).reshape(4, 6, 3)]) == expected
+    for shape in [(72,), (1, 6, 4, 3), (1, 3, 4, 6), (3, 4, 6), (4, 6, 3, 1), (2, 2, 6, 3), (1, 4, 18)]:
+        with pytest.raises(UserError, match=r"'img' must have shape \[1, 4, 6, 3\] \(or \[4, 6, 3\] without the "
+                                            r"batch of one\), got .*another layout"):
+            image.pack_inputs([np.zeros(shape, np.int8)])
+    with pytest.raises(UserError, match=r"must have shape \[1, 4, 6, 3\].*got \[1, 4, 6\]$"):
+        image.pack_inputs([np.zeros((1, 4, 6), np.int8)])
+    with pytest.raises(UserError, match=r"'img' is int8\[1, 4, 6, 3\], got uint8\[1, 4, 6, 3\]"):
+        image.pack_inputs([np.zeros((1, 4, 6, 3), np.uint8)])
     single = ModelIO((TensorIO("x", "int8", (2,)),), ())
     with pytest.raises(UserError, match="not a NumPy"):
         single.load_inputs(tmp_path / "bad.npy")
