@@ -76,8 +76,10 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
                 errors.append(problem)
     model = values["model"]
     if model:
-        if model.endswith(".tflite"):
-            if not Path(model).is_file():
+        if model.lower().endswith(".tflite"):
+            if Path(model).is_dir():
+                errors.append(f"model={model}: a directory, not a .tflite file")
+            elif not Path(model).is_file():
                 errors.append(f"model={model}: no such .tflite file")
         else:
             problem = _spec_value("model", model, specs_dir)

@@ -72,6 +72,9 @@ def test_bad_model_input_probe(project):
         "input=x.npy: needs an existing .npy file (.npz: one array per model input)",
         "probe=0669FF: a probe is only used with runner=pyocd",
     ]
+    (project / "Models.TFLITE").mkdir()
+    result = scons(project, "board=h743", "model=Models.TFLITE")
+    assert result.returncode == 2 and errors(result) == ["model=Models.TFLITE: a directory, not a .tflite file"]
 
 
 def test_help_documents_the_variables(project):

@@ -241,8 +241,10 @@ def load_model(name_or_path, specs_dir=None) -> ModelSpec:
     """A model spec by name (specs/models/<name>.yaml), a path to a model .yaml, or a path to
     an int8 .tflite file."""
     text = str(name_or_path)
-    if text.endswith(".tflite"):
+    if text.lower().endswith(".tflite"):
         path = Path(text).expanduser()
+        if path.is_dir():
+            raise UserError(f"model {text}: a directory, not a .tflite file")
         if not path.is_file():
             raise UserError(f"model file not found: {text}")
         with open(path, "rb") as fh:

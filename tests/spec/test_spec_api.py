@@ -181,6 +181,13 @@ def test_models(tmp_path):
     (tmp_path / "bad.tflite").write_bytes(b"not a model")
     with pytest.raises(UserError, match="not a TFLite flatbuffer"):
         load_model(str(tmp_path / "bad.tflite"))
+    # the suffix in any case is a model file; a folder named like one is said to be a folder
+    for name in ("UPPER.TFLITE", "Mixed.TFLite"):
+        (tmp_path / name).write_bytes(fake.read_bytes())
+        assert load_model(str(tmp_path / name)).kind == "tflite"
+    (tmp_path / "folder.tflite").mkdir()
+    with pytest.raises(UserError, match="folder.tflite: a directory, not a .tflite file"):
+        load_model(str(tmp_path / "folder.tflite"))
 
 
 def test_real_tflite_model(shared_dir):
