@@ -71,10 +71,11 @@ class ModelIO:
             if arr.dtype != np.dtype(t.dtype):
                 raise UserError(f"{source}: input {t.name!r} is {t.dtype}{list(t.shape)}, got {arr.dtype}"
                                 f"{list(arr.shape)}")
-            if tuple(arr.shape) not in t.accepted_shapes():
-                without_batch = f" (or {list(t.shape[1:])} without the batch of one)" if len(t.accepted_shapes()) > 1 else ""
-                same_size = " (the same elements in another layout: transpose it, do not reshape it)" \
-                    if arr.size == int(np.prod(t.shape, dtype=np.int64)) else ""
+            accepted = t.accepted_shapes()
+            if tuple(arr.shape) not in accepted:
+                without_batch = f" (or {list(accepted[1])} without the batch of one)" if len(accepted) > 1 else ""
+                same_size = (" (the same elements in another layout: transpose it, do not reshape it)"
+                             if arr.nbytes == t.nbytes else "")
                 raise UserError(f"{source}: input {t.name!r} must have shape {list(t.shape)}{without_batch}, "
                                 f"got {list(arr.shape)}{same_size}")
             blob += np.ascontiguousarray(arr).tobytes()

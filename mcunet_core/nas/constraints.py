@@ -50,18 +50,20 @@ class Limits:
     @classmethod
     def resolve(cls, search, board) -> "Limits":
         """The search spec's constraints for ``board`` ('auto' = the board's budgets)."""
-        c = search.resolve_constraints(board)
-        return cls(int(c["sram"]), int(c["flash"]), None if c["latency_ms"] is None else float(c["latency_ms"]),
-                   None if c.get("macs") is None else int(c["macs"]))
+        return cls.from_json(search.resolve_constraints(board))
 
     @classmethod
     def of_model(cls, model_spec) -> "Limits | None":
         """The budget a model spec records (a searched network's), None when it has none."""
         b = model_spec.budget if model_spec is not None else None
-        if b is None:
-            return None
-        return cls(int(b["sram"]), int(b["flash"]), None if b.get("latency_ms") is None else float(b["latency_ms"]),
-                   None if b.get("macs") is None else int(b["macs"]))
+        return None if b is None else cls.from_json(b)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Limits":
+        """``sram`` and ``flash`` bytes; ``latency_ms`` and ``macs`` absent or None: no limit."""
+        latency, macs = d.get("latency_ms"), d.get("macs")
+        return cls(int(d["sram"]), int(d["flash"]), None if latency is None else float(latency),
+                   None if macs is None else int(macs))
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -94,8 +94,8 @@ def _segment(rng, seg: Segment, n: int, f0: np.ndarray, tract: float) -> np.ndar
     # vowel: harmonics of the pitch, each weighted by the formant resonances at its frequency;
     # a word stretched past its pitch track (long segments and pauses) holds the last pitch
     f0 = np.pad(f0[:n], (0, max(n - len(f0), 0)), mode="edge")
-    phase = 2 * math.pi * np.cumsum(f0[:n]) / SAMPLE_RATE
-    mean_f0 = float(f0[:n].mean())
+    phase = 2 * math.pi * np.cumsum(f0) / SAMPLE_RATE
+    mean_f0 = float(f0.mean())
     x = np.zeros(n)
     for k in range(1, int(4000 / mean_f0) + 1):
         f = k * mean_f0
