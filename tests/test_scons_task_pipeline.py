@@ -75,6 +75,14 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     spec = yaml.safe_load((out / "nas" / "nas-vww-tiny-h743.yaml").read_text())
     assert spec["name"] == "nas-vww-tiny-h743" and spec["resolution"] == search["space"]["resolution"]
     metrics = json.loads((out / "train" / "metrics.json").read_text())
+    # candidates are scored on a held-out part of the train split (the search spec's holdout),
+    # never on the validation split; that one re-scores the winner against the initial median
+    sn, versus = search["supernet"], search["versus_initial_median"]
+    assert sn["fitness_split"] == "holdout 0.25 of train"
+    assert sn["train_samples"] + sn["fitness_samples"] == metrics["train_samples"]
+    assert versus["fitness"]["samples"] == sn["fitness_samples"] and versus["fitness"]["winner"] == search["fitness"]
+    assert versus["val"]["samples"] == metrics["val_samples"]
+    assert all(v["paired_stderr"] >= 0 and v["difference"] == v["winner"] - v["median"] for v in versus.values())
     assert metrics["initialised_from"] == "subnet.pt" and 0.0 <= metrics["int8_accuracy"] <= 1.0
     # the winner is fine-tuned as the search spec says (not as the task trains from scratch),
     # with the validation accuracy of every epoch

@@ -63,6 +63,12 @@ class SearchResult:
     evaluations: int  # distinct networks scored
     #: every distinct feasible network scored, best first: (arch, fitness, measurement)
     candidates: list[tuple[Arch, float, Measurement]] = dataclasses.field(default_factory=list)
+    #: the initial (random feasible) population, best first: what the search is measured against
+    initial: list[Arch] = dataclasses.field(default_factory=list)
+
+    def initial_median(self) -> Arch:
+        """The initial population's median network (the upper one of an even population)."""
+        return self.initial[(len(self.initial) - 1) // 2]
 
     def to_json(self, space: SearchSpace | None = None, stderr: Callable[[float], float] | None = None) -> dict:
         """``stderr(fitness)``: the standard error of a fitness (accuracy on n samples), when known."""
@@ -117,10 +123,11 @@ def evolve(space: SearchSpace, fitness: Callable[[Arch], float], constraints, se
     and ``limits`` (``constraints.Constraints``)."""
     s = _Search(space, fitness, constraints, rng, settings.max_tries)
     population = [s.feasible(lambda: space.sample(rng), "random network") for _ in range(settings.population)]
-    history = []
+    history, initial = [], []
     for generation in range(settings.generations + 1):
         ranked = sorted(population, key=lambda am: -s.score(am[0]))  # stable: ties keep their order
         history.append(_record(generation, ranked, s))
+        initial = initial or [a for a, _ in ranked]
         if generation == settings.generations:
             break
         parents = ranked[: settings.parents]
@@ -131,7 +138,7 @@ def evolve(space: SearchSpace, fitness: Callable[[Arch], float], constraints, se
         population = parents + children
     best, measurement = ranked[0]
     candidates = sorted(((a, f, s.measured[a]) for a, f in s.scores.items()), key=lambda c: -c[1])
-    return SearchResult(best, s.score(best), measurement, history, len(s.scores), candidates)
+    return SearchResult(best, s.score(best), measurement, history, len(s.scores), candidates, initial)
 
 
 def _record(generation: int, ranked: list, s: _Search) -> dict:

@@ -1,5 +1,9 @@
 """TinyNAS for (board, task): stage 1 picks the space, a one-shot supernet is trained on the
-task's data, evolution picks its best feasible subnet, whose weights seed the training stage."""
+task's data, evolution picks its best feasible subnet, whose weights seed the training stage.
+
+With the search spec's ``evolution.holdout`` the supernet trains on the rest of the train
+split and candidates are scored on the held-out part; the validation split then re-scores
+the winner and the initial population's median, an estimate the selection has not seen."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from ..nas.evolution import EvolutionSettings, evolve, write_search
 from ..nas.space import SearchSpace
 from ..nas.stage1 import run_stage1, write_stage1
 from ..train import SubnetEvaluator, Supernet, TrainSettings, train_supernet
-from ..train.data import make_dataset
+from ..train.data import LabelledSubset, holdout_indices, make_dataset
 
 def search_files(task, board) -> tuple[str, ...]:
     """What the stage writes in its folder; the model spec is named after the task and board."""
@@ -49,21 +53,44 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
                         jobs=jobs, context=context)
     write_stage1(stage1, out)
     space = SearchSpace.from_specs(search, task, stage1.chosen.width, stage1.chosen.resolution)
-    train_data = make_dataset(task, "train", resolution=space.resolution)
+    resolution = space.resolution
+    train_data = make_dataset(task, "train", resolution=resolution)
+    plain = make_dataset(task, "train", resolution=resolution, augment=False)
+    val_data = make_dataset(task, "val", resolution=resolution)
+    holdout = float(search.evolution.get("holdout") or 0)
+    seed = search.evolution["seed"]
+    if holdout:
+        kept, held = holdout_indices(train_data.labels, holdout, seed)
+        train_data, calibration, fitness_data = LabelledSubset(train_data, kept), LabelledSubset(plain, kept), \
+            LabelledSubset(plain, held)
+    else:
+        calibration, fitness_data = plain, val_data
     settings = TrainSettings(**(search.raw.get("supernet") or {}))
     supernet = Supernet(space, seed=settings.seed)
     train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress)
-    evaluator = SubnetEvaluator(supernet, make_dataset(task, "train", resolution=space.resolution, augment=False),
-                                make_dataset(task, "val", resolution=space.resolution), seed=settings.seed)
+    evaluator = SubnetEvaluator(supernet, calibration, fitness_data, seed=settings.seed)
     evolution = EvolutionSettings.from_spec(search)
-    seed = search.evolution["seed"]
     # did the supernet learn? its extreme subnets' accuracies (feasible or not), as the search scores them
     supernet_doc = {"epochs": settings.epochs, "train_samples": len(train_data), "fitness_samples": evaluator.samples,
+                    "fitness_split": f"holdout {holdout:g} of train" if holdout else "val",
                     "chance": 1.0 / task.classes,
                     "smallest_accuracy": evaluator(space.smallest()), "largest_accuracy": evaluator(space.largest())}
     result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
+    versus = {"fitness": versus_initial(result, evaluator)}
+    if holdout:
+        versus["val"] = versus_initial(result, SubnetEvaluator(supernet, calibration, val_data, seed=settings.seed))
     search_json = write_search(out, result, space, constraints, board=board, task=task, search=search,
                                fitness="supernet-accuracy", seed=seed, settings=evolution, stderr=evaluator.stderr,
-                               extra={"supernet": supernet_doc})
+                               extra={"supernet": supernet_doc, "versus_initial_median": versus})
     save_state(out / "subnet.pt", supernet.extract(result.arch).state_dict())
     return SearchOutcome(search_json, out / f"{model_name(task, board)}.yaml", out / "subnet.pt")
+
+
+def versus_initial(result, evaluator: SubnetEvaluator) -> dict:
+    """The winner against the initial population's median network on the evaluator's samples:
+    both accuracies, their difference, its paired standard error and the ratio of the two."""
+    winner, median = result.arch, result.initial_median()
+    a, b = evaluator(winner), evaluator(median)
+    se = evaluator.paired_stderr(winner, median)
+    return {"samples": evaluator.samples, "winner": a, "winner_stderr": evaluator.stderr(a), "median": b,
+            "difference": a - b, "paired_stderr": se, "standard_errors": (a - b) / se if se else None}

@@ -22,8 +22,8 @@ from ..ir import reference
 from ..ir.reference.quantize import affine_quantize
 from .net import ArchNet, ConvBNAct
 from .qat import qat_finetune
-from .quantize import (Ranges, activation_qparams, calibrate, calibration_batches, layer_weights, quantize_bias,
-                       quantize_weights, weight_scales)
+from .quantize import (Ranges, activation_qparams, bias_safe_scales, calibrate, calibration_batches, layer_weights,
+                       quantize_bias, quantize_weights, weight_scales)
 from .train import TrainSettings
 
 _TO_IR_LAYOUT = {"conv": (0, 2, 3, 1), "depthwise": (1, 2, 3, 0), "fc": (0, 1)}
@@ -48,7 +48,7 @@ class TorchWeights:
             raise ValueError(f"layer {name}: the network has {module.kind}/{module.activation.value}, "
                              f"the graph wants {kind}/{Activation(activation).value}")
         w, b = layer_weights(module)
-        scales = weight_scales(w)
+        scales = bias_safe_scales(weight_scales(w), b, x.single_scale)
         q = quantize_weights(w, scales).permute(*_TO_IR_LAYOUT[kind]).numpy().astype(np.int8)
         if q.shape != tuple(weight_shape):
             raise ValueError(f"layer {name}: weights {q.shape}, the graph wants {tuple(weight_shape)}")

@@ -48,6 +48,20 @@ def weight_scales(w: torch.Tensor) -> torch.Tensor:
     return torch.where(m > 0, m, torch.ones_like(m))
 
 
+#: the largest |int32 bias| the exporter stores: a bias this far beyond anything 127 x 255 x K
+#: taps can add (K = 256: 2**23) makes the channel nearly constant, and a larger one would
+#: leave the accumulator outside what kernels (|acc| < 2**30) and int32 hold
+BIAS_MAX = 2**24
+
+
+def bias_safe_scales(scales: torch.Tensor, bias: torch.Tensor, input_scale: float) -> torch.Tensor:
+    """Weight scales raised where the bias at scale ``s_in * s_w`` would pass ``BIAS_MAX``
+    (as TFLite's quantizer adjusts weight scales so biases fit): a channel whose weights are
+    nearly zero then keeps its bias exactly, with coarser weights, instead of a clipped bias."""
+    need = bias.detach().abs().to(torch.float64) / (float(input_scale) * BIAS_MAX)
+    return torch.maximum(scales.to(torch.float64), need).to(torch.float32)
+
+
 def quantize_weights(w: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
     """Integer weights (as float values) for per-channel ``scales`` along axis 0."""
     s = scales.reshape(-1, *([1] * (w.dim() - 1)))

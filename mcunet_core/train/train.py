@@ -142,7 +142,8 @@ def standard_error(accuracy: float, samples: int) -> float:
 class SubnetEvaluator:
     """The evolutionary search's fitness: ``evaluate(arch)`` = top-1 accuracy on ``val_data``
     of the supernet's subnet ``arch``, after BN re-estimation on ``bn_batches`` fixed batches
-    of ``calibration_data``. Batches are prepared once; results are memoized per arch.
+    of ``calibration_data``. Batches are prepared once; each arch's per-sample correctness is
+    memoized, so two networks compare on the same samples (``paired_stderr``).
     ``stderr(accuracy)`` is an accuracy's standard error on this many samples."""
 
     def __init__(self, supernet: Supernet, calibration_data, val_data, *, bn_batches: int = 10,
@@ -153,19 +154,31 @@ class SubnetEvaluator:
         self.calibration = [channels_last(x) for x, _ in _take(loader, bn_batches)]
         self.val = [(channels_last(x), y) for x, y in torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False)]
         self.samples = sum(len(y) for _, y in self.val)
-        self.memo: dict[Arch, float] = {}
+        self.memo: dict[Arch, np.ndarray] = {}
 
     def stderr(self, accuracy: float) -> float:
         return standard_error(accuracy, self.samples)
 
-    def evaluate(self, arch: Arch) -> float:
+    def correct(self, arch: Arch) -> np.ndarray:
+        """Whether the subnet classifies each sample right (bool, in data order)."""
         if arch not in self.memo:
             net = self.supernet.extract(arch)
             recalibrate_bn(net, self.calibration)
             with torch.no_grad():
-                correct = sum(int((net(x).argmax(dim=1) == y).sum()) for x, y in self.val)
-            self.memo[arch] = correct / max(self.samples, 1)
+                hits = [(net(x).argmax(dim=1) == y).numpy() for x, y in self.val]
+            self.memo[arch] = np.concatenate(hits) if hits else np.zeros(0, bool)
         return self.memo[arch]
+
+    def evaluate(self, arch: Arch) -> float:
+        hits = self.correct(arch)
+        return float(hits.mean()) if len(hits) else 0.0
+
+    def paired_stderr(self, a: Arch, b: Arch) -> float:
+        """Standard error of accuracy(a) - accuracy(b) on these shared samples: subnets of one
+        supernet err on mostly the same samples, so the difference is far less noisy than
+        either accuracy."""
+        d = self.correct(a).astype(np.float64) - self.correct(b).astype(np.float64)
+        return float(np.std(d, ddof=1) / math.sqrt(len(d))) if len(d) > 1 else 0.0
 
     __call__ = evaluate
 

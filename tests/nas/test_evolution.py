@@ -78,6 +78,12 @@ def test_every_candidate_is_recorded_with_its_standard_error(board, space):
     assert all(c["peak_sram"] <= limits.sram and c["stderr"] == pytest.approx(c["fitness"] / 1000) for c in cands)
     assert space.from_genes(cands[0]["genes"]).macs() == result.fitness
     assert doc["fitness_stderr"] == pytest.approx(result.fitness / 1000)
+    # the initial population, best first, and its median network: what the winner is measured against
+    assert len(result.initial) == SETTINGS.population
+    scores = [_macs(a) for a in result.initial]
+    assert scores == sorted(scores, reverse=True) and scores[0] == result.history[0]["best_fitness"]
+    assert result.initial_median() is result.initial[3]
+    assert float(np.median(scores)) == result.history[0]["median_fitness"] <= _macs(result.initial_median())
     first = result.history[0]
     assert first["median_fitness"] <= first["best_fitness"]
 

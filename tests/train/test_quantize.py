@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from mcunet_core.ir import Activation
 from mcunet_core.train.net import ConvBNAct
-from mcunet_core.train.quantize import (activation_qparams, calibrate, calibration_batches, folded, quantize_bias,
+from mcunet_core.train.quantize import (BIAS_MAX, activation_qparams, bias_safe_scales, calibrate, calibration_batches, folded, quantize_bias,
                                         quantize_weights, weight_scales)
 
 
@@ -49,6 +49,18 @@ def test_bias_is_int32_at_input_times_weight_scale():
     bias = quantize_bias(np.array([0.3, -0.3, 1e9]), 0.1, np.array([0.01, 0.01, 1.0], dtype=np.float32))
     assert bias.dtype == np.int32
     assert bias.tolist()[:2] == [300, -300] and bias[2] == 2**31 - 1  # saturates
+
+
+def test_a_bias_beyond_its_channels_weights_raises_that_weight_scale_instead_of_saturating():
+    """A nearly dead channel (weights ~1e-9, bias 0.5): at s_in * s_w its bias would pass int32;
+    its scale grows so the bias is exactly BIAS_MAX, the other channels keep theirs."""
+    w = torch.tensor([[[[1e-9, -2e-9]]], [[[0.5, -1.0]]]])
+    b = torch.tensor([0.5, 0.25])
+    s = bias_safe_scales(weight_scales(w), b, 0.01)
+    assert s[1] == weight_scales(w)[1] and s[0] > weight_scales(w)[0]
+    q = quantize_bias(b.numpy(), 0.01, s.numpy())
+    assert abs(int(q[0])) == BIAS_MAX and quantize_weights(w, s)[0].abs().max() == 0
+    assert float(q[0]) * 0.01 * float(s[0]) == pytest.approx(0.5, rel=1e-6)
 
 
 def test_folded_conv_equals_conv_then_batchnorm():

@@ -121,6 +121,13 @@ def test_subnet_evaluator_is_the_recalibrated_subnets_accuracy(vww32):
     assert fitness.samples == 40
     assert fitness.stderr(0.75) == pytest.approx((0.75 * 0.25 / 40) ** 0.5)
     assert standard_error(0.5, 100) == pytest.approx(0.05) and standard_error(1.0, 10) == 0
+    # two networks compare on the same samples: the paired standard error of the difference
+    other = supernet.space.sample(np.random.default_rng(6))
+    a, b = fitness.correct(arch), fitness.correct(other)
+    assert a.dtype == bool and len(a) == 40 and a.mean() == got
+    d = a.astype(float) - b.astype(float)
+    assert fitness.paired_stderr(arch, other) == pytest.approx(d.std(ddof=1) / 40 ** 0.5)
+    assert fitness.paired_stderr(arch, arch) == 0.0
 
 
 def test_balanced_loss_weights_are_inverse_class_frequencies():

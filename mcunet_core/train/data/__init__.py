@@ -14,6 +14,7 @@ import numpy as np
 
 from ...errors import UserError
 from .audio import AudioAugment, AudioDataset
+from .holdout import LabelledSubset, holdout_indices
 from .imagefolder import ImageFolder
 from .images import ImageArrayDataset, ImagePreprocess
 from .mfcc import Mfcc
@@ -26,7 +27,7 @@ from .synthetic_vww import synthetic_vww
 VWW_CLASSES = ["no_person", "person"]
 
 __all__ = ["make_dataset", "AudioAugment", "AudioDataset", "ImageArrayDataset", "ImageFolder", "ImagePreprocess",
-           "Mfcc", "synthetic_kws", "synthetic_vww"]
+           "LabelledSubset", "Mfcc", "holdout_indices", "synthetic_kws", "synthetic_vww"]
 
 
 def _classes(task, generated: list[str]) -> list[str]:
