@@ -49,10 +49,17 @@ def figures(out: Path) -> list[str]:
         f"supernet: {sn.get('epochs')} epochs on {sn.get('train_samples')} samples; smallest subnet "
         f"{sn.get('smallest_accuracy', float('nan')):.3f}, largest {sn.get('largest_accuracy', float('nan')):.3f} "
         f"on {sn.get('fitness_samples')} samples (chance {sn.get('chance', float('nan')):.3f})",
-        f"evolution: winner fitness {search['fitness']:.3f} (+- {se if se is not None else float('nan'):.3f}), initial "
-        f"population median {first.get('median_fitness', float('nan')):.3f} "
-        f"({(search['fitness'] - first.get('median_fitness', float('nan'))) / (se or float('nan')):.1f} standard errors "
-        f"below the winner), {search['evaluations']} networks scored",
+        f"evolution: winner fitness {search['fitness']:.3f} (+- {se if se is not None else float('nan'):.3f}) on "
+        f"{sn.get('fitness_samples')} samples ({sn.get('fitness_split', 'val')}), initial population median "
+        f"{first.get('median_fitness', float('nan')):.3f}, {search['evaluations']} networks scored",
+    ]
+    for where, v in search.get("versus_initial_median", {}).items():
+        lines.append(f"winner vs the initial median network on the {where} samples ({v['samples']}): "
+                     f"{v['winner']:.3f} +- {v['winner_stderr']:.3f} vs {v['median']:.3f}, difference "
+                     f"{v['difference']:+.3f} +- {v['paired_stderr']:.3f} paired "
+                     f"({v['standard_errors'] or float('nan'):.1f} SE; {v['difference'] / v['winner_stderr']:.1f} SE "
+                     f"of the winner's accuracy)")
+    lines += [
         f"winner: {m['macs'] / 1e6:.1f} M MACs, {metrics['params']:,} parameters",
         f"NAS predicted: peak SRAM {m['peak_sram']:,} B, flash {m['flash']:,} B, {m['instructions'] / 1e6:.1f} M "
         f"instructions ({m['latency_ms']:.1f} ms)",
