@@ -12,8 +12,9 @@ What real models contain and this importer accepts:
 - SAME / VALID padding, rewritten as explicit :class:`Padding2D`.
 
 An op or shape outside the support table raises :class:`UnsupportedError`
-naming the op, its index and its input/output shapes; a malformed or truncated
-file raises :class:`UserError`, never another exception.
+naming the file, the op, its index and its input/output shapes; quantization
+parameters TFLite's kernels would refuse (``quant_check``) and a malformed or
+truncated file raise :class:`UserError`, never another exception.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 from ..errors import UnsupportedError, UserError
 from ..ir.graph import Graph, GraphError
 from .pad_folding import fold_pads
+from .quant_check import check_quantization
 from .tflite_context import Importer, OpCtx
 from .tflite_converters import CONVERTERS, Converter
 from .tflite_flatbuffer import Model, RawOp
@@ -67,8 +69,9 @@ def import_tflite(path_or_bytes, *, name: str | None = None, fold_pad: bool = Tr
         raise UserError(f"{label}: TFLite schema version {model.version}; only version {_SCHEMA_VERSION} is supported")
     try:
         return _convert(model, name, label, buf, fold_pad)
-    except UserError:
-        raise
+    except UserError as e:  # every message names the file
+        prefix = f"{label}: "
+        raise type(e)([m if m.startswith(prefix) else prefix + m for m in e.messages]) from None
     except Exception as e:
         raise UserError(f"{label}: malformed TFLite file ({type(e).__name__}: {e})") from None
 
@@ -92,6 +95,9 @@ def _convert(model: Model, name: str, label: str, buf: bytes, fold_pad: bool) ->
             if t in written:
                 raise UserError(f"{label}: operator {raw.index} ({raw.opname}) rewrites tensor {t}")
             written.add(t)
+        for t in (*raw.inputs, *raw.outputs):  # every tensor's own scale and zero point, before the op's rules
+            if t >= 0:
+                imp.quant(imp.raw(t), ctx)
         op = entry.fn(ctx)
         graph.ops.append(op)
         imp.op_origin.append([raw.index])
@@ -104,6 +110,7 @@ def _convert(model: Model, name: str, label: str, buf: bytes, fold_pad: bool) ->
     if fold_pad:
         fold_pads(graph, imp.op_origin)
     graph.meta["op_index"] = imp.op_origin
+    check_quantization(graph, label)
     # inputs that are constants are not inputs; TFLite lists them rarely, but be strict.
     for n in graph.inputs:
         if graph.tensors[n].is_constant:

@@ -17,6 +17,7 @@ from ..errors import UnsupportedError, UserError
 from ..ir.graph import Graph
 from ..ir.ops import Activation
 from ..ir.tensor import DType, QuantParams, Tensor
+from .quant_check import ZERO_POINTS
 from .tflite_flatbuffer import (
     NP_CONST,
     TT_FLOAT32,
@@ -90,9 +91,17 @@ class Importer:
         if zp.size == 1 and scale.size > 1:
             zp = np.repeat(zp, scale.size)
         if zp.size != scale.size:
-            raise UserError(f"tensor {t.index} ({t.name!r}): {scale.size} scales but {zp.size} zero points")
-        if not np.all(np.isfinite(scale)) or np.any(scale < 0):
-            raise UserError(f"tensor {t.index} ({t.name!r}): invalid quantization scale")
+            ctx.invalid(f"tensor {t.name!r} has {scale.size} scales but {zp.size} zero points")
+        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+            bad = scale[~(np.isfinite(scale) & (scale > 0))]
+            ctx.invalid(f"tensor {t.name!r} has quantization scale {float(bad[0]):g} (scales must be finite "
+                        f"and positive)")
+        dtype = _IR_DTYPES.get(t.type)
+        lo, hi = ZERO_POINTS.get(dtype, (None, None))
+        if lo is not None and (np.any(zp < lo) or np.any(zp > hi)):
+            bad = zp[(zp < lo) | (zp > hi)]
+            ctx.invalid(f"tensor {t.name!r} has zero point {int(bad[0])}, outside {dtype.value}'s "
+                        f"{lo if lo == hi else f'{lo}..{hi}'}")
         if scale.size == 1:
             return QuantParams(scale, zp, None)
         axis = t.quantized_dimension
@@ -166,6 +175,10 @@ class OpCtx:
 
     def unsupported(self, reason: str):
         raise UnsupportedError(f"op {self.index} ({self.opname}): {reason}; {self.shapes()}")
+
+    def invalid(self, reason: str):
+        """A parameter no TFLite kernel accepts (not a missing feature of this toolchain)."""
+        raise UserError(f"op {self.index} ({self.opname}): {reason}")
 
     def arity(self, min_in: int, max_in: int, n_out: int = 1) -> None:
         if not min_in <= len(self.inputs) <= max_in or len(self.outputs) != n_out:

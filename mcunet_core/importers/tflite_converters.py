@@ -93,7 +93,8 @@ def _bias(ctx: OpCtx, channels: int) -> str:
     return ctx.t(ctx.inputs[2], const=True)
 
 
-def _filter(ctx: OpCtx, idx: int, axis: int, channels: int) -> str:
+def _filter(ctx: OpCtx, idx: int, axis: int, channels: int, symmetric: bool = True) -> str:
+    """``symmetric``: zero points must be 0 (conv, depthwise; FC only per channel)."""
     w = ctx.imp.raw(idx)
     if w.type != TT_INT8:
         ctx.unsupported(f"filter {w.name!r} must be int8, got {TYPE_NAMES.get(w.type, w.type)}")
@@ -103,6 +104,9 @@ def _filter(ctx: OpCtx, idx: int, axis: int, channels: int) -> str:
     q = ctx.imp.graph.tensors[name].quant
     if q.per_channel and (q.axis != axis or q.scale.size != channels):
         ctx.unsupported(f"filter {w.name!r} must be quantized per tensor or per channel along axis {axis}")
+    if (symmetric or q.per_channel) and np.any(q.zero_point != 0):
+        ctx.invalid(f"filter {w.name!r} has zero point {int(q.zero_point[q.zero_point != 0][0])}: "
+                    f"{'per-channel ' if not symmetric else ''}filters are symmetric (zero points 0)")
     return name
 
 
@@ -129,8 +133,6 @@ def _conv(ctx: OpCtx) -> Op:
     if os_[0] != xs[0]:
         ctx.unsupported("batch size changes")
     wn = _filter(ctx, w, 0, ws[0])
-    if np.any(ctx.imp.graph.tensors[wn].quant.zero_point != 0):
-        ctx.unsupported("filter zero points must be 0")
     return Conv2D(
         (ctx.t(x), wn, _bias(ctx, ws[0])),
         (ctx.t(out),),
@@ -164,8 +166,6 @@ def _depthwise(ctx: OpCtx) -> Op:
     if os_[0] != xs[0]:
         ctx.unsupported("batch size changes")
     wn = _filter(ctx, w, 3, oc)
-    if np.any(ctx.imp.graph.tensors[wn].quant.zero_point != 0):
-        ctx.unsupported("filter zero points must be 0")
     return DepthwiseConv2D(
         (ctx.t(x), wn, _bias(ctx, oc)),
         (ctx.t(out),),
@@ -203,10 +203,7 @@ def _fully_connected(ctx: OpCtx) -> Op:
         ctx.unsupported("keep_num_dims needs the input's last dimension to equal the weights depth")
     if tuple(os_) != expected:
         ctx.unsupported(f"output shape {tuple(os_)}; expected {expected}")
-    wn = _filter(ctx, w, 0, units)
-    q = ctx.imp.graph.tensors[wn].quant
-    if q.per_channel and np.any(q.zero_point != 0):
-        ctx.unsupported("per-channel weights need zero zero-points")
+    wn = _filter(ctx, w, 0, units, symmetric=False)
     return FullyConnected(
         (ctx.t(x), wn, _bias(ctx, units)), (ctx.t(out),), activation=ctx.activation(act), keep_num_dims=keep
     )
