@@ -55,7 +55,7 @@ def _link(target, source, env):
     elf, size_json = str(target[0]), str(target[1])
     objects = [str(s) for s in source if str(s).endswith(".o")]
     try:
-        link_firmware(env["MCUNET_TOOLCHAIN"], env["MCUNET_FLAGS"], objects, elf, board.name)
+        link_firmware(env["MCUNET_TOOLCHAIN"], env["MCUNET_FLAGS"], objects, elf, board)
         memory = memory_report(Elf(elf), layout(board, env["MCUNET_VARIANT"]))
     except UserError as err:
         return print_user_error(err)

@@ -175,13 +175,16 @@ def render_linker_script(board, variant: str, placement: str | None = None) -> s
     )
 
 
-def overflow_messages(board_name: str, linker_output: str) -> list[str]:
-    """Turn GNU ld's ``region `X' overflowed by N bytes`` lines into one line per region."""
+def overflow_messages(board, linker_output: str) -> list[str]:
+    """Turn GNU ld's ``region `X' overflowed by N bytes`` lines into one line per region,
+    with what to change for that region's kind (flash: weights and code; RAM: the arena,
+    stack and static data)."""
     seen: dict[str, int] = {}
     for region, nbytes in _OVERFLOW_RE.findall(linker_output):
         seen[region] = max(seen.get(region, 0), int(nbytes))
-    return [
-        f"board {board_name}: region {region} overflowed by {n} bytes "
-        f"(the program does not fit the board's {region}; shrink the model or its arena)"
-        for region, n in seen.items()
-    ]
+    kinds = {r.name: r.kind for r in board.regions}
+    hints = {"flash": "the model's weights and the code do not fit the board's flash; shrink the model, or give "
+                      "it a flash budget (a search's constraints.flash) so kernels keep int8 weights",
+             "ram": "the arena, stack and static data do not fit the board's RAM; shrink the model or its arena"}
+    return [f"board {board.name}: region {region} overflowed by {n} bytes ({hints[kinds.get(region, 'ram')]})"
+            for region, n in seen.items()]

@@ -176,15 +176,15 @@ def compile_source(toolchain: Toolchain, flags: FirmwareFlags, source, obj) -> N
     _run(flags.compile_command(toolchain.gcc, source, obj), f"compiling {source}")
 
 
-def link_firmware(toolchain: Toolchain, flags: FirmwareFlags, objects, elf, board_name: str) -> str:
+def link_firmware(toolchain: Toolchain, flags: FirmwareFlags, objects, elf, board) -> str:
     """Link; a program over the board's budget raises UserError naming board, region, bytes."""
     proc = subprocess.run(flags.link_command(toolchain.gcc, objects, elf), capture_output=True, text=True)
     output = proc.stderr + proc.stdout
     if proc.returncode != 0:
-        overflow = overflow_messages(board_name, output)
+        overflow = overflow_messages(board, output)
         if overflow:
             raise UserError(overflow)
-        raise UserError([f"linking {elf} for board {board_name} failed:", *output.strip().splitlines()[-40:]])
+        raise UserError([f"linking {elf} for board {board.name} failed:", *output.strip().splitlines()[-40:]])
     return output
 
 
@@ -261,7 +261,7 @@ def build_firmware(
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
         list(pool.map(lambda so: compile_source(toolchain, flags, *so), zip(all_sources, objects)))
     elf = out / f"{name}.elf"
-    link_out = link_firmware(toolchain, flags, objects, elf, board.name)
+    link_out = link_firmware(toolchain, flags, objects, elf, board)
     fw = Firmware(
         board=board.name,
         variant=variant,

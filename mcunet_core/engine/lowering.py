@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..errors import UserError
 from ..ir import Graph
 from ..sram import peak_sram_bytes
 from .cost_model import FirmwareCosts, LatencyModel, NoCostModel, OpWork, default_latency_model
@@ -51,8 +52,11 @@ class Lowered:
 
     @cached_property
     def plan(self) -> MemoryPlan:
-        """The arena layout (UserError when no placement fits the target's RAM pools)."""
-        return plan_from_kernel_plans(self.graph, self.plans, self.target.pools)
+        """The arena layout (UserError naming the board when no placement fits its RAM pools)."""
+        try:
+            return plan_from_kernel_plans(self.graph, self.plans, self.target.pools)
+        except UserError as e:
+            raise UserError([f"board {self.target.name}: {m}" for m in e.messages]) from None
 
     @property
     def constant_bytes(self) -> int:

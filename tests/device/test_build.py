@@ -15,7 +15,7 @@ from mcunet_core.device import linker, toolchain
 from mcunet_core.device.elf import Elf
 from mcunet_core.device.toolchain import build_firmware, find_toolchain, firmware_flags
 from mcunet_core.errors import UserError
-from mcunet_core.spec import EMULATOR_RAM_BYTES
+from mcunet_core.spec import EMULATOR_RAM_BYTES, load_board
 
 KIB = 1024
 
@@ -174,7 +174,12 @@ def test_board_too_big_for_the_emulator(boards):
 
 def test_overflow_message_parsing():
     out = "ld: fw.elf section `.arena' will not fit in region `AXI_SRAM'\nld: region `AXI_SRAM' overflowed by 4096 bytes\n"
-    assert linker.overflow_messages("h743", out)[0].startswith("board h743: region AXI_SRAM overflowed by 4096 bytes")
+    h743 = load_board("h743")
+    ram = linker.overflow_messages(h743, out)[0]
+    assert ram.startswith("board h743: region AXI_SRAM overflowed by 4096 bytes (the arena") and "flash" not in ram
+    flash = linker.overflow_messages(h743, out.replace("AXI_SRAM", h743.flash_region.name))[0]
+    assert flash.startswith(f"board h743: region {h743.flash_region.name} overflowed by 4096 bytes (the model's weights")
+    assert "arena" not in flash
 
 
 # ---- budgets enforced at link time --------------------------------------------------------

@@ -1,6 +1,8 @@
 """Several memory pools: what does not fit the arena region spills into the board's other
 RAM regions, each pool stays within its region, and the firmware is still bit-exact."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -36,8 +38,24 @@ def test_groups_spill_into_later_pools_within_their_capacity():
 
 
 def test_nothing_fits_is_a_clear_error():
-    with pytest.raises(UserError, match="needs .* bytes"):
+    with pytest.raises(UserError, match=r"^region A overflowed by \d+ bytes: the model needs \d+ bytes of activations there"):
         assign_pools(_problem([(500, 0, 1), (500, 0, 1)]), (Pool("A", 600, "a", ".a"), Pool("B", 100, "b", ".b")))
+
+
+def test_a_model_over_the_boards_ram_names_the_board_region_and_bytes():
+    """The form the linker's overflow takes too (README): board, region, 'overflowed by N bytes'."""
+    from mcunet_core.engine import lower
+
+    graph = random_mobilenet(np.random.default_rng(3), "big")
+    board = load_board("f412")
+    target = Target.from_board(board)
+    tiny = dataclasses.replace(target, pools=(Pool(board.arena_region.name, 4096, "mcunet_arena", ".arena"),))
+    with pytest.raises(UserError) as err:
+        lower(graph, tiny).plan
+    (message,) = err.value.messages
+    need = plan_memory(graph, HOST).arena_bytes
+    assert message.startswith(f"board f412: region {board.arena_region.name} overflowed by ")
+    assert int(message.split("overflowed by ")[1].split()[0]) >= need - 4096 > 0
 
 
 def test_model_over_the_arena_region_runs_from_two_pools(tmp_path):

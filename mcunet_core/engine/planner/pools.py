@@ -65,9 +65,10 @@ def assign_pools(problem: Problem, pools: tuple[Pool, ...]) -> dict[str, tuple[P
                     break
             if not moved:
                 total = sum(placed[p.name].peak for p in pools)
+                need = placed[pool.name].peak
                 raise UserError(
-                    f"{pool.name}: the model needs {placed[pool.name].peak} bytes of activations there "
-                    f"({total} in all) but the pool holds {pool.capacity}: no buffer fits elsewhere "
-                    f"({', '.join(f'{p.name} {p.capacity}' for p in pools)})"
+                    f"region {pool.name} overflowed by {need - pool.capacity} bytes: the model needs {need} bytes "
+                    f"of activations there ({total} in all) and no buffer fits in another region "
+                    f"({', '.join(f'{p.name} {p.capacity}' for p in pools)}); shrink the model or its resolution"
                 )
     return {p.name: (_subproblem(problem, members[p.name]), placed[p.name]) for p in pools if members[p.name]}
