@@ -8,6 +8,7 @@ engine's exact memory figures), to PyTorch (training) and back to a spec (the se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:
@@ -64,6 +65,8 @@ class Arch:
     dropout: float = 0.0
     extra: dict = field(default_factory=dict, compare=False)
 
+    family: ClassVar[str] = "mbv2"
+
     @property
     def blocks(self) -> list[Block]:
         """The depthwise-separable first block, then every stage's blocks, wired in order."""
@@ -109,7 +112,7 @@ class Arch:
     def to_spec(self) -> dict:
         """The ``architecture:`` mapping of a model spec describing this network."""
         return {
-            "family": "mbv2",
+            "family": self.family,
             "stem": {"channels": self.stem_channels, "kernel": self.stem_kernel, "stride": self.stem_stride},
             "first_block": {"channels": self.first_channels, "kernel": self.first_kernel},
             "stages": [

@@ -1,10 +1,11 @@
-"""Arch -> int8 IR graph, with the layer values from a ``WeightSource``.
+"""Architecture -> int8 IR graph, with the layer values from a ``WeightSource``.
 
 One mapping from architecture to operators serves two callers: the NAS builds graphs with
 ``RandomWeights`` (shapes are what matter: the engine's planner gives the exact peak SRAM and
 its lowering the exact constant bytes), and the exporter builds the deployed graph with the
-trained, quantized values. Layer names ("stem", "b3.expand", "b3.dw", "b3.project", "b3.add",
-"head", "fc") are how a source tells the layers apart.
+trained, quantized values. Layer names are how a source tells the layers apart: mbv2
+("stem", "b3.expand", "b3.dw", "b3.project", "b3.add", "head", "fc") and DS-CNN ("stem",
+"b3.dw", "b3.pw", "fc").
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 from ..ir import Activation, Graph, Padding2D, QuantParams, Tensor
 from ..ir import ops as O
 from .arch import Arch
+from .dscnn import DsCnnArch, pair
+from .family import AnyArch
 
 
 @dataclass
@@ -81,28 +84,30 @@ class RandomWeights:
 
 
 class _Builder:
-    def __init__(self, arch: Arch, source: WeightSource):
+    def __init__(self, arch: AnyArch, source: WeightSource):
         self.g = Graph(arch.name)
         self.src = source
 
     def tensor(self, name, shape, quant, data=None, dtype="int8") -> str:
         return self.g.add_tensor(Tensor(name, shape, dtype, quant, data)).name
 
-    def conv(self, name: str, x: str, out_c: int, kernel: int, stride: int, kind: str, activation) -> str:
+    def conv(self, name: str, x: str, out_c: int, kernel, stride: int, kind: str, activation) -> str:
+        """``kernel``: one size (square) or (kh, kw)."""
         xt = self.g.tensors[x]
         _, h, w, c = xt.shape
+        kh, kw = pair(kernel)
         if kind == "depthwise":
-            wshape = (1, kernel, kernel, c)
+            wshape = (1, kh, kw, c)
             out_c = c
         else:
-            wshape = (out_c, kernel, kernel, c)
+            wshape = (out_c, kh, kw, c)
         v = self.src.layer(name, kind, wshape, xt.quant, activation)
         axis = 3 if kind == "depthwise" else 0
         wt = self.tensor(f"{name}:w", wshape, QuantParams(v.weight_scales, np.zeros(out_c), axis), v.weights)
         bias_scales = (np.float32(xt.quant.single_scale) * v.weight_scales).astype(np.float32)
         bt = self.tensor(f"{name}:b", (out_c,), QuantParams(bias_scales, np.zeros(out_c), 0), v.bias, "int32")
-        pad = Padding2D.same((h, w), (kernel, kernel), (stride, stride))
-        oh, ow = O.conv_output_hw((h, w), (kernel, kernel), (stride, stride), (1, 1), pad)
+        pad = Padding2D.same((h, w), (kh, kw), (stride, stride))
+        oh, ow = O.conv_output_hw((h, w), (kh, kw), (stride, stride), (1, 1), pad)
         y = self.tensor(f"{name}:out", (1, oh, ow, out_c), v.output)
         cls = O.DepthwiseConv2D if kind == "depthwise" else O.Conv2D
         self.g.ops.append(cls((x, wt, bt), (y,), stride=(stride, stride), padding=pad, activation=activation))
@@ -132,11 +137,19 @@ class _Builder:
         return probs
 
 
-def arch_to_graph(arch: Arch, source: WeightSource | None = None) -> Graph:
-    """The int8 IR of ``arch``: SAME padding, ReLU6 after stem/expand/depthwise, linear project."""
+def arch_to_graph(arch: AnyArch, source: WeightSource | None = None) -> Graph:
+    """The int8 IR of ``arch`` (either family), SAME padding everywhere."""
     b = _Builder(arch, source or RandomWeights())
     x = b.tensor("input", (1, *arch.input_shape), b.src.input_quant())
     b.g.inputs = [x]
+    x = _FEATURES[type(arch)](b, arch, x)
+    b.g.outputs = [b.classifier(x, arch.num_classes)]
+    b.g.validate()
+    return b.g
+
+
+def _mbv2_features(b: _Builder, arch: Arch, x: str) -> str:
+    """ReLU6 after stem/expand/depthwise, linear project, residual adds, optional 1x1 head."""
     x = b.conv("stem", x, arch.stem_channels, arch.stem_kernel, arch.stem_stride, "conv", Activation.RELU6)
     for i, blk in enumerate(arch.blocks):
         h = x
@@ -147,6 +160,17 @@ def arch_to_graph(arch: Arch, source: WeightSource | None = None) -> Graph:
         x = b.add(f"b{i}.add", x, h) if blk.residual else h
     if arch.head_channels:
         x = b.conv("head", x, arch.head_channels, 1, 1, "conv", Activation.RELU6)
-    b.g.outputs = [b.classifier(x, arch.num_classes)]
-    b.g.validate()
-    return b.g
+    return x
+
+
+def _dscnn_features(b: _Builder, arch: DsCnnArch, x: str) -> str:
+    """ReLU (not ReLU6) after the stem and after every depthwise and pointwise convolution."""
+    x = b.conv("stem", x, arch.stem_channels, arch.stem_kernel, arch.stem_stride, "conv", Activation.RELU)
+    for i, (cin, cout) in enumerate(zip(arch.block_inputs(), arch.block_channels)):
+        x = b.conv(f"b{i}.dw", x, cin, arch.block_kernel, 1, "depthwise", Activation.RELU)
+        x = b.conv(f"b{i}.pw", x, cout, 1, 1, "conv", Activation.RELU)
+    return x
+
+
+#: each family's layers between the input and the classifier
+_FEATURES = {Arch: _mbv2_features, DsCnnArch: _dscnn_features}

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import torch
 
-from ..arch import Arch
+from ..arch import AnyArch, arch_from_spec
 from ..atomic import atomic_write_text
 from ..errors import UserError
 from ..ir.serialize import save_graph
-from ..train import ArchNet, TrainSettings, evaluate, int8_accuracy, quantize_net, train_net
+from ..train import TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
 from ..train.data import make_dataset
 
 
-def arch_of_model(model_spec, task) -> Arch:
+def arch_of_model(model_spec, task) -> AnyArch:
     """The Arch of an architecture model spec: image tasks at the spec's resolution, MFCC tasks
     at their fixed input shape."""
     if model_spec.kind != "architecture":
@@ -26,10 +26,11 @@ def arch_of_model(model_spec, task) -> Arch:
     return arch_of(model_spec.architecture, model_spec.resolution, task, model_spec.name)
 
 
-def arch_of(architecture: dict, resolution: int, task, name: str) -> Arch:
+def arch_of(architecture: dict, resolution: int, task, name: str) -> AnyArch:
+    """The architecture (either family) of a spec's ``architecture:`` for ``task``."""
     h, w, c = task.input_shape
     shape = (resolution, resolution, c) if task.input_kind == "image" else (h, w, c)
-    return Arch.from_spec(architecture, shape, task.classes, name)
+    return arch_from_spec(architecture, shape, task.classes, name)
 
 
 @dataclass
@@ -38,7 +39,7 @@ class TrainOutcome:
     metrics: dict
 
 
-def run_training(arch: Arch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
+def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
                  training: dict | None = None, progress: bool = True) -> TrainOutcome:
     """``training``: the model spec's settings, over the task's (``TrainSettings`` keys)."""
     out, ir_dir = Path(out_dir), Path(ir_dir)
@@ -47,7 +48,7 @@ def run_training(arch: Arch, task, quant, out_dir, ir_dir, *, init_state: Path |
     calibration = make_dataset(task, "train", resolution=resolution, augment=False)
     val_data = make_dataset(task, "val", resolution=resolution)
     settings = TrainSettings(**{**(task.raw.get("training") or {}), **(training or {})})
-    net = ArchNet(arch, seed=settings.seed)
+    net = build_net(arch, seed=settings.seed)
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
     history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data)

@@ -127,7 +127,11 @@ def _error_problems(err: ValidationError, tree: Node) -> Iterator[Problem]:
     if kw in ("anyOf", "oneOf") and err.context:
         # Report the branch that got furthest: the deepest error that is not a mere type
         # mismatch of the whole value (a list given where one branch wants an integer).
+        # A list no branch got inside (one of the wrong length) gets the schema's own words.
         deeper = [e for e in err.context if len(e.absolute_path) > len(err.absolute_path)]
+        if not deeper and "x-message" in schema:
+            yield tree.problem(path, _x_message(err, schema["x-message"]), code)
+            return
         yield from _error_problems(max(deeper, key=lambda e: len(e.absolute_path)) if deeper
                                    else best_match(err.context), tree)
         return

@@ -511,14 +511,27 @@ def _top_k(ctx: Context):
 
 # ---------------------------------------------------------------------------- models
 
+def _mbv2_per_block(arch: dict):
+    for i, stage in enumerate(arch["stages"]):
+        for key in ("kernel", "expand"):
+            yield ("architecture", "stages", i, key), key, stage[key], stage["depth"], "a stage"
+
+
+def _dscnn_per_block(arch: dict):
+    blocks = arch["blocks"]
+    yield ("architecture", "blocks", "channels"), "channels", blocks["channels"], blocks["depth"], "blocks"
+
+
+#: each architecture family's per-block lists: (path, key, value, depth, what has the depth)
+_PER_BLOCK = {"mbv2": _mbv2_per_block, "dscnn": _dscnn_per_block}
+
+
 @check("model", "per-block", needs=("architecture",))
 def _per_block(ctx: Context):
-    for i, stage in enumerate(ctx.raw["architecture"]["stages"]):
-        for key in ("kernel", "expand"):
-            value = stage[key]
-            if isinstance(value, list) and len(value) != stage["depth"]:
-                yield ("architecture", "stages", i, key), (
-                    f"{len(value)} {key} values for a stage of depth {stage['depth']}")
+    arch = ctx.raw["architecture"]
+    for path, key, value, depth, what in _PER_BLOCK[arch["family"]](arch):
+        if isinstance(value, list) and len(value) != depth:
+            yield path, f"{len(value)} {key} values for {what} of depth {depth}"
 
 
 @check("model", "task", needs=("task",))

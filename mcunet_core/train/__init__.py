@@ -2,7 +2,7 @@
 export to the IR through ``arch_to_graph`` (so the deployed graph is the one the NAS measured).
 
     data.make_dataset(task, split, resolution=None, augment=None) -> Dataset of (CHW float, label)
-    ArchNet(arch)                                   the float network of one Arch (IR layer names)
+    build_net(arch, seed) -> ArchNet | DsCnnNet     the float network of an architecture (IR layer names)
     Supernet(space); .set_active(arch); .extract(arch) -> ArchNet
     train_supernet(supernet, data, TrainSettings, checkpoint=..., progress=...) -> history
     train_net(net, data, TrainSettings, checkpoint=..., progress=...) -> history
@@ -13,12 +13,12 @@ export to the IR through ``arch_to_graph`` (so the deployed graph is the one the
 """
 
 from .export import TorchWeights, export_graph, int8_accuracy, int8_outputs, int8_predict, quantize_net
-from .net import ArchNet
+from .net import ArchNet, DsCnnNet, IrNet, build_net
 from .supernet import Supernet
 from .train import (SubnetEvaluator, TrainSettings, evaluate, predict, recalibrate_bn, standard_error, train_net,
                     train_supernet)
 
-__all__ = ["ArchNet", "Supernet", "SubnetEvaluator", "TorchWeights", "TrainSettings", "evaluate", "export_graph",
-           "standard_error",
+__all__ = ["ArchNet", "DsCnnNet", "IrNet", "Supernet", "SubnetEvaluator", "TorchWeights", "TrainSettings", "build_net",
+           "evaluate", "export_graph", "standard_error",
            "int8_accuracy", "int8_outputs", "int8_predict", "predict", "quantize_net", "recalibrate_bn",
            "train_net", "train_supernet"]

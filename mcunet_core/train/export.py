@@ -1,4 +1,4 @@
-"""A trained, calibrated ``ArchNet`` -> the int8 IR graph, through ``arch_to_graph``.
+"""A trained, calibrated network (``ArchNet``, ``DsCnnNet``) -> the int8 IR graph, through ``arch_to_graph``.
 
 ``TorchWeights`` is the ``WeightSource`` the exporter hands to ``arch_to_graph``: the graph
 the NAS measured with ``RandomWeights`` and the deployed graph are built by the same
@@ -20,7 +20,7 @@ from ..errors import UserError
 from ..ir import Activation, Graph, QuantParams, Tensor
 from ..ir import reference
 from ..ir.reference.quantize import affine_quantize
-from .net import ArchNet, ConvBNAct
+from .net import ConvBNAct, IrNet
 from .qat import qat_finetune
 from .quantize import (Ranges, activation_qparams, bias_safe_scales, calibrate, calibration_batches, layer_weights,
                        quantize_bias, quantize_weights, weight_scales)
@@ -32,7 +32,7 @@ _TO_IR_LAYOUT = {"conv": (0, 2, 3, 1), "depthwise": (1, 2, 3, 0), "fc": (0, 1)}
 class TorchWeights:
     """Folded, per-channel int8 weights and calibrated activation ranges of a trained net."""
 
-    def __init__(self, net: ArchNet, ranges: Ranges):
+    def __init__(self, net: IrNet, ranges: Ranges):
         self.layers = net.ir_layers()
         self.ranges = ranges
 
@@ -59,11 +59,11 @@ class TorchWeights:
         return self._output(name)
 
 
-def export_graph(net: ArchNet, ranges: Ranges) -> Graph:
+def export_graph(net: IrNet, ranges: Ranges) -> Graph:
     return arch_to_graph(net.arch, TorchWeights(net, ranges))
 
 
-def quantize_net(net: ArchNet, calibration_data, quant, *, qat_data=None, settings: TrainSettings | None = None,
+def quantize_net(net: IrNet, calibration_data, quant, *, qat_data=None, settings: TrainSettings | None = None,
                  progress: bool = True) -> Graph:
     """The int8 graph of a trained net under ``quant`` (a QuantSpec): min/max calibration on
     ``quant.calibration.samples`` inputs of ``calibration_data``, then, when ``qat_data`` is

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from .net import ArchNet, ConvBNAct
+from .net import ConvBNAct, IrNet
 from .quantize import QMAX, QMIN, Ranges, activation_qparams, quantize_weights, round_half_away_tensor, weight_scales
 from .train import TrainSettings, train_net
 
@@ -72,7 +72,7 @@ class ActivationQuant:
 class FakeQuantized:
     """Puts fake quantization into ``net`` (in place) until ``remove``; a context manager."""
 
-    def __init__(self, net: ArchNet, ranges: Ranges):
+    def __init__(self, net: IrNet, ranges: Ranges):
         self.net = net
         layers = net.ir_layers()
         self.observers = {name: ActivationQuant(*ranges[name]) for name in ["input", *layers]}
@@ -119,7 +119,7 @@ class FakeQuantized:
         self.hooks, self.parametrized = [], []
 
 
-def qat_finetune(net: ArchNet, data, ranges: Ranges, qat: dict, settings: TrainSettings, *,
+def qat_finetune(net: IrNet, data, ranges: Ranges, qat: dict, settings: TrainSettings, *,
                  progress: bool = True) -> Ranges:
     """Fine-tune ``net`` with fake quantization (``qat``: the quant spec's epochs, lr,
     freeze_bn_epoch, freeze_observers_epoch); returns the activation ranges to export with."""

@@ -1,4 +1,4 @@
-"""TFLite's int8 scheme (specs/quant/int8.yaml) applied to a trained ``ArchNet``.
+"""TFLite's int8 scheme (specs/quant/int8.yaml) applied to a trained network (``build_net``).
 
 - BatchNorm folds into the convolution before it: ``w' = w * g / sqrt(var + eps)``,
   ``b' = beta - g * mean / sqrt(var + eps)``.
@@ -20,7 +20,7 @@ from torch import nn
 
 from ..ir import QuantParams
 from ..quant import round_half_away
-from .net import ArchNet, ConvBNAct
+from .net import ConvBNAct, IrNet
 
 #: IR layer name (or "input") -> (min, max) of its float output on calibration data.
 Ranges = dict[str, tuple[float, float]]
@@ -99,7 +99,7 @@ def calibration_batches(data, samples: int, batch_size: int, seed: int = 0) -> l
 
 
 @torch.no_grad()
-def calibrate(net: ArchNet, batches: Iterable[torch.Tensor]) -> Ranges:
+def calibrate(net: IrNet, batches: Iterable[torch.Tensor]) -> Ranges:
     """Min/max of the input and of every IR layer's output over ``batches`` (eval mode)."""
     ranges: Ranges = {}
 

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ..arch import Arch
 from .checkpoint import load_checkpoint, save_checkpoint
-from .net import ArchNet
+from .net import IrNet
 from .supernet import Supernet
 
 
@@ -68,7 +68,7 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
         supernet.set_active(space.largest())
 
 
-def train_net(net: ArchNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
+def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
               before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None) -> list[dict]:
     """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history
     (with each epoch's accuracy on ``val_data`` when given).
