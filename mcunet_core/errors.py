@@ -1,15 +1,27 @@
 """User-facing errors: one line per problem, exit status 2, never a traceback.
 
 Anything a user can cause (a bad spec, an unsupported op, a missing tool) raises
-``UserError``; ``print_user_error`` is the single place that turns it into output.
+``UserError``; ``print_user_error`` is the single place that turns it into output. At most
+``MAX_PRINTED`` problems are printed per run, then one line counting the rest.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Iterable, NoReturn
+from typing import Iterable, NoReturn, Sequence
 
 EXIT_USER_ERROR = 2
+#: problems printed per run (a spec with 10,000 unknown keys prints 50 of them and a count)
+MAX_PRINTED = 50
+
+
+def capped(lines: Sequence[str], limit: int = MAX_PRINTED) -> list[str]:
+    """The first ``limit`` lines, then "... and N more problems" when there are more."""
+    lines = list(lines)
+    if len(lines) <= limit:
+        return lines
+    rest = len(lines) - limit
+    return lines[:limit] + [f"... and {rest} more problem{'' if rest == 1 else 's'}"]
 
 
 class UserError(Exception):
@@ -25,9 +37,11 @@ class UnsupportedError(UserError):
 
 
 def print_user_error(err: UserError, stream=None) -> int:
-    """Print one line per problem; return the exit status (for SCons actions and CLIs)."""
+    """Print one line per problem (each once, at most ``MAX_PRINTED``: several specs checked
+    against one broken schema file report it alike); return the exit status (for SCons
+    actions and CLIs)."""
     stream = stream if stream is not None else sys.stderr
-    for line in err.messages:
+    for line in capped(list(dict.fromkeys(err.messages))):
         print(line, file=stream)
     return EXIT_USER_ERROR
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from SCons.Action import Action
 
 from mcunet_core.atomic import atomic_write_text
-from mcunet_core.errors import UserError
+from mcunet_core.errors import UserError, capped
 from mcunet_core.spec import check_paths, default_specs_dir, list_specs, project_spec_files
 from mcunet_core.spec.schema import did_you_mean
 
@@ -132,8 +132,8 @@ def check_sources(root: Path, specs_dir: Path) -> list[Path]:
 
 def _check_action(target, source, env):
     count, problems = check_paths(specs_dir=env["MCUNET_SPECS_DIR"])
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    for line in capped([str(p) for p in problems]):
+        print(line, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) in {count} spec file(s)", file=sys.stderr)
         return 2

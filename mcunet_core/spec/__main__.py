@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from ..errors import EXIT_USER_ERROR, UserError, run_cli
+from ..errors import EXIT_USER_ERROR, UserError, capped, run_cli
 from .loader import KIND_DIRS, check_paths, list_specs, spec_file, check_file
 
 
@@ -30,8 +30,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         count, problems = check_paths(args.paths, args.kind, args.specs_dir)
-        for p in problems:
-            print(p, file=sys.stderr)
+        for line in capped([str(p) for p in problems]):
+            print(line, file=sys.stderr)
         if problems:
             print(f"{len(problems)} problem(s) in {count} spec file(s)", file=sys.stderr)
             return EXIT_USER_ERROR

@@ -14,6 +14,8 @@ from typing import Iterable
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 
 from ..errors import UserError
 from .located import Node, Problem, display_path, load_yaml, merge
@@ -28,6 +30,7 @@ KIND_TYPES = {"board": Board, "task": Task, "model": ModelSpec, "search": Search
               "core": Core, "family": Family}
 CATALOG_KINDS = ("core", "family")  # what board specs are checked against and built with
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_EXTENDS = 16  # specs in one extends chain (the shipped chains have 2)
 
 
 def default_specs_dir() -> Path:
@@ -113,6 +116,10 @@ def _load_chain(kind: str, path: Path, specs_dir: Path, seen: tuple[Path, ...]) 
         problems.append(tree.problem(("extends",), message, "extends.unknown"))
         return None, problems
     chain = seen + (path.resolve(),)
+    if len(chain) >= MAX_EXTENDS:
+        problems.append(tree.problem(("extends",), f"extends chain longer than {MAX_EXTENDS} specs "
+                                     f"({chain[0].name} -> ... -> {path.name} -> {base_path.name})", "yaml.limit"))
+        return None, problems
     if base_path.resolve() in chain:
         cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
         problems.append(tree.problem(("extends",), f"extends cycle: {cycle}", "extends.cycle"))
@@ -147,7 +154,10 @@ def check_file(kind: str, path: str | os.PathLike, specs_dir=None) -> tuple[Node
     tree, problems = _load_chain(kind, path, sdir, ())
     if tree is None:
         return None, _sorted(problems, path)
-    schema_problems = validate(tree, kind, sdir / "schemas")
+    unusable = schema_problems_of(sdir, kind)
+    if unusable:  # a broken schema file: its problems are the spec's, nothing is checked against it
+        return tree, _sorted(problems + unusable, path)
+    schema_problems = _validate(tree, kind, sdir)
     broken: list[Problem] = []
 
     def catalog() -> Catalog:
@@ -180,7 +190,10 @@ def _catalog(sdir_text: str, signature: tuple) -> Catalog:
     for kind in CATALOG_KINDS:
         for path in _kind_files(kind, sdir):
             tree, problems = _load_chain(kind, path, sdir, ())
-            schema_problems = validate(tree, kind, sdir / "schemas") if tree is not None else []
+            unusable = schema_problems_of(sdir, kind)
+            if unusable:  # not checked against a broken schema (nor semantically)
+                tree, problems = None, problems + unusable
+            schema_problems = _validate(tree, kind, sdir) if tree is not None else []
             loaded.append((kind, path, tree, problems, schema_problems))
             if tree is not None and not problems and not schema_problems:
                 specs[kind][path.stem] = KIND_TYPES[kind].from_raw(tree.plain(), path, tree)
@@ -303,17 +316,118 @@ def check_paths(paths: Iterable[str | os.PathLike] = (), kind: str | None = None
     return len(files), sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.path))
 
 
-def check_schemas(specs_dir=None) -> list[Problem]:
-    """Each shipped schema must itself be a valid Draft 2020-12 schema."""
-    sdir = _specs_dir(specs_dir) / "schemas"
-    problems = []
-    for path in sorted(sdir.glob("*.schema.json")):
+def _schema_file_problems(path: Path) -> tuple[dict | None, list[Problem]]:
+    """A schema file's JSON object, or the problems that make it unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(str(path), 1, "$", f"cannot read schema file: {err.strerror or err}", "schema.invalid")]
+    schema, found = _parse_schema(data)
+    return schema, [Problem(str(path), line, at, message, "schema.invalid") for line, at, message in found]
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_schema(data: bytes) -> tuple[dict | None, tuple[tuple[int, str, str], ...]]:
+    """(schema, ((line, json path, message), ...)) of a schema file's bytes; cached by content,
+    as checking a schema against the metaschema is the slow part of checking a spec folder."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return None, ((line, "$", f"invalid JSON: not UTF-8 text ({err.reason} at byte {err.start})"),)
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as err:
+        return None, ((err.lineno, "$", f"invalid JSON at column {err.colno}: {err.msg}"),)
+    except RecursionError:
+        return None, ((1, "$", "invalid JSON: nested too deeply"),)
+    if not isinstance(schema, dict):
+        return None, ((1, "$", f"a schema file must hold a JSON object, not {type(schema).__name__}"),)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        at = "$" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+        return None, ((1, at, " ".join(f"invalid Draft 2020-12 schema: {err.message}".split())),)
+    except RecursionError:
+        return None, ((1, "$", "invalid Draft 2020-12 schema: nested too deeply"),)
+    return schema, ()
+
+
+def _refs(obj, at: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    if isinstance(obj, dict):
+        for key, val in obj.items():
+            if key == "$ref" and isinstance(val, str):
+                yield at, val
+            elif key not in ("enum", "const", "examples", "default"):
+                yield from _refs(val, at + (key,))
+    elif isinstance(obj, list):
+        for i, val in enumerate(obj):
+            yield from _refs(val, at + (i,))
+
+
+def _schema_paths(sdir: Path) -> list[Path]:
+    folder = sdir / "schemas"
+    return sorted(folder.glob("*.schema.json")) if folder.is_dir() else []
+
+
+def _schema_signature(sdir: Path) -> tuple:
+    out = []
+    for p in _schema_paths(sdir):
         try:
-            Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as err:
-            problems.append(Problem(str(path), err.lineno, "$", f"invalid JSON: {err.msg}", "schema.invalid"))
-        except SchemaError as err:
-            where = "$" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-            problems.append(Problem(str(path), 1, where, f"invalid Draft 2020-12 schema: {err.message}",
-                                    "schema.invalid"))
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _all_schema_problems(sdir_text: str, signature: tuple) -> tuple[Problem, ...]:
+    problems: list[Problem] = []
+    loaded: list[tuple[Path, str, dict]] = []
+    for path in _schema_paths(Path(sdir_text)):
+        schema, file_problems = _schema_file_problems(path)
+        problems += file_problems
+        if schema is not None:
+            loaded.append((path, schema.get("$id", path.resolve().as_uri()), schema))
+    if problems:  # the $refs into a broken file would only repeat its problem
+        return tuple(problems)
+    registry = Registry().with_resources((uri, Resource.from_contents(schema)) for _, uri, schema in loaded)
+    for path, uri, schema in loaded:  # every $ref must lead somewhere (else validation would raise)
+        resolver = registry.resolver(base_uri=uri)
+        for at, ref in _refs(schema):
+            try:
+                resolver.lookup(ref)
+            except Unresolvable:
+                problems.append(Problem(str(path), 1, "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                                                                    for p in at),
+                                        f"$ref {ref!r} leads nowhere (no such schema or definition)",
+                                        "schema.invalid"))
+    return tuple(problems)
+
+
+def schema_problems_of(specs_dir=None, kind: str | None = None) -> list[Problem]:
+    """The problems of the schema files (every one: they refer to each other), plus a missing
+    schema of ``kind``; a spec is checked only when there are none."""
+    sdir = _specs_dir(specs_dir)
+    problems = list(_all_schema_problems(str(sdir), _schema_signature(sdir)))
+    if kind is not None and not (sdir / "schemas" / f"{kind}.schema.json").is_file():
+        problems.append(Problem(str(sdir / "schemas" / f"{kind}.schema.json"), 1, "$",
+                                f"no such file: the schema of {kind} specs is missing", "schema.missing"))
     return problems
+
+
+def _validate(tree: Node, kind: str, sdir: Path) -> list[Problem]:
+    """``validate`` against schemas that passed ``schema_problems_of``; whatever the library
+    still refuses about them becomes a problem of the kind's schema file."""
+    try:
+        return validate(tree, kind, sdir / "schemas")
+    except (Unresolvable, SchemaError, RecursionError) as err:
+        return [Problem(str(sdir / "schemas" / f"{kind}.schema.json"), 1, "$",
+                        " ".join(f"schema cannot be applied: {err}".split()), "schema.invalid")]
+
+
+def check_schemas(specs_dir=None) -> list[Problem]:
+    """Each shipped schema must itself be a valid Draft 2020-12 schema (valid JSON, an
+    object, every $ref resolving)."""
+    return schema_problems_of(specs_dir)

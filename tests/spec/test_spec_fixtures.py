@@ -19,7 +19,7 @@ FIXTURES = HERE / "fixtures"
 REPO = HERE.parents[1]
 LOADER_CODES = {
     "yaml.read", "yaml.syntax", "yaml.duplicate-key", "yaml.not-mapping", "yaml.key-type", "yaml.merge-key",
-    "extends.unknown", "extends.cycle",
+    "extends.unknown", "extends.cycle", "yaml.limit",
 }
 
 
