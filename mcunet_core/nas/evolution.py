@@ -150,6 +150,16 @@ def _record(generation: int, ranked: list, s: _Search) -> dict:
             "best_latency_ms": round(m.latency_ms, 3), "evaluations": len(s.scores), "rejected": s.rejected}
 
 
+def task_reference(task) -> str:
+    """How a model spec names its task: by name when it is the project's spec of that name,
+    else by the path of the task's file (a user's task spec pointing at their data)."""
+    from ..spec import list_specs, spec_file
+
+    if task.name in list_specs("task") and spec_file("task", task.name).resolve() == Path(task.source_file).resolve():
+        return task.name
+    return str(Path(task.source_file).resolve())
+
+
 def write_search(out_dir, result: SearchResult, space, constraints, *, board, task, search, fitness: str, seed: int,
                  settings: EvolutionSettings, stderr: Callable[[float], float] | None = None,
                  extra: dict | None = None) -> Path:
@@ -161,7 +171,7 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
     name = f"nas-{task.name}-{board.name}"
     spec_file = f"{name}.yaml"
     # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
-    model = {"name": name, "task": task.name, "resolution": space.resolution,
+    model = {"name": name, "task": task_reference(task), "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
              "budget": constraints.limits.to_json(), "architecture": result.arch.to_spec()}
     if search.raw.get("finetune"):  # how the winner is fine-tuned from its supernet weights

@@ -538,7 +538,10 @@ def _per_block(ctx: Context):
 def _model_task(ctx: Context):
     names = ctx.names("task")
     task = ctx.raw["task"]
-    if task not in names:
+    if task.endswith((".yaml", ".yml")):  # a task spec by path (a user's data), relative to the model spec
+        if not (ctx.file.parent / Path(task).expanduser()).is_file():
+            yield ("task",), f"no task spec file {task} (relative to {ctx.file.parent})"
+    elif task not in names:
         yield ("task",), f"no task spec '{task}' (tasks: {', '.join(names)}){did_you_mean(task, names)}"
 
 

@@ -338,8 +338,11 @@ class ModelSpec:
         if "tflite" in raw:
             base = Path(tree.find(("tflite",))[0].file).parent if tree is not None else source_file.parent
             tflite = (base / raw["tflite"]).resolve()
+        task = raw.get("task")
+        if task and task.endswith((".yaml", ".yml")):  # a task spec by path, relative to this file
+            task = str((source_file.parent / Path(task).expanduser()).resolve())
         return cls(name=raw["name"], description=raw["description"],
-                   kind="tflite" if tflite else "architecture", tflite=tflite, task=raw.get("task"),
+                   kind="tflite" if tflite else "architecture", tflite=tflite, task=task,
                    resolution=raw.get("resolution"), architecture=raw.get("architecture"),
                    source_file=source_file, raw=raw)
 

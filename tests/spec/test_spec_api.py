@@ -249,3 +249,23 @@ def test_cli_check_list_show():
     assert "extends" not in merged
     missing = _cli("show", "board", "nope")
     assert missing.returncode == 2 and missing.stderr.startswith("no board spec 'nope'")
+
+
+def test_a_model_spec_may_name_its_task_by_path(tmp_path):
+    """A user's task spec pointing at their data lives outside specs/: a searched model spec
+    names it by path (relative to the model spec, or absolute), and a missing one is reported."""
+    from mcunet_core.nas.evolution import task_reference
+    from mcunet_core.spec import load_model, load_task
+
+    (tmp_path / "mine.yaml").write_text("extends: kws\nname: mine\ndescription: my clips\n")
+    model = ("name: m\ndescription: d\nresolution: 49\ntask: {task}\narchitecture:\n  family: dscnn\n"
+             "  stem: {{channels: 8, kernel: [10, 4], stride: 2}}\n  blocks: {{channels: 8, depth: 1, kernel: 3}}\n"
+             "  head: {{pool: avg}}\n")
+    (tmp_path / "m.yaml").write_text(model.format(task="mine.yaml"))
+    spec = load_model(tmp_path / "m.yaml")
+    assert spec.task == str((tmp_path / "mine.yaml").resolve()) and load_task(spec.task).name == "mine"
+    (tmp_path / "m.yaml").write_text(model.format(task="gone.yaml"))
+    with pytest.raises(UserError, match=r"m\.yaml:4: \$\.task: no task spec file gone\.yaml"):
+        load_model(tmp_path / "m.yaml")
+    assert task_reference(load_task("kws")) == "kws"
+    assert task_reference(load_task(tmp_path / "mine.yaml")) == str((tmp_path / "mine.yaml").resolve())
