@@ -1,6 +1,7 @@
 """SCons tool: compile and link the firmware with arm-none-eabi-gcc for the selected board.
 
 ``env.McunetFirmware(ctx, sources)`` -> [fw.elf, size.json] under ``<build_dir>/firmware/``
+(``firmware-<variant>-<opt>/`` for a hardware build or another optimisation: mcunet_paths)
 (plus the engine's ``input.npy``, passed on to the run stage).
 ``sources`` are the engine's outputs: every ``.c`` is compiled, the folders of all
 sources are on the include path (so generated ``model.h`` / ``mcunet_model_config.h``
@@ -31,10 +32,7 @@ from mcunet_core.device.toolchain import (
     runtime_sources,
 )
 from mcunet_core.errors import UserError, print_user_error
-
-
-def variant_for(runner: str) -> str:
-    return "hardware" if runner == "pyocd" else "emulator"
+from mcunet_paths import firmware_dir, variant_for
 
 
 def _write_text(target, source, env):
@@ -68,7 +66,7 @@ def firmware(env, ctx, sources, *, variant: str | None = None, name: str = "fw")
     """Add the firmware build for ``ctx`` (a StageContext); return [elf, size.json]."""
     board = ctx.board
     variant = variant or variant_for(ctx.runner)
-    out = ctx.build_dir.Dir("firmware")
+    out = firmware_dir(ctx)
     toolchain = find_toolchain()
     ld = out.File(f"{name}.ld")
     map_file = out.File(f"{name}.map")

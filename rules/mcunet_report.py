@@ -10,6 +10,7 @@ from __future__ import annotations
 from SCons.Action import Action
 
 from mcunet_import import code_dependencies
+from mcunet_paths import run_dir
 
 
 def _report(target, source, env):
@@ -29,7 +30,7 @@ def report(env, ctx, sources):
             ctx.build_dir.File("ir/graph.json")]
     if "train" in ctx.chain:
         srcs.append(ctx.build_dir.File("train/metrics.json"))
-    targets = env.Command(ctx.build_dir.File("report.md"), srcs, Action(_report, "Writing $TARGET"))
+    targets = env.Command(run_dir(ctx).File("report.md"), srcs, Action(_report, "Writing $TARGET"))
     env.Depends(targets, code_dependencies(env, "engine/report.py"))
     return list(sources) + list(targets)
 

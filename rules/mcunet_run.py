@@ -1,6 +1,7 @@
 """SCons tool: run a built firmware with the selected runner; write result.json + output.npy.
 
-``env.McunetRun(ctx, sources)`` -> [result.json, output.npy] in ``ctx.build_dir``.
+``env.McunetRun(ctx, sources)`` -> [result.json, output.npy] in the build folder for the
+default run, in ``runs/<runner>-<opt>[-input-...]/`` for any other (mcunet_paths.run_dir).
 ``sources[0]`` is the ELF (from ``env.McunetFirmware``); the input is ``input=<file>``
 from the command line (``.npy`` for a single-input model, ``.npz`` with one array per
 input), else the engine's seeded ``input.npz``. The engine's ``io.json`` checks the input
@@ -24,6 +25,7 @@ from mcunet_core.ir.model_io import ModelIO
 from mcunet_core.device.result import write_run
 from mcunet_core.device.runners import load_input_file, make_runner
 from mcunet_core.errors import UserError, print_user_error
+from mcunet_paths import run_dir
 
 HARDWARE_MAP_ENV = "MCUNET_HARDWARE_MAP"
 TIMEOUT_ENV = "MCUNET_RUN_TIMEOUT"
@@ -68,7 +70,7 @@ def run(env, ctx, sources):
     renv = env.Clone(MCUNET_CTX=ctx, MCUNET_INPUT=str(inp) if inp is not None else None,
                      MCUNET_RUN_SIG=f"{ctx.runner} {ctx.probe or ''} {ctx.board.name} {ctx.board.clock_hz}")
     targets = renv.Command(
-        [ctx.build_dir.File("result.json"), ctx.build_dir.File("output.npy")],
+        [run_dir(ctx).File("result.json"), run_dir(ctx).File("output.npy")],
         srcs,
         Action(_run, "Running $SOURCE ($MCUNET_RUN_SIG)", varlist=["MCUNET_RUN_SIG"]),
     )

@@ -192,4 +192,32 @@ def wire(env, sel, rules_dir: str | Path) -> list:
             raise UserError(f"stage '{stage.name}' is not built yet ({stage.issue}): rules/{stage.tool}.py does "
                             f"not add env.{stage.method}(ctx, sources)")
         nodes = list(method(ctx, nodes))
+    if "run" in ctx.chain:
+        _remove_stale_results_on_failure(ctx)
     return nodes
+
+
+def _remove_stale_results_on_failure(ctx) -> None:
+    """After a build that failed upstream of the run (a failed relink after a board change, a
+    model that no longer fits), remove this configuration's result.json, outputs and report:
+    they describe an older build and would claim success. A run that failed wrote its own
+    result (status fault, timeout, ...), which stays."""
+    import atexit
+
+    from SCons.Script import GetBuildFailures
+
+    from mcunet_paths import run_dir, stale_results
+
+    folder = Path(run_dir(ctx).abspath)
+
+    def remove() -> None:
+        failures = GetBuildFailures()
+        own = {str(folder / "result.json"), str(folder / "report.md")}
+        nodes = [str(getattr(f.node, "abspath", "")) for f in failures]
+        if not failures or all(n in own or Path(n).name.startswith("output") and Path(n).parent == folder
+                                for n in nodes):
+            return
+        for path in stale_results(folder):
+            path.unlink(missing_ok=True)
+
+    atexit.register(remove)

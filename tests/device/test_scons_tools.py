@@ -56,15 +56,19 @@ def test_firmware_and_run_stages(tmp_path):
     first = _scons(proj, "board=h743", "input=in.npy")
     assert first.returncode == 0, first.stderr + first.stdout
     assert "board h743: flash" in first.stdout and "AXI_SRAM" in first.stdout  # size report per region
-    result = json.loads((proj / "build/x/result.json").read_text())
+    (run_dir,) = (proj / "build/x/runs").glob("qemu-O2-input-in-*")  # a user's input: a run folder of its own
+    result = json.loads((run_dir / "result.json").read_text())
     assert result["status"] == "ok" and result["board"] == "h743" and result["runner"] == "qemu"
-    np.testing.assert_array_equal(np.load(proj / "build/x" / result["output"]), case.expected(x))
+    np.testing.assert_array_equal(np.load(run_dir / result["output"]), case.expected(x))
     assert (proj / "build/x/firmware/fw.map").is_file()
     assert json.loads((proj / "build/x/firmware/size.json").read_text())["flash_bytes"] == result["flash_bytes"]
     again = _scons(proj, "board=h743", "input=in.npy")
     assert again.returncode == 0 and "is up to date" in again.stdout and "Compiling" not in again.stdout
-    o3 = _scons(proj, "board=h743", "input=in.npy", "opt=O3")  # flags changed: rebuilt and rerun
+    o3 = _scons(proj, "board=h743", "input=in.npy", "opt=O3")  # flags changed: built and run apart
     assert o3.returncode == 0 and "Compiling" in o3.stdout and "Running" in o3.stdout
+    assert (proj / "build/x/firmware-emulator-O3/fw.elf").is_file() and (proj / "build/x/firmware/fw.elf").is_file()
+    back = _scons(proj, "board=h743", "input=in.npy")  # going back rebuilds nothing
+    assert back.returncode == 0 and "Compiling" not in back.stdout and "Running" not in back.stdout
 
 
 def test_overflow_fails_the_build_with_one_line(tmp_path):
