@@ -183,6 +183,10 @@ def wire(env, sel, rules_dir: str | Path) -> list:
             raise UserError(f"stage '{stage.name}' ({stage.does}) is not built yet ({stage.issue}): "
                             f"rules/{stage.tool}.py does not exist; {sel.argline()} needs "
                             f"{' -> '.join(ctx.chain)}")
+    folder = Path(ctx.build_dir.abspath)
+    hold_build_lock(folder, sel.argline())
+    # signatures per output folder: builds of other boards or models never share (and lose) entries
+    env.SConsignFile(str(folder / ".sconsign"))
     nodes = first_sources(env, ctx)
     for name in ctx.chain:
         stage = STAGES[name]
@@ -195,6 +199,32 @@ def wire(env, sel, rules_dir: str | Path) -> list:
     if "run" in ctx.chain:
         _remove_stale_results_on_failure(ctx)
     return nodes
+
+
+_LOCKS: list = []  # held until the process exits
+
+
+def hold_build_lock(folder: Path, what: str) -> None:
+    """One scons process per output folder: a second one waits, saying which process holds it
+    (two builds of one target would otherwise read each other's half-written files)."""
+    import fcntl
+    import os
+    import sys
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / ".lock"
+    fh = open(lock, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = lock.read_text().strip() or "another process"
+        print(f"{folder}: waiting for {holder} to finish", file=sys.stderr, flush=True)
+        fcntl.flock(fh, fcntl.LOCK_EX)
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"scons {what} (process {os.getpid()})\n")
+    fh.flush()
+    _LOCKS.append(fh)
 
 
 def _remove_stale_results_on_failure(ctx) -> None:
