@@ -106,8 +106,13 @@ def _load_chain(kind: str, path: Path, specs_dir: Path, seen: tuple[Path, ...]) 
                                      "extends.unknown"))
         return None, problems
     base_path = _extends_target(kind, ref, path, specs_dir)
-    if base_path is None:
-        if _looks_like_path(ref):
+    itself = base_path is not None and base_path.resolve() == path.resolve()
+    if base_path is None or itself:
+        itself = itself or (not _looks_like_path(ref) and ref == path.stem)
+        if itself:
+            message = (f"cannot extend '{ref}': that is this file itself (extend another {kind} spec, "
+                       f"or drop 'extends')")
+        elif _looks_like_path(ref):
             message = f"cannot extend '{ref}': no such file next to {path.name}"
         else:
             names = sorted(({p.stem for p in path.parent.iterdir() if p.suffix in YAML_SUFFIXES}

@@ -269,3 +269,23 @@ def test_a_model_spec_may_name_its_task_by_path(tmp_path):
         load_model(tmp_path / "m.yaml")
     assert task_reference(load_task("kws")) == "kws"
     assert task_reference(load_task(tmp_path / "mine.yaml")) == str((tmp_path / "mine.yaml").resolve())
+
+
+@pytest.mark.parametrize("kind, folder", [("board", "boards"), ("task", "tasks"), ("search", "search"),
+                                          ("quant", "quant"), ("model", "models")])
+@pytest.mark.parametrize("ref", ["{name}", "./{name}.yaml", "{name}.yaml"])
+def test_a_spec_that_extends_itself_is_told_so(tmp_path, kind, folder, ref):
+    from mcunet_core.spec import load_spec
+
+    (tmp_path / folder).mkdir()
+    path = tmp_path / folder / "mine-only.yaml"
+    path.write_text(f"extends: {ref.format(name='mine-only')}\nname: mine-only\ndescription: x\n")
+    with pytest.raises(UserError, match=r"mine-only\.yaml:1: \$\.extends: cannot extend .*: that is this file itself"):
+        load_spec(kind, path)
+
+
+def test_a_spec_named_like_a_project_spec_extends_the_project_one(tmp_path):
+    from mcunet_core.spec import load_board
+
+    (tmp_path / "h743.yaml").write_text("extends: h743\nname: h743\ndescription: my own H743\n")
+    assert load_board(tmp_path / "h743.yaml").description == "my own H743"
