@@ -48,3 +48,22 @@ def build_generated(board, gen_dir: str | Path, out_dir: str | Path, *, opt: str
     build = GeneratedBuild.load(gen_dir)
     return build_firmware(board, [*build.sources, *extra_sources], out_dir, opt=opt, variant=variant,
                           defines=defines, include_dirs=list(build.include_dirs))
+
+
+def _unique(items) -> list:
+    return list(dict.fromkeys(items))
+
+
+def build_generated_models(board, gen_dirs, app_sources, out_dir, *, app_include_dirs=(), opt: str = "O2",
+                           variant: str = "emulator", defines: dict | None = None):
+    """Several generated folders (each generated with its own ``prefix``) and an application
+    into one firmware (``toolchain.Firmware``). The application is the harness's model object:
+    its ``mcunet_invoke()`` calls the models' ``<prefix>_invoke()``, and its include folders
+    come first so the harness reads its ``mcunet_model_config.h``, not a model's. A kernel two
+    models use compiles once: the models share one copy."""
+    from .toolchain import build_firmware
+
+    builds = [GeneratedBuild.load(d) for d in gen_dirs]
+    sources = _unique([*(s for b in builds for s in b.sources), *map(Path, app_sources)])
+    includes = _unique([*map(Path, app_include_dirs), *(d for b in builds for d in b.include_dirs)])
+    return build_firmware(board, sources, out_dir, opt=opt, variant=variant, defines=defines, include_dirs=includes)

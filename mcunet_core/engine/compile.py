@@ -15,7 +15,7 @@ from pathlib import Path
 from ..atomic import atomic_write_text
 from ..ir import Graph
 from ..ir.model_io import ModelIO
-from .codegen.render import GeneratedModel, render
+from .codegen.render import DEFAULT_PREFIX, GeneratedModel, check_prefix, render
 from .decisions import GraphDecisions
 from .lowering import lower
 from .planner.plot import plot_memory
@@ -25,11 +25,15 @@ BUILD_DESCRIPTION = "build.json"
 GENERATED_SOURCES = ("model.c", "weights.c")
 
 
-def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> GeneratedModel:
-    """Lower every op, plan the arena, render model.c / model.h / weights.c (in memory)."""
+def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None = None, *,
+                  prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
+    """Lower every op, plan the arena, render model.c / model.h / weights.c (in memory).
+    ``prefix`` starts the C names the model exports (``vww_invoke``, ``VWW_NUM_INPUTS``); the
+    default keeps the harness's ``mcunet_*`` names. A bad prefix fails before the lowering."""
+    check_prefix(prefix)
     graph.validate()
     lowered = lower(graph, target, decisions)
-    return render(graph, lowered.calls, lowered.plan)
+    return render(graph, lowered.calls, lowered.plan, prefix)
 
 
 def build_description(model: GeneratedModel) -> str:
@@ -55,8 +59,8 @@ def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, pl
 
 
 def generate(graph: Graph, target: Target, out_dir: str | Path, *, plot: bool = True,
-             decisions: GraphDecisions | None = None) -> GeneratedModel:
+             decisions: GraphDecisions | None = None, prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
     """``compile_graph`` then ``write_generated``: the generated folder, complete."""
-    model = compile_graph(graph, target, decisions)
+    model = compile_graph(graph, target, decisions, prefix=prefix)
     write_generated(graph, model, out_dir, plot=plot)
     return model

@@ -6,6 +6,8 @@ so SCons can cache the generated C and a rebuild is byte-identical.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import jinja2
 import numpy as np
 
 from ...atomic import atomic_write_text
+from ...errors import UserError
 from ...ir import Graph
 from ..kernels.base import KernelCall
 from ..planner.memory_plan import MemoryPlan
@@ -20,6 +23,51 @@ from ..planner.memory_plan import MemoryPlan
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _PER_LINE = {"float": 8}
+
+DEFAULT_PREFIX = "mcunet"
+_PREFIX_RE = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def check_prefix(prefix: str) -> str:
+    """A model's C API prefix must be a lower-case C identifier: it starts every name it exports."""
+    if not isinstance(prefix, str) or not _PREFIX_RE.fullmatch(prefix):
+        raise UserError(f"C prefix {prefix!r} is not a lower-case C identifier "
+                        f"(letters a-z, digits, '_', not starting with a digit), e.g. 'vww'")
+    return prefix
+
+
+@dataclass(frozen=True)
+class CApi:
+    """The names a generated model exports. The default prefix keeps the firmware harness's
+    names (``mcunet_invoke``, unprefixed constants); any other prefix starts every global
+    symbol, macro and header guard, so two models link into one firmware."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    @property
+    def macro(self) -> str:
+        return self.prefix.upper()
+
+    @property
+    def named(self) -> bool:
+        """Asked for by name: constants are prefixed too and model.h carries the memory macros."""
+        return self.prefix != DEFAULT_PREFIX
+
+    def symbol(self, name: str) -> str:
+        """A pool array (``mcunet_arena...``) under this prefix."""
+        return self.prefix + name[len(DEFAULT_PREFIX):] if name.startswith(DEFAULT_PREFIX) else f"{self.prefix}_{name}"
+
+    def constant(self, name):
+        """A constant array or parameter struct: prefixed unless this is the default API."""
+        return f"{self.prefix}_{name}" if self.named else name
+
+
+def _prefixed_plan(plan: MemoryPlan, api: CApi) -> MemoryPlan:
+    """The plan with its pool arrays renamed, so plan.json names the symbols the C defines."""
+    if not api.named:
+        return plan
+    pools = tuple(dataclasses.replace(p, symbol=api.symbol(p.symbol)) for p in plan.pools)
+    return dataclasses.replace(plan, pools=pools)
 
 
 def c_initializer(data: np.ndarray) -> str:
@@ -79,7 +127,9 @@ class GeneratedModel:
         return paths
 
 
-def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> GeneratedModel:
+def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
+    api = CApi(check_prefix(prefix))
+    plan = _prefixed_plan(plan, api)
     constants = [c for call in calls for c in call.constants]
     structs = [s for call in calls for s in call.structs]
     names = [c.name for c in constants] + [s.name for s in structs]
@@ -87,7 +137,11 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan) -> Generated
     if duplicates:
         raise AssertionError(f"kernel constants share C names: {sorted(duplicates)}")
     const_bytes = int(sum(c.data.nbytes for c in constants))
+    const_names = set(names)
     ctx = {
+        "api": api,
+        # a constant's C name; struct fields holding a constant's name follow it
+        "cname": lambda v: api.constant(v) if isinstance(v, str) and v in const_names else v,
         "graph_name": graph.name,
         "arena_bytes": plan.arena_bytes,
         "pools": [
