@@ -236,16 +236,17 @@ def _remove_stale_results_on_failure(ctx) -> None:
 
     from SCons.Script import GetBuildFailures
 
-    from mcunet_paths import run_dir, stale_results
+    from mcunet_paths import RESULT_FILES, run_dir, stale_results
 
     folder = Path(run_dir(ctx).abspath)
 
+    def the_runs_own(failure) -> bool:
+        path = Path(str(getattr(failure.node, "abspath", "")))
+        return path.parent == folder and (path.name in RESULT_FILES or path.name.startswith("output"))
+
     def remove() -> None:
         failures = GetBuildFailures()
-        own = {str(folder / "result.json"), str(folder / "report.md")}
-        nodes = [str(getattr(f.node, "abspath", "")) for f in failures]
-        if not failures or all(n in own or Path(n).name.startswith("output") and Path(n).parent == folder
-                                for n in nodes):
+        if not failures or all(the_runs_own(f) for f in failures):
             return
         for path in stale_results(folder):
             path.unlink(missing_ok=True)

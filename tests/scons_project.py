@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("SConstruct", "rules", "specs", "mcunet_core", "firmware")
 
@@ -33,3 +35,13 @@ def scons(project: Path, *args: str, env: dict | None = None) -> subprocess.Comp
 def errors(result: subprocess.CompletedProcess) -> list[str]:
     assert "Traceback" not in result.stdout + result.stderr
     return result.stderr.splitlines()
+
+
+def random_model_file(tmp_path: Path, family: str = "conv", seed: int = 4) -> Path:
+    """A small random .tflite of one op family (tests/importers/random_models.py) to build."""
+    sys.path.insert(0, str(Path(__file__).parent / "importers"))
+    from random_models import GENERATORS
+
+    path = tmp_path / f"{family}{seed}.tflite"
+    path.write_bytes(GENERATORS[family](np.random.default_rng(seed)).model)
+    return path

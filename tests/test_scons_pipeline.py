@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scons_project import errors, scons
+from scons_project import errors, random_model_file, scons
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "importers"))
 from tflite_builder import ModelBuilder  # noqa: E402
@@ -88,19 +88,11 @@ def test_unsupported_model_fails_with_op_index_and_shapes(project, tmp_path):
     assert not (project / "build" / "h743" / "tanh" / "ir" / "graph.json").exists()
 
 
-def _random_model(tmp_path, family: str, seed: int) -> Path:
-    from random_models import GENERATORS
-
-    path = tmp_path / f"{family}{seed}.tflite"
-    path.write_bytes(GENERATORS[family](np.random.default_rng(seed)).model)
-    return path
-
-
 def test_float_io_and_several_inputs_and_outputs_run_through_scons(project, tmp_path):
     """QUANTIZE ... DEQUANTIZE (float32 in and out) and a two-input ADD: the firmware moves the
     inputs/outputs as one blob each, io.json decodes them into the model's dtypes and shapes."""
     for family, seed in (("chain", 0), ("add", 0)):
-        path = _random_model(tmp_path, family, seed)
+        path = random_model_file(tmp_path, family, seed)
         graph = import_tflite(path)
         out = project / "build" / "h743" / path.stem
         result = scons(project, "board=h743", f"model={path}")

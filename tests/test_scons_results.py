@@ -5,26 +5,16 @@ no longer fits the board, each after a good emulator run."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 
-from scons_project import errors, scons
+from scons_project import errors, random_model_file, scons
 
-sys.path.insert(0, str(Path(__file__).parent / "importers"))
-from random_models import GENERATORS  # noqa: E402
-
-
-def _model(tmp_path):
-    path = tmp_path / "conv.tflite"
-    path.write_bytes(GENERATORS["conv"](np.random.default_rng(4)).model)
-    return path
 
 
 def test_a_failed_run_of_one_configuration_leaves_the_others_and_going_back_builds_nothing(project, tmp_path):
-    model = _model(tmp_path)
-    out = project / "build" / "h743" / "conv"
+    model = random_model_file(tmp_path)
+    out = project / "build" / "h743" / "conv4"
     first = scons(project, "board=h743", f"model={model}")
     assert first.returncode == 0, first.stderr
     good = {n: (out / n).read_bytes() for n in ("result.json", "output.npy", "report.md")}
@@ -46,12 +36,12 @@ def test_a_failed_run_of_one_configuration_leaves_the_others_and_going_back_buil
 
 
 def test_a_build_that_fails_before_the_run_removes_the_result_it_made_stale(project, tmp_path):
-    model = _model(tmp_path)
+    model = random_model_file(tmp_path)
     board = tmp_path / "small.yaml"
     board.write_text("extends: f412\nname: small\ndescription: an F412 with room for this model\n")
     ok = scons(project, f"board={board}", f"model={model}")
     assert ok.returncode == 0, ok.stderr
-    out = project / "build" / "small" / "conv"
+    out = project / "build" / "small" / "conv4"
     assert json.loads((out / "result.json").read_text())["status"] == "ok"
 
     board.write_text(board.read_text() + "arena_bytes: 64\n")  # the model no longer fits the board

@@ -91,9 +91,13 @@ class IrNet(nn.Module):
     arch: Arch | DsCnnArch
     fc: nn.Linear
     dropout: nn.Dropout
+    head: nn.Module | None  # a 1x1 convolution after the blocks, None where the family has none
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x) if self.head is not None else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(self.features(x).mean(dim=(2, 3))))
@@ -120,12 +124,6 @@ class ArchNet(IrNet):
         self.fc = nn.Linear(arch.last_channels, arch.num_classes)
         init_weights(self, seed)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x) if self.head is not None else x
-
 
 class DepthwiseSeparable(nn.Module):
     """One DS-CNN block: KxK depthwise + BN + ReLU, then 1x1 pointwise + BN + ReLU."""
@@ -149,15 +147,10 @@ class DsCnnNet(IrNet):
                               False, Activation.RELU)
         self.blocks = nn.ModuleList(DepthwiseSeparable(i, cin, cout, arch.block_kernel)
                                     for i, (cin, cout) in enumerate(zip(arch.block_inputs(), arch.block_channels)))
+        self.head = None
         self.dropout = nn.Dropout(arch.dropout)
         self.fc = nn.Linear(arch.last_channels, arch.num_classes)
         init_weights(self, seed)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem(x)
-        for block in self.blocks:
-            x = block(x)
-        return x
 
 
 #: each architecture family's float network
