@@ -6,23 +6,23 @@ shared, and two models run side by side on QEMU bit-exactly.
 """
 
 import re
-import subprocess
 
 import numpy as np
 import pytest
 
-from graph_factory import random_input, random_mobilenet
+from graph_factory import random_mobilenet
 from mcunet_core import engine
-from mcunet_core.device.generated import GeneratedBuild, build_generated_models
-from mcunet_core.device.toolchain import compile_source, find_toolchain, firmware_flags
 from mcunet_core.engine import HOST, Target
 from mcunet_core.errors import UserError
-from mcunet_core.ir.reference import run
 from mcunet_core.spec import load_board
+from multi_model import assert_runs_bit_exactly, build_models, disassembly, model_objects, nm, spilling_board
 
 PREFIXES = {"vww": 21, "kws": 5}  # prefix -> seed of its random graph
 #: What a model object may need from outside: the shared kernels and the C library's copies.
 ALLOWED_UNDEFINED = re.compile(r"mcunet_\w+|memcpy|memset|memmove|__aeabi_\w+")
+#: What model code must never need: console output, semihosting, the heap.
+FORBIDDEN = re.compile(r"\w*printf\w*|puts|putchar|_?write|_sbrk|malloc|calloc|realloc|free|__io_\w+"
+                       r"|initialise_monitor_handles|\w*semihost\w*|_sys_\w+")
 
 
 @pytest.mark.parametrize("bad", ["VWW", "1vww", "vw-w", "", "vww model", "vww\n"])
@@ -50,11 +50,8 @@ def _defines(text: str) -> list[str]:
 
 def test_a_prefixed_header_names_everything_with_it_and_gives_the_memory_figures(tmp_path):
     graph = random_mobilenet(np.random.default_rng(3), "spill")
-    need = engine.plan_memory(graph, HOST).arena_bytes
-    board_yaml = tmp_path / "h743-small-arena.yaml"  # two pools: AXI SRAM and DTCM
-    board_yaml.write_text(f"extends: h743\nname: h743-small-arena\narena_bytes: {need * 3 // 4 // 8 * 8}\n")
-    model = engine.generate(graph, Target.from_board(load_board(board_yaml)), tmp_path / "gen", plot=False,
-                            prefix="vww")
+    model = engine.generate(graph, Target.from_board(spilling_board(tmp_path, graph)), tmp_path / "gen", plot=False,
+                            prefix="vww")  # two pools: AXI SRAM and DTCM
     header = (tmp_path / "gen" / "model.h").read_text()
     weights = (tmp_path / "gen" / "model_weights.h").read_text()
     for name in _defines(header) + _defines(weights):
@@ -75,80 +72,54 @@ def two_models(tmp_path_factory):
     (what the harness times) runs one after the other on the inputs laid back to back."""
     root = tmp_path_factory.mktemp("two")
     board = load_board("h743")
-    target = Target.from_board(board)
     graphs = {p: random_mobilenet(np.random.default_rng(seed), p) for p, seed in PREFIXES.items()}
-    for prefix, graph in graphs.items():
-        engine.generate(graph, target, root / prefix, plot=False, prefix=prefix)
-    app = _write_app(root / "app", graphs)
-    firmware = build_generated_models(board, [root / p for p in graphs], [app], root / "fw",
-                                      app_include_dirs=[root / "app", root])
-    return board, root, graphs, firmware
+    return board, root, graphs, build_models(board, graphs, root)
 
 
-def _write_app(app_dir, graphs):
-    """The application: includes both models' headers and calls each ``<prefix>_invoke``."""
-    app_dir.mkdir(parents=True)
-    nbytes = {p: (g.tensors[g.inputs[0]].nbytes, g.tensors[g.outputs[0]].nbytes) for p, g in graphs.items()}
-    (app_dir / "mcunet_model_config.h").write_text(
-        f"#define MCUNET_INPUT_BYTES {sum(i for i, _ in nbytes.values())}\n"
-        f"#define MCUNET_OUTPUT_BYTES {sum(o for _, o in nbytes.values())}\n"
-        "#define MCUNET_ARENA_BYTES 0\n")
-    body = ['#include "mcunet_model.h"', *(f'#include "{p}/model.h"' for p in graphs), "",
-            "int mcunet_invoke(const int8_t *input, int8_t *output)", "{"]
-    for p in graphs:
-        body += [f"    if ({p}_invoke(input, output) != 0) return 1;",
-                 f"    input += {p.upper()}_INPUT0_BYTES;", f"    output += {p.upper()}_OUTPUT0_BYTES;"]
-    body += ["    return 0;", "}"]
-    (app_dir / "app.c").write_text("\n".join(body) + "\n")
-    return app_dir / "app.c"
+def _forbidden(symbols) -> list[str]:
+    return sorted(s for s in symbols if FORBIDDEN.fullmatch(s))
 
 
-def _model_objects(board, gen_dir, out_dir):
-    """The generated sources (not the kernels) of one folder compiled as the firmware compiles them."""
-    build = GeneratedBuild.load(gen_dir)
-    flags = firmware_flags(board, variant="emulator", linker_script=out_dir / "unused.ld",
-                           map_file=out_dir / "unused.map", include_dirs=build.include_dirs)
-    objects = []
-    for source in build.sources:
-        if source.parent == gen_dir:
-            objects.append(out_dir / f"{source.stem}.o")
-            compile_source(find_toolchain(), flags, source, objects[-1])
-    return objects
+#: The arena's placements (model.h) -> (VWW's defines, the arena the application then defines):
+#: each leaves the model's own names as they are.
+PLACEMENTS = {"default": ({}, None), "section": ({"VWW_ARENA_SECTION": '".my_sram"'}, None),
+              "extern": ({"VWW_ARENA_EXTERN": "1"}, "vww_arena"), "symbol": ({"VWW_ARENA_SYMBOL": "app_buffer"}, "app_buffer")}
 
 
-def _nm(objects, *flags) -> set[str]:
-    out = subprocess.run([find_toolchain().tool("nm"), *flags, "--format=posix", *map(str, objects)],
-                         capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in out.splitlines() if line and not line.endswith(":")}
-
-
-def test_two_prefixed_models_define_disjoint_symbols_and_no_printf_or_semihosting(two_models):
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_two_prefixed_models_define_disjoint_symbols_and_no_printf_or_semihosting(two_models, placement):
     board, root, graphs, _ = two_models
+    defines, app_arena = PLACEMENTS[placement]
     defined = {}
     for prefix in graphs:
-        objects = _model_objects(board, root / prefix, root / f"obj-{prefix}")
-        defined[prefix] = _nm(objects, "--defined-only", "--extern-only")
+        objects = model_objects(board, root / prefix, root / f"obj-{prefix}-{placement}", defines=defines)
+        defined[prefix] = nm(objects, "--defined-only", "--extern-only")
         assert defined[prefix] and all(s.startswith(prefix + "_") for s in defined[prefix]), defined[prefix]
-        assert {f"{prefix}_invoke", f"{prefix}_run", f"{prefix}_arena"} <= defined[prefix]
-        undefined = _nm(objects, "--undefined-only") - defined[prefix]  # model.c uses weights.c
+        assert {f"{prefix}_invoke", f"{prefix}_run"} <= defined[prefix]
+        undefined = nm(objects, "--undefined-only") - defined[prefix]  # model.c uses weights.c
+        assert not _forbidden(undefined)
+        if prefix == "vww" and app_arena:  # the application's arena, not the model's
+            assert app_arena in undefined and "vww_arena" not in defined[prefix]
+            undefined.discard(app_arena)
         assert not [s for s in undefined if not ALLOWED_UNDEFINED.fullmatch(s)]
-        dump = subprocess.run([find_toolchain().tool("objdump"), "-d", *map(str, objects)],
-                              capture_output=True, text=True, check=True).stdout
-        assert "bkpt" not in dump and "svc" not in dump  # no semihosting trap in the model's code
+        assert "bkpt" not in disassembly(objects) and "svc" not in disassembly(objects)  # no semihosting trap
+    assert ("vww_arena" in defined["vww"]) == (app_arena is None)
+    assert "kws_arena" in defined["kws"]
     assert not defined["vww"] & defined["kws"]
 
 
-def test_two_models_run_in_one_firmware_bit_exactly(two_models):
-    from mcunet_core.device.runners.qemu import QemuRunner
+def test_the_kernels_the_models_link_define_only_mcunet_names_and_no_printf_or_semihosting(two_models):
+    board, root, graphs, _ = two_models
+    objects = [o for p in graphs for o in model_objects(board, root / p, root / f"kernels-{p}", kernels=True)]
+    assert objects
+    defined = nm(objects, "--defined-only", "--extern-only")
+    assert defined and all(s.startswith("mcunet_") for s in defined), sorted(defined)
+    undefined = nm(objects, "--undefined-only") - defined
+    assert not _forbidden(undefined)
+    assert not [s for s in undefined if not ALLOWED_UNDEFINED.fullmatch(s)]
+    assert "bkpt" not in disassembly(objects) and "svc" not in disassembly(objects)
 
+
+def test_two_models_run_in_one_firmware_bit_exactly(two_models):
     board, _, graphs, firmware = two_models
-    rng = np.random.default_rng(4)
-    inputs = {p: random_input(g, rng)[0] for p, g in graphs.items()}
-    result = QemuRunner(board).run(firmware.elf, b"".join(np.ascontiguousarray(x).tobytes() for x in inputs.values()))
-    raw = np.asarray(result.raise_for_status().output).view(np.int8).reshape(-1)
-    for prefix, graph in graphs.items():
-        out = graph.tensors[graph.outputs[0]]
-        expected = run(graph, [inputs[prefix]])[graph.outputs[0]]
-        np.testing.assert_array_equal(raw[: out.nbytes].reshape(out.shape), expected, err_msg=prefix)
-        raw = raw[out.nbytes:]
-    assert raw.size == 0
+    assert_runs_bit_exactly(board, graphs, firmware.elf)

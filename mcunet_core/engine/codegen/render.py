@@ -25,6 +25,8 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PER_LINE = {"float": 8}
 
 DEFAULT_PREFIX = "mcunet"
+#: The alignment of every arena array (the planner aligns the buffers inside it to 8).
+ARENA_ALIGN = 16
 _PREFIX_RE = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -144,6 +146,7 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         "cname": lambda v: api.constant(v) if isinstance(v, str) and v in const_names else v,
         "graph_name": graph.name,
         "arena_bytes": plan.arena_bytes,
+        "arena_align": ARENA_ALIGN,
         "pools": [
             # C has no zero-length arrays; the arena region's pool always exists (harness contract)
             {"name": p.name, "symbol": p.symbol, "section": p.section, "alloc": max(plan.pool_bytes.get(p.name, 0), 8)}
