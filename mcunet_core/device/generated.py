@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..errors import UserError
 from ..paths import KERNEL_DIR
 
@@ -55,15 +56,34 @@ def _unique(items) -> list:
 
 
 def build_generated_models(board, gen_dirs, app_sources, out_dir, *, app_include_dirs=(), opt: str = "O2",
-                           variant: str = "emulator", defines: dict | None = None):
+                           variant: str = "emulator", defines: dict | None = None, shared_arena: bool = False):
     """Several generated folders (each generated with its own ``prefix``) and an application
     into one firmware (``toolchain.Firmware``). The application is the harness's model object:
     its ``mcunet_invoke()`` calls the models' ``<prefix>_invoke()``, and its include folders
     come first so the harness reads its ``mcunet_model_config.h``, not a model's. A kernel two
-    models use compiles once: the models share one copy."""
+    models use compiles once: the models share one copy.
+
+    ``shared_arena``: the application says the models never run at the same time, so one
+    array per pool, as large as the largest model's, serves them all (``shared_arena.c`` in
+    ``out_dir``, ``shared_arena.share_arenas``). ``models.md`` in ``out_dir`` reports the
+    arenas either way; ``defines`` (to every source) win over the shared arena's."""
+    from .elf import Elf
+    from .models_report import REPORT, render_models_report
+    from .shared_arena import ModelArenas, share_arenas
     from .toolchain import build_firmware
 
     builds = [GeneratedBuild.load(d) for d in gen_dirs]
-    sources = _unique([*(s for b in builds for s in b.sources), *map(Path, app_sources)])
+    arena = share_arenas(gen_dirs) if shared_arena else None
+    models = arena.models if arena else tuple(ModelArenas.load(d) for d in gen_dirs)
+    extra = []
+    if arena:
+        extra.append(Path(out_dir) / "shared_arena.c")
+        atomic_write_text(extra[0], arena.c_source())
+        defines = {**arena.defines(), **(defines or {})}
+    sources = _unique([*(s for b in builds for s in b.sources), *extra, *map(Path, app_sources)])
     includes = _unique([*map(Path, app_include_dirs), *(d for b in builds for d in b.include_dirs)])
-    return build_firmware(board, sources, out_dir, opt=opt, variant=variant, defines=defines, include_dirs=includes)
+    firmware = build_firmware(board, sources, out_dir, opt=opt, variant=variant, defines=defines,
+                              include_dirs=includes)
+    atomic_write_text(Path(out_dir) / REPORT, render_models_report(
+        board.name, models, arena, Elf(firmware.elf), firmware.layout, firmware.memory))
+    return firmware

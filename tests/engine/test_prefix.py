@@ -123,3 +123,5 @@ def test_the_kernels_the_models_link_define_only_mcunet_names_and_no_printf_or_s
 def test_two_models_run_in_one_firmware_bit_exactly(two_models):
     board, _, graphs, firmware = two_models
     assert_runs_bit_exactly(board, graphs, firmware.elf)
+    report = (firmware.elf.parent / "models.md").read_text()
+    assert "the arenas are separate" in report and "vww_arena" in report and "kws_arena" in report
