@@ -1,0 +1,157 @@
+"""Tiny firmware applications around exported packages, built the way their users build:
+with CMake and arm-none-eabi-gcc through the package's own toolchain file, or as Zephyr
+modules (under a stand-in for Zephyr's CMake functions, since Zephyr itself is not here).
+
+Startup and linker script are mcunet's own (``firmware/runtime`` and the board's emulator
+linker script from ``device.linker``), so QemuRunner runs the result as it runs mcunet's
+firmware: the harness times ``mcunet_invoke()``, which here calls each package's
+``<prefix>_invoke()`` on the inputs laid back to back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from mcunet_core.device.linker import render_linker_script
+from mcunet_core.device.toolchain import RUNTIME_DIR, variant_defines
+
+APP_FLAGS = "-O2 -ffunction-sections -fdata-sections"
+APP_LINK = "-nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments"
+
+APP_CMAKE = """cmake_minimum_required(VERSION 3.13)
+project(mcunet_package_app C)
+{modules}
+file(GLOB RUNTIME_SOURCES {runtime}/*.c)
+add_executable(app.elf app.c ${{RUNTIME_SOURCES}})
+target_include_directories(app.elf PRIVATE ${{CMAKE_CURRENT_LIST_DIR}} {runtime})
+target_compile_definitions(app.elf PRIVATE {defines})
+separate_arguments(APP_FLAGS UNIX_COMMAND "{flags}")
+target_compile_options(app.elf PRIVATE ${{APP_FLAGS}})
+separate_arguments(APP_LINK UNIX_COMMAND "{link} -T{ld}")
+target_link_options(app.elf PRIVATE ${{APP_LINK}})
+target_link_libraries(app.elf PRIVATE {libraries})
+"""
+
+#: Zephyr's library functions as Zephyr defines them (cmake/modules/extensions.cmake), on
+#: plain CMake: a module's CMakeLists.txt runs unchanged; its libraries are linked whole.
+ZEPHYR_STAND_IN = """add_library(zephyr_interface INTERFACE)
+target_compile_options(zephyr_interface INTERFACE -Os)
+macro(zephyr_library_named name)
+  set(ZEPHYR_CURRENT_LIBRARY ${name})
+  add_library(${name} STATIC "")
+  set_property(GLOBAL APPEND PROPERTY ZEPHYR_LIBS ${name})
+  target_link_libraries(${name} PUBLIC zephyr_interface)
+endmacro()
+function(zephyr_library_sources)
+  target_sources(${ZEPHYR_CURRENT_LIBRARY} PRIVATE ${ARGN})
+endfunction()
+function(zephyr_include_directories)
+  target_include_directories(zephyr_interface INTERFACE ${ARGN})
+endfunction()
+function(zephyr_library_include_directories)
+  target_include_directories(${ZEPHYR_CURRENT_LIBRARY} PRIVATE ${ARGN})
+endfunction()
+function(zephyr_library_compile_definitions)
+  target_compile_definitions(${ZEPHYR_CURRENT_LIBRARY} PRIVATE ${ARGN})
+endfunction()
+function(zephyr_library_compile_options)  # after zephyr_interface's, as Zephyr places them
+  string(MD5 uniqueness "${ARGV}")
+  if(NOT TARGET options_interface_lib_${uniqueness})
+    add_library(options_interface_lib_${uniqueness} INTERFACE)
+    target_compile_options(options_interface_lib_${uniqueness} INTERFACE ${ARGN})
+  endif()
+  target_link_libraries(${ZEPHYR_CURRENT_LIBRARY} PRIVATE options_interface_lib_${uniqueness})
+endfunction()
+"""
+
+
+def write_harness_app(app_dir: Path, graphs: dict) -> None:
+    """``app.c`` and ``mcunet_model_config.h`` for the harness: its ``mcunet_invoke()`` runs
+    each prefix's model (``graphs``: prefix -> Graph) on its part of the input, in order."""
+    app_dir.mkdir(parents=True, exist_ok=True)
+    nbytes = {p: (g.tensors[g.inputs[0]].nbytes, g.tensors[g.outputs[0]].nbytes) for p, g in graphs.items()}
+    (app_dir / "mcunet_model_config.h").write_text(
+        f"#define MCUNET_INPUT_BYTES {sum(i for i, _ in nbytes.values())}\n"
+        f"#define MCUNET_OUTPUT_BYTES {sum(o for _, o in nbytes.values())}\n"
+        "#define MCUNET_ARENA_BYTES 0\n")
+    body = ['#include "mcunet_model.h"', *(f'#include "{p}/model.h"' for p in graphs), "",
+            "int mcunet_invoke(const int8_t *input, int8_t *output)", "{"]
+    for p in graphs:
+        body += [f"    if ({p}_invoke(input, output) != 0) return 1;",
+                 f"    input += {p.upper()}_INPUT0_BYTES;", f"    output += {p.upper()}_OUTPUT0_BYTES;"]
+    body += ["    return 0;", "}"]
+    (app_dir / "app.c").write_text("\n".join(body) + "\n")
+
+
+def _cmake_list(items) -> str:
+    return " ".join(f'"{i}"' for i in items)
+
+
+def _write_app_cmake(app_dir: Path, board, modules: str, libraries) -> None:
+    ld = app_dir / "app.ld"
+    ld.write_text(render_linker_script(board, "emulator"))
+    defines = [f"{k}={v}" for k, v in variant_defines(board, "emulator").items()]
+    (app_dir / "CMakeLists.txt").write_text(APP_CMAKE.format(
+        modules=modules, runtime=RUNTIME_DIR, defines=_cmake_list(defines), flags=APP_FLAGS, link=APP_LINK,
+        ld=ld, libraries=" ".join(libraries)))
+
+
+def cmake_build(app_dir: Path, build_dir: Path, toolchain_file: Path) -> Path:
+    """Configure and build ``app_dir`` with Ninja; the ELF's path. A failure shows CMake's output."""
+    env = {**os.environ, "CMAKE_GENERATOR": "Ninja"}
+    for cmd in (["cmake", "-S", str(app_dir), "-B", str(build_dir), f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}",
+                 "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], ["cmake", "--build", str(build_dir), "--", f"-j{os.cpu_count() or 2}"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return build_dir / "app.elf"
+
+
+def cmake_app(app_dir: Path, board, packages: dict, graphs: dict) -> Path:
+    """An application that adds each package folder (prefix -> folder) with add_subdirectory
+    and links its ``mcunet::<prefix>`` target; its CMakeLists.txt."""
+    write_harness_app(app_dir, graphs)
+    modules = "\n".join(f"add_subdirectory({folder} ${{CMAKE_BINARY_DIR}}/{p})" for p, folder in packages.items())
+    _write_app_cmake(app_dir, board, modules, [f"mcunet::{p}" for p in packages])
+    return app_dir
+
+
+def zephyr_app(app_dir: Path, board, modules: dict, graphs: dict) -> Path:
+    """An application that includes each Zephyr module (prefix -> (folder, module.yml's
+    ``build.cmake``, {CONFIG_...: value})) under the stand-in and links every Zephyr library
+    whole, as Zephyr does."""
+    write_harness_app(app_dir, graphs)
+    (app_dir / "zephyr_stand_in.cmake").write_text(ZEPHYR_STAND_IN)
+    lines = ["include(${CMAKE_CURRENT_LIST_DIR}/zephyr_stand_in.cmake)"]
+    for p, (folder, cmake_dir, config) in modules.items():
+        lines += [f'set({k} "{v}")' for k, v in config.items()]
+        lines.append(f"add_subdirectory({folder}/{cmake_dir} ${{CMAKE_BINARY_DIR}}/{p})")
+    lines.append("get_property(ZEPHYR_LIBS GLOBAL PROPERTY ZEPHYR_LIBS)")
+    _write_app_cmake(app_dir, board, "\n".join(lines),
+                     ["zephyr_interface", "-Wl,--whole-archive", "${ZEPHYR_LIBS}", "-Wl,--no-whole-archive"])
+    return app_dir
+
+
+def outputs_by_model(raw, graphs: dict) -> dict:
+    """The harness's output bytes split back into each model's output array."""
+    raw = np.asarray(raw).view(np.int8).reshape(-1)
+    out = {}
+    for p, g in graphs.items():
+        t = g.tensors[g.outputs[0]]
+        out[p], raw = raw[: t.nbytes].reshape(t.shape), raw[t.nbytes:]
+    assert raw.size == 0
+    return out
+
+
+def kconfig_values(kconfig: Path, enable: str) -> dict[str, str]:
+    """``CONFIG_<SYM>`` -> value of every symbol in a Zephyr Kconfig file with ``enable`` set
+    to y and the others at their defaults (kconfiglib, the library Zephyr's build uses)."""
+    import kconfiglib
+
+    conf = kconfiglib.Kconfig(str(kconfig), warn_to_stderr=False)
+    assert not conf.warnings, conf.warnings
+    conf.syms[enable].set_value("y")
+    return {f"CONFIG_{s.name}": s.str_value for s in conf.unique_defined_syms}
