@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what mcunet needs, only what is missing, and says what it did:
-#   1. Debian packages gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm (as root or
-#      with sudo; otherwise it prints the exact command and exits 1);
+#   1. Debian packages gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm, and cmake
+#      ninja-build for the exported packages' tests (as root or with sudo; otherwise it prints
+#      the exact command and exits 1);
 #   2. torch==2.13.0 (the CPU build; installed before the package so that no resolver pulls
 #      a CUDA build of several GB);
 #   3. this checkout as an editable package with its test extras: pip install -e '.[test]'.
-# Then it checks tool versions: arm-none-eabi-gcc 12 or newer, qemu-system-arm 7 or newer.
+# Then it checks tool versions: arm-none-eabi-gcc 12 or newer, qemu-system-arm 7 or newer,
+# cmake 3.13 or newer.
 #
 # Usage: scripts/setup.sh [--check]     --check: change nothing, report what is missing
 # Environment: PYTHON (default python3) is the interpreter to install into.
@@ -22,10 +24,11 @@ for arg in "$@"; do
     esac
 done
 
-APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm cmake ninja-build)
 TORCH_VERSION=2.13.0
 GCC_MIN=12
 QEMU_MIN=7
+CMAKE_MIN=3.13
 did=()
 problems=()
 
@@ -41,6 +44,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
 else
     command -v arm-none-eabi-gcc >/dev/null 2>&1 || missing+=(gcc-arm-none-eabi)
     command -v qemu-system-arm >/dev/null 2>&1 || missing+=(qemu-system-arm)
+    command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+    command -v ninja >/dev/null 2>&1 || missing+=(ninja-build)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
@@ -87,6 +92,15 @@ if command -v qemu-system-arm >/dev/null 2>&1; then
 elif [ $CHECK_ONLY = 0 ]; then
     problems+=("qemu-system-arm is not on PATH")
 fi
+cmake_version=""
+if command -v cmake >/dev/null 2>&1; then
+    cmake_version=$(cmake --version | head -n 1 | sed -E 's/.*version ([0-9][0-9.]*).*/\1/')
+    printf '%s\n%s\n' "$CMAKE_MIN" "$cmake_version" | sort -V -C ||
+        problems+=("cmake $cmake_version is older than $CMAKE_MIN")
+elif [ $CHECK_ONLY = 0 ]; then
+    problems+=("cmake is not on PATH")
+fi
+command -v ninja >/dev/null 2>&1 || [ $CHECK_ONLY = 1 ] || problems+=("ninja is not on PATH")
 
 # --- 2./3. Python packages -----------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || fail "no $PYTHON: install Python 3.10 to 3.13 (or set PYTHON=...)"
@@ -179,7 +193,7 @@ if [ ${#problems[@]} -gt 0 ]; then
     for p in "${problems[@]}"; do echo "setup: $p" >&2; done
     exit 1
 fi
-versions="arm-none-eabi-gcc $gcc_version, qemu-system-arm $qemu_version, $("$PYTHON" --version 2>&1), torch $torch_version"
+versions="arm-none-eabi-gcc $gcc_version, qemu-system-arm $qemu_version, cmake $cmake_version, $("$PYTHON" --version 2>&1), torch $torch_version"
 if [ ${#did[@]} -gt 0 ]; then
     for d in "${did[@]}"; do say "$d"; done
     say "ready: $versions"

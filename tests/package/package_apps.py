@@ -103,8 +103,9 @@ def _write_app_cmake(app_dir: Path, board, modules: str, libraries) -> None:
 def cmake_build(app_dir: Path, build_dir: Path, toolchain_file: Path) -> Path:
     """Configure and build ``app_dir`` with Ninja; the ELF's path. A failure shows CMake's output."""
     env = {**os.environ, "CMAKE_GENERATOR": "Ninja"}
-    for cmd in (["cmake", "-S", str(app_dir), "-B", str(build_dir), f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}",
-                 "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], ["cmake", "--build", str(build_dir), "--", f"-j{os.cpu_count() or 2}"]):
+    configure = ["cmake", "-S", str(app_dir), "-B", str(build_dir), f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}",
+                 "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
+    for cmd in (configure, ["cmake", "--build", str(build_dir), "--", f"-j{os.cpu_count() or 2}"]):
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return build_dir / "app.elf"
