@@ -54,13 +54,20 @@ def kernel_library(env) -> list:
     return [env.File(str(p)) for p in files]
 
 
+def engine_dependencies(env) -> list:
+    """What generated C depends on besides the IR and the target: the engine's code and its
+    templates (SCons hashes only an action's own code). The export stage generates too."""
+    templates = sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))
+    return (code_dependencies(env, "engine", "ir", "quant", "paths.py", "nas/constraints.py")
+            + [env.File(str(p)) for p in templates])
+
+
 def engine(env, ctx, sources):
     out = ctx.build_dir.Dir("gen")
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}")
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
-    eenv.Depends(targets, code_dependencies(env, "engine", "ir", "quant", "paths.py", "nas/constraints.py")
-                 + [env.File(str(p)) for p in sorted((KERNEL_DIR.parents[1] / "mcunet_core/engine").rglob("*.j2"))])
+    eenv.Depends(targets, engine_dependencies(env))
     return list(targets) + kernel_library(env)
 
 

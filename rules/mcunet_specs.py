@@ -22,7 +22,7 @@ from mcunet_core.spec.schema import did_you_mean
 RUNNERS = ("qemu", "pyocd")
 OPTS = ("O2", "O3", "Os")
 DEFAULTS = {"runner": "qemu", "opt": "O2", "search": "mcunet", "quant": "int8"}
-VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt")
+VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt", "export")
 SPEC_VARIABLES = ("board", "task", "search", "quant")  # enumerations of spec names
 SPEC_SOURCES = ("mcunet_core/spec",)  # code whose change re-runs `scons check`
 
@@ -40,6 +40,7 @@ class Selection:
     probe: str | None
     input: str | None
     opt: str
+    export: str | None = None  # a folder to write the model's C package to, instead of a run
 
     def argline(self) -> str:
         parts = [f"{k}={getattr(self, k)}" for k in ("board", "task", "model") if getattr(self, k)]
@@ -93,6 +94,10 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
         errors.append(f"input={values['input']}: needs an existing .npy file (.npz: one array per model input)")
     if values["probe"] and values["runner"] != "pyocd":
         errors.append(f"probe={values['probe']}: a probe is only used with runner=pyocd")
+    if values["export"]:
+        from mcunet_core.package import export_dir_problems
+
+        errors.extend(export_dir_problems(values["export"]))
     if errors:
         raise UserError(errors)
     return Selection(**values)
@@ -118,6 +123,8 @@ def help_variables(specs_dir: Path | None = None):
         ("input", "input tensor as a .npy file, or .npz with one array per model input "
                   "(default: a fixed seeded random input)", None),
         ("opt", f"compiler optimisation: {'|'.join(OPTS)}", DEFAULTS["opt"]),
+        ("export", "write the model as a C package to this folder (a CMake library and a Zephyr module; "
+                   "a new, empty or earlier export folder) instead of building and running the firmware", None),
     ]
 
 

@@ -4,6 +4,7 @@ and which SCons tool module provides each.
     task=T            nas -> train -> engine -> firmware -> run -> report
     model=<spec>      train -> engine -> firmware -> run -> report      (an architecture to train)
     model=<x.tflite>  import -> engine -> firmware -> run -> report
+    ... export=DIR    the same up to the IR, then export (a C package in DIR) instead of the rest
 
 Each stage lives in its own tool module ``rules/<tool>.py`` (``generate``/``exists``) whose
 ``generate(env)`` adds one method ``env.<Method>(ctx, sources) -> list of nodes``; ``ctx`` is a
@@ -54,6 +55,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("firmware", "arm_gcc", "McunetFirmware", "issue 4", "compile and link the firmware"),
     Stage("run", "mcunet_run", "McunetRun", "issue 4", "run it and write result.json"),
     Stage("report", "mcunet_report", "McunetReport", "issue 5", "write report.md from the run and the plan"),
+    Stage("export", "mcunet_export", "McunetExport", "issue 12",
+          "write the model as a C package (CMake library, Zephyr module)"),
 )}
 
 
@@ -75,6 +78,7 @@ class StageContext:
     chain: list[str] = field(default_factory=list)
     data: str | None = None  # the training data's identity (Dataset.identity()) when a stage trains
     budget: Budget | None = None  # what the model is compiled for (budget_for: the board's when nothing else)
+    export: str | None = None  # the package folder of export=DIR (the chain ends with the export stage)
 
 
 @dataclass(frozen=True)
@@ -106,13 +110,16 @@ def budget_for(board: Board, model: ModelSpec | None, search: SearchSpec | None,
     return Budget(Limits(board.arena_budget, board.flash_budget, board.latency_budget_ms), f"board {board.name}")
 
 
-def chain_for(model: ModelSpec | None, task: Task | None) -> list[str]:
+def chain_for(model: ModelSpec | None, task: Task | None, export: str | None = None) -> list[str]:
+    """The stages from the specs to a report, or with ``export`` to the IR and then the package."""
     if model is not None:
-        return ["import" if model.kind == "tflite" else "train", "engine", "firmware", "run", "report"]
-    if task is not None:
-        return ["nas", "train", "engine", "firmware", "run", "report"]
-    raise UserError("nothing to build: give board=<board> and task=<task> or model=<model> "
-                    "(`scons -h` lists the values), or run `scons check`")
+        chain = ["import" if model.kind == "tflite" else "train", "engine", "firmware", "run", "report"]
+    elif task is not None:
+        chain = ["nas", "train", "engine", "firmware", "run", "report"]
+    else:
+        raise UserError("nothing to build: give board=<board> and task=<task> or model=<model> "
+                        "(`scons -h` lists the values), or run `scons check`")
+    return chain[:chain.index("engine")] + ["export"] if export else chain
 
 
 def _folder_name(name: str) -> str:
@@ -143,7 +150,7 @@ def build_context(env, sel) -> StageContext:
         if not model.task:
             raise UserError(f"model={sel.model}: the model names no task to train on: add task=<task>")
         task = load_task(model.task)
-    chain = chain_for(model, task)
+    chain = chain_for(model, task, getattr(sel, "export", None))
     data = None
     if "train" in chain:  # find the training data now, not after minutes of search
         try:
@@ -155,7 +162,7 @@ def build_context(env, sel) -> StageContext:
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
-                        data=data)
+                        data=data, export=getattr(sel, "export", None))
 
 
 def first_sources(env, ctx: StageContext) -> list:

@@ -61,7 +61,7 @@ def test_unknown_variable(project):
     assert result.returncode == 2
     assert errors(result) == [
         "unknown variable 'bord=h743' (valid variables: board, task, model, search, quant, runner, probe, "
-        "input, opt); did you mean 'board'?"]
+        "input, opt, export); did you mean 'board'?"]
 
 
 def test_bad_model_input_probe(project):
