@@ -16,7 +16,7 @@ from pathlib import Path
 from SCons.Action import Action
 
 from mcunet_core.errors import UserError, print_user_error
-from mcunet_engine import engine_dependencies
+from mcunet_engine import engine_dependencies, kernel_library
 from mcunet_import import code_dependencies
 
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "mcunet_core" / "package" / "templates"
@@ -52,7 +52,7 @@ def export(env, ctx, sources):
                                                       f"prefix={package_prefix(ctx.name)}")
     manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str),
                             Action(_export, f"Exporting {ctx.name} to {folder}", varlist=["MCUNET_EXPORT_SIG"]))
-    xenv.Depends(manifest, engine_dependencies(env) + code_dependencies(env, "package", "atomic.py")
+    xenv.Depends(manifest, engine_dependencies(env) + kernel_library(env) + code_dependencies(env, "package", "atomic.py")
                  + [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))])
     xenv.Precious(manifest)  # SCons must not delete the old manifest first: the action replaces the folder whole
     xenv.Clean(manifest, folder)

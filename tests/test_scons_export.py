@@ -40,6 +40,13 @@ def test_export_writes_the_package_once_and_follows_the_model(project, tmp_path)
     restored = scons(project, *args)
     assert "Exporting" in restored.stdout and "Importing" not in restored.stdout and is_intact(pkg)
 
+    kernel = "generic/mcunet_conv_s8_generic.c"  # the one kernel it calls: the package gets the edit
+    assert _kernels(pkg) == [kernel]
+    source = project / "firmware" / "kernels" / kernel
+    source.write_text(source.read_text() + "\n/* edited */\n")
+    edited = scons(project, *args)
+    assert "Exporting" in edited.stdout and (pkg / "kernels" / kernel).read_text().endswith("/* edited */\n")
+
     before = _kernels(pkg)
     random_model_file(tmp_path, "depthwise", 4).replace(model)  # another model in the same file
     changed = scons(project, *args)
