@@ -52,8 +52,9 @@ def export(env, ctx, sources):
                                                       f"prefix={package_prefix(ctx.name)}")
     manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str),
                             Action(_export, f"Exporting {ctx.name} to {folder}", varlist=["MCUNET_EXPORT_SIG"]))
-    xenv.Depends(manifest, engine_dependencies(env) + kernel_library(env) + code_dependencies(env, "package", "atomic.py")
-                 + [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))])
+    templates = [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))]
+    xenv.Depends(manifest, engine_dependencies(env) + kernel_library(env)
+                 + code_dependencies(env, "package", "atomic.py") + templates)
     xenv.Precious(manifest)  # SCons must not delete the old manifest first: the action replaces the folder whole
     xenv.Clean(manifest, folder)
     if not is_intact(folder.abspath):
