@@ -5,7 +5,8 @@ modules (under a stand-in for Zephyr's CMake functions, since Zephyr itself is n
 Startup and linker script are mcunet's own (``firmware/runtime`` and the board's emulator
 linker script from ``device.linker``), so QemuRunner runs the result as it runs mcunet's
 firmware: the harness times ``mcunet_invoke()``, which here calls each package's
-``<prefix>_invoke()`` on the inputs laid back to back.
+``<prefix>_invoke()`` on the inputs laid back to back (``multi_model.write_app``, as the
+engine's multi-model tests do).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import os
 import subprocess
 from pathlib import Path
 
-import numpy as np
-
 from mcunet_core.device.linker import render_linker_script
 from mcunet_core.device.toolchain import RUNTIME_DIR, variant_defines
+from multi_model import write_app
 
 APP_FLAGS = "-O2 -ffunction-sections -fdata-sections"
 APP_LINK = "-nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments"
@@ -69,24 +69,6 @@ endfunction()
 """
 
 
-def write_harness_app(app_dir: Path, graphs: dict) -> None:
-    """``app.c`` and ``mcunet_model_config.h`` for the harness: its ``mcunet_invoke()`` runs
-    each prefix's model (``graphs``: prefix -> Graph) on its part of the input, in order."""
-    app_dir.mkdir(parents=True, exist_ok=True)
-    nbytes = {p: (g.tensors[g.inputs[0]].nbytes, g.tensors[g.outputs[0]].nbytes) for p, g in graphs.items()}
-    (app_dir / "mcunet_model_config.h").write_text(
-        f"#define MCUNET_INPUT_BYTES {sum(i for i, _ in nbytes.values())}\n"
-        f"#define MCUNET_OUTPUT_BYTES {sum(o for _, o in nbytes.values())}\n"
-        "#define MCUNET_ARENA_BYTES 0\n")
-    body = ['#include "mcunet_model.h"', *(f'#include "{p}/model.h"' for p in graphs), "",
-            "int mcunet_invoke(const int8_t *input, int8_t *output)", "{"]
-    for p in graphs:
-        body += [f"    if ({p}_invoke(input, output) != 0) return 1;",
-                 f"    input += {p.upper()}_INPUT0_BYTES;", f"    output += {p.upper()}_OUTPUT0_BYTES;"]
-    body += ["    return 0;", "}"]
-    (app_dir / "app.c").write_text("\n".join(body) + "\n")
-
-
 def _cmake_list(items) -> str:
     return " ".join(f'"{i}"' for i in items)
 
@@ -114,7 +96,7 @@ def cmake_build(app_dir: Path, build_dir: Path, toolchain_file: Path) -> Path:
 def cmake_app(app_dir: Path, board, packages: dict, graphs: dict) -> Path:
     """An application that adds each package folder (prefix -> folder) with add_subdirectory
     and links its ``mcunet::<prefix>`` target; its CMakeLists.txt."""
-    write_harness_app(app_dir, graphs)
+    write_app(app_dir, graphs)
     modules = "\n".join(f"add_subdirectory({folder} ${{CMAKE_BINARY_DIR}}/{p})" for p, folder in packages.items())
     _write_app_cmake(app_dir, board, modules, [f"mcunet::{p}" for p in packages])
     return app_dir
@@ -124,7 +106,7 @@ def zephyr_app(app_dir: Path, board, modules: dict, graphs: dict) -> Path:
     """An application that includes each Zephyr module (prefix -> (folder, module.yml's
     ``build.cmake``, {CONFIG_...: value})) under the stand-in and links every Zephyr library
     whole, as Zephyr does."""
-    write_harness_app(app_dir, graphs)
+    write_app(app_dir, graphs)
     (app_dir / "zephyr_stand_in.cmake").write_text(ZEPHYR_STAND_IN)
     lines = ["include(${CMAKE_CURRENT_LIST_DIR}/zephyr_stand_in.cmake)"]
     for p, (folder, cmake_dir, config) in modules.items():
@@ -134,17 +116,6 @@ def zephyr_app(app_dir: Path, board, modules: dict, graphs: dict) -> Path:
     _write_app_cmake(app_dir, board, "\n".join(lines),
                      ["zephyr_interface", "-Wl,--whole-archive", "${ZEPHYR_LIBS}", "-Wl,--no-whole-archive"])
     return app_dir
-
-
-def outputs_by_model(raw, graphs: dict) -> dict:
-    """The harness's output bytes split back into each model's output array."""
-    raw = np.asarray(raw).view(np.int8).reshape(-1)
-    out = {}
-    for p, g in graphs.items():
-        t = g.tensors[g.outputs[0]]
-        out[p], raw = raw[: t.nbytes].reshape(t.shape), raw[t.nbytes:]
-    assert raw.size == 0
-    return out
 
 
 def kconfig_values(kconfig: Path, enable: str) -> dict[str, str]:

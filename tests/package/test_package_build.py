@@ -5,21 +5,18 @@ the package's toolchain file) and once as two Zephyr modules (Kconfig defaults, 
 linked whole)."""
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 import yaml
 
-from graph_factory import random_input, random_mobilenet
+from graph_factory import random_mobilenet
 from mcunet_core.device.elf import Elf
-from mcunet_core.device.runners.qemu import QemuRunner
-from mcunet_core.device.toolchain import find_toolchain
 from mcunet_core.engine import Target
-from mcunet_core.ir.reference import run
 from mcunet_core.package import export_package
 from mcunet_core.spec import load_board
-from package_apps import cmake_app, cmake_build, kconfig_values, outputs_by_model, zephyr_app
+from multi_model import assert_runs_bit_exactly, nm
+from package_apps import cmake_app, cmake_build, kconfig_values, zephyr_app
 
 MODELS = {"vww": 21, "kws": 5}  # prefix -> seed of its random graph
 
@@ -36,27 +33,12 @@ def packages(tmp_path_factory):
     return root, board, graphs, folders
 
 
-def _run_bit_exact(board, elf, graphs):
-    rng = np.random.default_rng(4)
-    inputs = {p: random_input(g, rng)[0] for p, g in graphs.items()}
-    result = QemuRunner(board).run(elf, b"".join(np.ascontiguousarray(x).tobytes() for x in inputs.values()))
-    got = outputs_by_model(result.raise_for_status().output, graphs)
-    for prefix, graph in graphs.items():
-        np.testing.assert_array_equal(got[prefix], run(graph, [inputs[prefix]])[graph.outputs[0]], err_msg=prefix)
-
-
-def _undefined(elf) -> list[str]:
-    out = subprocess.run([find_toolchain().tool("nm"), "--undefined-only", str(elf)], capture_output=True,
-                         text=True, check=True).stdout
-    return [line.split()[-1] for line in out.splitlines() if line.strip() and not line.split()[-1].startswith("_")]
-
-
 def test_two_packages_link_into_a_cmake_application_and_run_bit_exactly(packages):
     root, board, graphs, folders = packages
     app = cmake_app(root / "cmake-app", board, folders, graphs)
     elf = cmake_build(app, root / "cmake-build", folders["vww"] / "cmake" / "arm-none-eabi.cmake")
-    assert not _undefined(elf)
-    _run_bit_exact(board, elf, graphs)
+    assert not nm([elf], "--undefined-only")
+    assert_runs_bit_exactly(board, graphs, elf)
     # the library was compiled with the board's flags and the measured optimisation, PRIVATE to it
     compiled = json.loads((root / "cmake-build" / "compile_commands.json").read_text())
     commands = {c["file"]: c["command"] for c in compiled}
@@ -75,12 +57,12 @@ def test_two_packages_as_zephyr_modules_link_whole_and_run_bit_exactly(packages)
         modules[prefix] = (folder, module["build"]["cmake"], config)
     app = zephyr_app(root / "zephyr-app", board, modules, graphs)
     elf = cmake_build(app, root / "zephyr-build", folders["vww"] / "cmake" / "arm-none-eabi.cmake")
-    assert not _undefined(elf)  # and no kernel twice although both libraries are linked whole
+    assert not nm([elf], "--undefined-only")  # and no kernel twice although both libraries are linked whole
     image, noinit = Elf(elf), Elf(elf).section(".noinit")
     for prefix in graphs:  # each arena in the section Kconfig chose, which Zephyr keeps uninitialised
         arena = image.symbol(f"{prefix}_arena")
         assert noinit.addr <= arena.addr and arena.addr + arena.size <= noinit.addr + noinit.size
-    _run_bit_exact(board, elf, graphs)
+    assert_runs_bit_exactly(board, graphs, elf)
     commands = json.loads((root / "zephyr-build" / "compile_commands.json").read_text())
     model_c = next(c["command"] for c in commands if c["file"].endswith("vww/src/model.c"))
     assert model_c.index("-Os") < model_c.index("-O2")  # the module's optimisation comes after Zephyr's
