@@ -2,8 +2,8 @@
 
 ``env.McunetExport(ctx, sources)`` takes the IR (graph.json, weights.npz) and writes the
 package folder ``ctx.export`` (``mcunet_core.package``): the model generated under its own C
-prefix for the board's deployment target (the one the engine stage compiles with), only the
-kernels it calls, a CMake library, a Zephyr module and a README. The target SCons tracks is
+prefix for the board's deployment target (the one the engine stage compiles with; the
+library's default optimisation is ``opt=``'s), only the kernels it calls, a CMake library, a Zephyr module and a README. The target SCons tracks is
 the package's manifest; the folder is written whole or not at all, a folder whose files no
 longer match their manifest is exported again, and anything else changes only when the IR,
 the board, the budget, the engine's code or templates or a kernel changes.
@@ -31,7 +31,8 @@ def _export(target, source, env):
     folder = Path(target[0].dir.abspath)
     try:
         graph = load_graph(Path(str(source[0])).parent)
-        pkg = export_package(graph, deployment_target(ctx.board, ctx.budget.limits), ctx.board, folder, ctx.name)
+        pkg = export_package(graph, deployment_target(ctx.board, ctx.budget.limits), ctx.board, folder, ctx.name,
+                             opt=ctx.opt)
     except UserError as err:
         return print_user_error(err)
     except OSError as err:  # an unwritable folder, a full disk: the old package (if any) stays
@@ -49,7 +50,7 @@ def export(env, ctx, sources):
     graph = [s for s in sources if Path(str(s)).name in ("graph.json", "weights.npz")]
     folder = env.Dir(str(Path(ctx.export).expanduser().absolute()))
     xenv = env.Clone(MCUNET_CTX=ctx, MCUNET_EXPORT_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()} "
-                                                      f"prefix={package_prefix(ctx.name)}")
+                                                      f"prefix={package_prefix(ctx.name)} opt={ctx.opt}")
     manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str),
                             Action(_export, f"Exporting {ctx.name} to {folder}", varlist=["MCUNET_EXPORT_SIG"]))
     templates = [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))]

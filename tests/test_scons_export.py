@@ -47,6 +47,11 @@ def test_export_writes_the_package_once_and_follows_the_model(project, tmp_path)
     edited = scons(project, *args)
     assert "Exporting" in edited.stdout and (pkg / "kernels" / kernel).read_text().endswith("/* edited */\n")
 
+    faster = scons(project, *args, "opt=O3")  # the library's default optimisation follows opt=
+    assert "Exporting" in faster.stdout and "Importing" not in faster.stdout
+    assert json.loads((pkg / MANIFEST).read_text())["opt"] == "O3"
+    assert "_MEASURED_FLAGS -O3 " in (pkg / "cmake" / "mcunet_conv4_sources.cmake").read_text()
+
     before = _kernels(pkg)
     random_model_file(tmp_path, "depthwise", 4).replace(model)  # another model in the same file
     changed = scons(project, *args)

@@ -24,14 +24,14 @@ def package_files(pkg: Package) -> dict[str, bytes]:
     files.update(pkg.kernel_file_bytes())
     files.update({path: text.encode() for path, text in render_files(pkg).items()})
     about = {"name": pkg.name, "prefix": pkg.prefix, "target": target_name(pkg), "board": pkg.board.name,
-             "graph": pkg.graph_name, "kernels": list(pkg.kernel_sources)}
+             "graph": pkg.graph_name, "opt": pkg.opt, "kernels": list(pkg.kernel_sources)}
     files[MANIFEST] = manifest_bytes(files, about)
     return files
 
 
-def export_package(graph, target, board, folder: str | Path, name: str) -> Package:
+def export_package(graph, target, board, folder: str | Path, name: str, *, opt: str = "O2") -> Package:
     """Write the package of ``graph`` for ``board`` (compiled for ``target``) as ``folder``."""
-    pkg = build_package(graph, target, board, name)
+    pkg = build_package(graph, target, board, name, opt=opt)
     atomic_write_tree(folder, package_files(pkg))
     return pkg
 

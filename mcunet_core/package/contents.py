@@ -75,6 +75,7 @@ class Package:
     kernel_files: tuple[str, ...]  # relative to the kernel library: the sources and their headers
     inputs: tuple[TensorInfo, ...]
     outputs: tuple[TensorInfo, ...]
+    opt: str = "O2"  # the optimisation the library is compiled with by default (scons opt=)
 
     @property
     def macro(self) -> str:
@@ -139,12 +140,12 @@ def kernel_files(model: engine.GeneratedModel, kernel_dir: Path = KERNEL_DIR) ->
     return tuple(include_closure(sorted(roots), kernel_dir, (KERNEL_INCLUDE_DIR,)))
 
 
-def build_package(graph, target, board, name: str, kernel_dir: Path = KERNEL_DIR) -> Package:
+def build_package(graph, target, board, name: str, *, opt: str = "O2", kernel_dir: Path = KERNEL_DIR) -> Package:
     """Generate ``graph`` for ``target`` (the board's deployment target) under the package's
-    prefix, in memory, and collect what it compiles from."""
+    prefix, in memory, and collect what it compiles from (with ``-<opt>`` by default)."""
     prefix = package_prefix(name)
     model = engine.compile_graph(graph, target, prefix=prefix)
     return Package(name=name, prefix=prefix, board=board, graph_name=graph.name, model=model,
                    kernel_files=kernel_files(model, kernel_dir),
                    inputs=tuple(_tensor_info(graph, n) for n in graph.inputs),
-                   outputs=tuple(_tensor_info(graph, n) for n in graph.outputs))
+                   outputs=tuple(_tensor_info(graph, n) for n in graph.outputs), opt=opt)
