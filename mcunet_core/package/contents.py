@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import engine
+from ..device.linker import overflow_messages
+from ..errors import UserError
 from ..paths import KERNEL_DIR
 from .includes import include_closure, quoted_includes
 
@@ -129,6 +131,14 @@ def _tensor_info(graph, name: str) -> TensorInfo:
                       int(q.zero_point[0]) if per_tensor else None)
 
 
+def check_flash(board, const_bytes: int) -> None:
+    """Constants over the board's flash never link: say so now, in the linker's words, rather
+    than in the user's build. (The arena is checked by the planner; code size is the link's.)"""
+    flash = board.flash_region
+    if const_bytes > flash.size:
+        raise UserError(overflow_messages(board, f"region `{flash.name}' overflowed by {const_bytes - flash.size} bytes"))
+
+
 def kernel_files(model: engine.GeneratedModel, kernel_dir: Path = KERNEL_DIR) -> tuple[str, ...]:
     """The kernel sources ``model`` calls and every header they and the generated C include
     from the kernel library (relative to it)."""
@@ -145,6 +155,7 @@ def build_package(graph, target, board, name: str, *, opt: str = "O2", kernel_di
     prefix, in memory, and collect what it compiles from (with ``-<opt>`` by default)."""
     prefix = package_prefix(name)
     model = engine.compile_graph(graph, target, prefix=prefix)
+    check_flash(board, model.const_bytes)
     return Package(name=name, prefix=prefix, board=board, graph_name=graph.name, model=model,
                    kernel_files=kernel_files(model, kernel_dir),
                    inputs=tuple(_tensor_info(graph, n) for n in graph.inputs),

@@ -13,6 +13,7 @@ import yaml
 from graph_factory import random_mobilenet
 from mcunet_core import engine
 from mcunet_core.engine import Target
+from mcunet_core.errors import UserError
 from mcunet_core.package import MANIFEST, export_dir_problems, export_package, is_intact, package_prefix
 from mcunet_core.package.includes import include_closure
 from mcunet_core.paths import KERNEL_DIR
@@ -142,3 +143,15 @@ def test_an_export_folder_must_be_new_empty_or_an_earlier_export(exported, tmp_p
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         assert export_dir_problems(str(locked / "pkg")) == [f"export={locked / 'pkg'}: cannot write in {locked}"]
+
+
+def test_constants_over_the_boards_flash_fail_in_the_linkers_words(tmp_path):
+    graph = random_mobilenet(np.random.default_rng(21), "vww-net")
+    small = tmp_path / "small-flash.yaml"
+    small.write_text((KERNEL_DIR.parents[1] / "specs" / "boards" / "h743.yaml").read_text()
+                     .replace("name: h743", "name: small-flash").replace("size: 2097152", "size: 4096"))
+    board = load_board(small)
+    with pytest.raises(UserError, match=r"^board small-flash: region FLASH overflowed by \d+ bytes \(the model's "
+                                        r"weights and the code do not fit"):
+        export_package(graph, Target.from_board(board), board, tmp_path / "pkg", "vww")
+    assert not (tmp_path / "pkg").exists()
