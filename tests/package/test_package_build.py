@@ -66,3 +66,26 @@ def test_two_packages_as_zephyr_modules_link_whole_and_run_bit_exactly(packages)
     commands = json.loads((root / "zephyr-build" / "compile_commands.json").read_text())
     model_c = next(c["command"] for c in commands if c["file"].endswith("vww/src/model.c"))
     assert model_c.index("-Os") < model_c.index("-O2")  # the module's optimisation comes after Zephyr's
+
+
+@pytest.mark.slow
+def test_mlperf_vww_and_kws_exported_by_scons_run_bit_exactly_from_cmake(project, shared_dir, tmp_path):
+    """`scons board=h743 model=<MLPerf Tiny model> export=DIR` for VWW and KWS, both packages in
+    one CMake application, bit-exact on their golden inputs."""
+    from mcunet_core.importers.tflite import import_tflite
+    from scons_project import scons
+
+    board = load_board("h743")
+    names = {"vww_96_int8": "vww_96_int8", "kws_ref_model": "kws_ref_model"}  # prefix: the file's name
+    folders = {p: tmp_path / "third_party" / p for p in names}
+    for prefix, name in names.items():
+        done = scons(project, "board=h743", f"model={shared_dir / 'models' / f'{name}.tflite'}",
+                     f"export={folders[prefix]}")
+        assert done.returncode == 0, done.stderr
+    graphs = {p: import_tflite(shared_dir / "models" / f"{n}.tflite") for p, n in names.items()}
+    app = cmake_app(tmp_path / "app", board, folders, graphs)
+    elf = cmake_build(app, tmp_path / "build", folders["vww_96_int8"] / "cmake" / "arm-none-eabi.cmake")
+    for row in range(2):
+        inputs = {p: np.load(shared_dir / "models" / f"{n}_golden.npz")["input"][row].reshape(
+            graphs[p].tensors[graphs[p].inputs[0]].shape) for p, n in names.items()}
+        assert_runs_bit_exactly(board, graphs, elf, inputs=inputs)
