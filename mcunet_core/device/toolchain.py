@@ -118,6 +118,20 @@ class FirmwareFlags:
         return [gcc, *self.linkflags, *map(str, objects), *libs, "-o", str(elf)]
 
 
+def compile_flags(board, opt: str = DEFAULT_OPT) -> list[str]:
+    """gcc's flags for every C file built for ``board``: the board spec's core flags, the
+    optimisation, and sections per function and object so the link keeps only what is called."""
+    return [*board.cflags, f"-{check_opt(opt)}", "-g", "-std=gnu11", "-Wall", "-ffunction-sections",
+            "-fdata-sections", "-fno-common", "-fstack-usage"]
+
+
+def library_flags(board, *, opt: str = DEFAULT_OPT, include_dirs=()) -> FirmwareFlags:
+    """Flags for a model library an application links itself: the firmware's compile flags
+    without the runtime's include folder or defines (the model's C needs neither) and no link."""
+    return FirmwareFlags(ccflags=tuple(compile_flags(board, opt)), cppdefines=(),
+                         cpppath=tuple(map(str, include_dirs)), linkflags=())
+
+
 def firmware_flags(
     board,
     *,
@@ -130,17 +144,7 @@ def firmware_flags(
 ) -> FirmwareFlags:
     opt = check_opt(opt)
     arch = list(board.cflags)
-    ccflags = [
-        *arch,
-        f"-{opt}",
-        "-g",
-        "-std=gnu11",
-        "-Wall",
-        "-ffunction-sections",
-        "-fdata-sections",
-        "-fno-common",
-        "-fstack-usage",
-    ]
+    ccflags = compile_flags(board, opt)
     linkflags = [
         *arch,
         f"-{opt}",
