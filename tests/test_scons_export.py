@@ -88,10 +88,8 @@ def test_a_bad_export_folder_is_one_line_before_anything_is_built(project, tmp_p
     assert (tmp_path / "notes.txt").read_text() == "mine" and not (project / "build" / "h743").exists()
 
 
-def test_help_lists_export_and_a_task_exports_after_training():
-    from scons_project import REPO
-
-    result = scons(REPO, "-h")
+def test_help_lists_export_and_a_task_exports_after_training(project):
+    result = scons(project, "-h")
     assert result.returncode == 0 and "export: write the model as a C package to this folder" in result.stdout
     assert chain_for(None, load_task("vww"), "pkg") == ["nas", "train", "export"]
     assert chain_for(load_model("dscnn-kws"), None, "pkg") == ["train", "export"]
