@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import engine
 from ..device.linker import overflow_messages
+from ..device.toolchain import compile_flags
 from ..errors import UserError
 from ..paths import KERNEL_DIR
 from .includes import include_closure, quoted_includes
@@ -90,6 +91,12 @@ class Package:
     @property
     def kernel_sources(self) -> tuple[str, ...]:
         return tuple(self.model.kernel_sources)
+
+    @property
+    def measured_flags(self) -> tuple[str, ...]:
+        """gcc's flags for the model past the board's core flags: what mcunet's own firmware
+        compiles it with (``toolchain.compile_flags``), so the library runs as measured."""
+        return tuple(f for f in compile_flags(self.board, self.opt) if f not in self.board.cflags)
 
     @property
     def model_sources(self) -> tuple[str, ...]:
