@@ -19,6 +19,7 @@ from SCons.Action import Action
 from mcunet_core.errors import UserError, print_user_error
 from mcunet_core.paths import KERNEL_DIR
 from mcunet_import import code_dependencies
+from mcunet_stages import HARNESS_PREFIX
 
 GENERATED = ("model.c", "weights.c", "model.h", "model_weights.h", "mcunet_model_config.h",
              "build.json", "io.json", "plan.json", "memory.png", "budget.json")
@@ -39,7 +40,7 @@ def _generate(target, source, env):
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits), out)
+        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits), out, prefix=ctx.prefix)
         atomic_write_text(out / "budget.json", json.dumps(ctx.budget.to_json(), indent=1) + "\n")
         io = ModelIO.of_graph(graph)
         arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
@@ -64,7 +65,10 @@ def engine_dependencies(env) -> list:
 
 def engine(env, ctx, sources):
     out = ctx.build_dir.Dir("gen")
-    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}")
+    signature = f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}"
+    if ctx.prefix != HARNESS_PREFIX:  # the harness's prefix keeps the signature it always had
+        signature += f" prefix={ctx.prefix}"
+    eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=signature)
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
     eenv.Depends(targets, engine_dependencies(env))

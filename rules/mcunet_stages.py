@@ -36,6 +36,9 @@ from mcunet_core.spec import (
 )
 
 
+HARNESS_PREFIX = "mcunet"  # the firmware harness's C API (engine.generate's default prefix)
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -79,6 +82,7 @@ class StageContext:
     data: str | None = None  # the training data's identity (Dataset.identity()) when a stage trains
     budget: Budget | None = None  # what the model is compiled for (budget_for: the board's when nothing else)
     export: str | None = None  # the package folder of export=DIR (the chain ends with the export stage)
+    prefix: str = HARNESS_PREFIX  # the C prefix of the generated API (engine.generate): the harness's by default
 
 
 @dataclass(frozen=True)
@@ -194,8 +198,18 @@ def wire(env, sel, rules_dir: str | Path) -> list:
     hold_build_lock(folder, sel.argline())
     # signatures per output folder: builds of other boards or models never share (and lose) entries
     env.SConsignFile(str(folder / ".sconsign"))
+    nodes = add_stages(env, ctx, ctx.chain, rules_dir)
+    if "run" in ctx.chain:
+        _remove_stale_results_on_failure(ctx)
+    return nodes
+
+
+def add_stages(env, ctx: StageContext, names, rules_dir: str | Path) -> list:
+    """Add the stages ``names`` (in chain order, from the first) to ``env``, each fed the
+    previous one's outputs; return the last one's nodes. The pipeline and the SCons tool for
+    other SConstructs (``mcunet_core.scons``, up to the engine) both wire stages here."""
     nodes = first_sources(env, ctx)
-    for name in ctx.chain:
+    for name in names:
         stage = STAGES[name]
         env.Tool(stage.tool, toolpath=[str(rules_dir)])
         method = getattr(env, stage.method, None)
@@ -203,8 +217,6 @@ def wire(env, sel, rules_dir: str | Path) -> list:
             raise UserError(f"stage '{stage.name}' is not built yet ({stage.issue}): rules/{stage.tool}.py does "
                             f"not add env.{stage.method}(ctx, sources)")
         nodes = list(method(ctx, nodes))
-    if "run" in ctx.chain:
-        _remove_stale_results_on_failure(ctx)
     return nodes
 
 

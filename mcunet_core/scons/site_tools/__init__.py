@@ -1,0 +1,2 @@
+"""SCons tool modules (``toolpath=[mcunet_core.scons.mcunet_toolpath()]``); a package only so
+that they ship with mcunet."""

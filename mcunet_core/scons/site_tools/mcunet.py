@@ -1,0 +1,14 @@
+"""The SCons tool ``mcunet``: ``env.McunetModel`` (a model as a static library and its header)
+and ``env.McunetToolchain`` (arm-none-eabi-gcc for a board). See ``mcunet_core.scons``."""
+
+from mcunet_core.scons.cross import mcunet_toolchain
+from mcunet_core.scons.model import mcunet_model
+
+
+def generate(env):
+    env.AddMethod(mcunet_model, "McunetModel")
+    env.AddMethod(mcunet_toolchain, "McunetToolchain")
+
+
+def exists(env):
+    return True
