@@ -5,8 +5,13 @@
         [--runner qemu|pyocd] [--input in.npy] [--probe UID] [--hardware-map map.yaml] \\
         [--out DIR] [--junit hil.xml] [--timeout S]
     python -m mcunet_core.device selftest --board f746 [--runner pyocd] [--probe UID] ...
+    python -m mcunet_core.device app --board h743 --elf build/qemu/app.elf \\
+        [--runner qemu|pyocd] [--expect TEXT ...] [--junit app.xml] [--name NAME] ...
 
-``selftest`` builds the hand-written int8 test kernel for the board, runs it and checks
+``run`` takes an image of mcunet's harness (``scons`` builds them); ``app`` an application's
+own image (its startup and linker script, the model linked in as a library) that reports
+through semihosting: it passes when it exits with status 0 and its console holds every
+``--expect`` text. ``selftest`` builds the hand-written int8 test kernel for the board, runs it and checks
 the output bit for bit against NumPy: the first thing to run on a newly attached board.
 Exit status: 0 pass, 1 the run failed or mismatched, 2 a usage/setup error.
 """
@@ -43,11 +48,15 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit", help="write a JUnit XML report of the run here")
 
 
-def _finish(args, name: str, run, elf, input_path=None, opt=None, extra_ok=True) -> int:
-    board = _board(args.board)
+def _print_run(run) -> None:
     print(run.describe())
     if run.console.strip():
         print(run.console.rstrip())
+
+
+def _finish(args, name: str, run, elf, input_path=None, opt=None, extra_ok=True) -> int:
+    board = _board(args.board)
+    _print_run(run)
     if args.out:
         variant = "hardware" if args.runner == "pyocd" else "emulator"
         memory = memory_report(Elf(elf), layout(board, variant))
@@ -74,6 +83,16 @@ def cmd_run(args) -> int:
     runner = make_runner(args.runner, board, timeout_s=args.timeout, probe=args.probe, hardware_map=args.hardware_map)
     run = runner.run(args.elf, load_input_file(args.input))
     return _finish(args, Path(args.elf).stem, run, args.elf, input_path=args.input)
+
+
+def cmd_app(args) -> int:
+    board = _board(args.board)
+    runner = make_runner(args.runner, board, timeout_s=args.timeout, probe=args.probe, hardware_map=args.hardware_map)
+    run = runner.run_app(args.elf, expect=args.expect)
+    _print_run(run)
+    if args.junit:
+        write_junit(args.junit, "mcunet.app", [(args.name or Path(args.elf).stem, run)])
+    return 0 if run.ok else 1
 
 
 def cmd_selftest(args) -> int:
@@ -106,11 +125,17 @@ def main(argv=None) -> int:
     _add_run_options(p_run)
     p_run.add_argument("--elf", required=True)
     p_run.add_argument("--input", help="int8 .npy (or raw bytes) input; zeros if omitted")
+    p_app = sub.add_parser("app", help="run an application's own image (semihosting console and exit status)")
+    _add_run_options(p_app)
+    p_app.add_argument("--elf", required=True)
+    p_app.add_argument("--expect", action="append", default=[], metavar="TEXT",
+                       help="text the console must hold for a pass (repeatable)")
+    p_app.add_argument("--name", help="the JUnit test case's name (default: the ELF's file name)")
     p_self = sub.add_parser("selftest", help="build + run the int8 test kernel, check it bit for bit")
     _add_run_options(p_self)
     p_self.add_argument("--opt", choices=("O2", "O3", "Os"), default="O2")
     args = ap.parse_args(argv)
-    return {"probes": cmd_probes, "run": cmd_run, "selftest": cmd_selftest}[args.cmd](args)
+    return {"probes": cmd_probes, "run": cmd_run, "app": cmd_app, "selftest": cmd_selftest}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ from ...errors import UserError
 from ..results import FirmwareInfo, ResultsBlock, format_fault
 
 # Run statuses. ok/model_error/input_error/fault come from the firmware; hang from the
-# runner's timeout; device_error when the emulator/probe/flash failed (not the program).
-STATUSES = ("ok", "model_error", "input_error", "fault", "hang", "device_error")
+# runner's timeout; device_error when the emulator/probe/flash failed (not the program);
+# app_error when an application's own image (run_app) exited non-zero or said less than expected.
+STATUSES = ("ok", "model_error", "input_error", "fault", "hang", "device_error", "app_error")
 
 
 def load_input_file(path):
@@ -89,6 +90,8 @@ class RunResult:
     def describe(self) -> str:
         """One line for logs and error messages."""
         head = f"board {self.board} ({self.runner}): {self.status}"
+        if self.status == "ok" and self.count is None:  # an application's run: no count of its own
+            return head
         if self.status == "ok":
             return f"{head}, {self.count} {self.count_kind}, stack {self.stack_used} B"
         if self.status == "fault" and self.fault and "cfsr" in self.fault:

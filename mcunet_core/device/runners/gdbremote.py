@@ -35,6 +35,8 @@ class GdbRemoteTransport:
         while True:
             try:
                 self.sock = socket.create_connection(self.addr, timeout=self.timeout_s)
+                # small packets both ways: without this each exchange waits for a delayed ACK
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 break
             except OSError as exc:
                 if time.monotonic() >= deadline:
@@ -173,7 +175,37 @@ class GdbRemoteTransport:
     def write32(self, addr: int, value: int) -> None:
         self.write_memory(addr, (value & 0xFFFFFFFF).to_bytes(4, "little"))
 
+    def insert_breakpoint(self, addr: int) -> None:
+        """A software breakpoint on a Thumb instruction: the stub stops the core before it."""
+        if self._paused(lambda: self._command(f"Z0,{addr:x},2")) != "OK":
+            raise TransferFault(f"breakpoint at 0x{addr:08x} refused")
+
     def read_pc(self) -> int:
-        """r15 from the 'g' packet (r0..r15, 8 hex digits each; not every stub serves 'p')."""
+        return self.read_register("pc")
+
+    def read_register(self, name: str) -> int:
+        """From the 'g' packet (r0..r15, 8 hex digits each; not every stub serves 'p')."""
+        n = _register_number(name)
         regs = self._paused(lambda: self._command("g"))
-        return int.from_bytes(bytes.fromhex(regs[15 * 8 : 16 * 8]), "little")
+        return int.from_bytes(bytes.fromhex(regs[n * 8 : (n + 1) * 8]), "little")
+
+    def write_register(self, name: str, value: int) -> None:
+        """Through 'g' then 'G' (all registers): QEMU serves 'P' only to a client that read
+        its target description."""
+        n = _register_number(name)
+
+        def write():
+            regs = self._command("g")
+            new = regs[: n * 8] + (value & 0xFFFFFFFF).to_bytes(4, "little").hex() + regs[(n + 1) * 8 :]
+            if self._command("G" + new) != "OK":
+                raise TransferFault(f"writing register {name} refused")
+
+        self._paused(write)
+
+
+_REGISTER_NAMES = {"sp": 13, "lr": 14, "pc": 15}
+
+
+def _register_number(name: str) -> int:
+    """GDB's number of an Arm core register: r0..r15, sp, lr, pc."""
+    return _REGISTER_NAMES[name] if name in _REGISTER_NAMES else int(name[1:])

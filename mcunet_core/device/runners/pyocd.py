@@ -31,6 +31,7 @@ from ...errors import UserError
 from ..elf import Elf
 from ..results import HOST_INPUT_MAGIC, RESULTS_MAGIC, FirmwareInfo, ResultsBlock
 from .base import DeviceError, NoProbeError, RunResult
+from .semihost import SemihostHost, judge_exit
 
 DEFAULT_FREQUENCIES = (4_000_000, 1_000_000, 250_000)
 DEFAULT_TIMEOUT_S = 60.0
@@ -72,6 +73,8 @@ class Transport(Protocol):
     def read_memory(self, addr: int, size: int) -> bytes: ...
     def write_memory(self, addr: int, data: bytes) -> None: ...
     def read_pc(self) -> int: ...
+    def read_register(self, name: str) -> int: ...  # "r0".."r12", "sp", "lr", "pc"
+    def write_register(self, name: str, value: int) -> None: ...
 
 
 @contextlib.contextmanager
@@ -160,8 +163,15 @@ class PyocdTransport:
             self.target.write_memory_block8(addr, list(data))
 
     def read_pc(self) -> int:
+        return self.read_register("pc")
+
+    def read_register(self, name: str) -> int:
         with _pyocd_errors():
-            return self.target.read_core_register("pc")
+            return self.target.read_core_register(name)
+
+    def write_register(self, name: str, value: int) -> None:
+        with _pyocd_errors():
+            self.target.write_core_register(name, value)
 
 
 # ---- probes and the hardware map ------------------------------------------------------
@@ -329,10 +339,24 @@ class PyocdRunner:
 
     # -- one run --
     def run(self, elf, input=None) -> RunResult:
+        """mcunet's harness image: flash, write ``input``, run, read the results block back."""
         elf = Path(elf)
         image = Elf(elf)
         info = FirmwareInfo.from_elf(image, variant="hardware")
         data = info.input_bytes_from(bytes(info.input_bytes) if input is None else input)
+        return self._connected(image, lambda t, result: self._session(t, image, info, data, result), info=info)
+
+    def run_app(self, elf, *, expect=()) -> RunResult:
+        """An application's own image (its startup, not mcunet's harness): flash, reset, run,
+        serving its semihosting calls (``semihost``) until it exits; its console and exit
+        status are the result (``semihost.judge_exit``)."""
+        image = Elf(Path(elf))
+        return self._connected(image, lambda t, result: self._app_session(t, image, result, expect))
+
+    def _connected(self, image: Elf, session, info=None) -> RunResult:
+        """Pick the probe and target, then ``session(transport, result)`` with SWD clock
+        retries; probe and flash failures become device_error results."""
+        elf = image.path
         uid, entry = self.select_probe()
         pack = (entry.pack if entry else None) or (getattr(getattr(self.board, "pyocd_pack", None), "file", None))
         target = entry.target if entry and entry.target else None
@@ -349,7 +373,7 @@ class PyocdRunner:
             result.extra["swd_hz"] = freq
             try:
                 transport.open()
-                self._session(transport, image, info, data, result)
+                session(transport, result)
                 break
             except TransferFault as exc:
                 faults.append(f"{freq / 1e6:g} MHz: {exc}")
@@ -368,6 +392,44 @@ class PyocdRunner:
             result.extra["transfer_faults"] = len(faults)
         result.wall_s = time.monotonic() - start
         return result
+
+    def _app_session(self, t: Transport, image: Elf, result: RunResult, expect) -> None:
+        result.status, result.message = "device_error", ""
+        t.flash(image.path)
+        t.reset_halt()
+        t.resume()
+        host = SemihostHost()
+        deadline = time.monotonic() + self.timeout_s
+        while host.exit_code is None:
+            state = t.state()
+            if state == "halted" and host.serve(t):
+                if host.exit_code is None:
+                    t.resume()
+                continue
+            if state == "running" and time.monotonic() < deadline:
+                time.sleep(self.poll_s)
+                continue
+            if state == "running":
+                t.halt()
+            result.console = host.text
+            self._stopped(t, image, result, state)
+            return
+        result.console, result.exit_code = host.text, host.exit_code
+        judge_exit(result, expect)
+
+    def _stopped(self, t: Transport, image: Elf, result: RunResult, state: str) -> None:
+        """A run that ended without its result: lockup, a halt of its own, or the timeout."""
+        pc = t.read_pc()
+        where = image.symbolize(pc)
+        at = f"pc=0x{pc:08x}" + (f" ({where})" if where else "")
+        if state == "lockup":
+            result.status, result.fault = "fault", {"lockup": True}
+            result.message = f"core lockup at {at}"
+        elif state == "halted":
+            result.status, result.message = "fault", f"core halted without a result at {at}"
+        else:
+            result.status = "hang"
+            result.message = f"no result within {self.timeout_s:g} s: stopped at {at}"
 
     def _session(self, t: Transport, image: Elf, info: FirmwareInfo, data: bytes, result: RunResult) -> None:
         result.status, result.message = "device_error", ""
@@ -390,17 +452,7 @@ class PyocdRunner:
         if not done:
             if state == "running":
                 t.halt()
-            pc = t.read_pc()
-            where = image.symbolize(pc)
-            at = f"pc=0x{pc:08x}" + (f" ({where})" if where else "")
-            if state == "lockup":
-                result.status, result.fault = "fault", {"lockup": True}
-                result.message = f"core lockup at {at}"
-            elif state == "halted":
-                result.status, result.message = "fault", f"core halted without a result at {at}"
-            else:
-                result.status = "hang"
-                result.message = f"no result within {self.timeout_s:g} s: stopped at {at}"
+            self._stopped(t, image, result, state)
             return
         t.halt()
         block = ResultsBlock.decode(t.read_memory(info.results_addr, info.results_bytes))

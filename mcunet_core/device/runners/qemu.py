@@ -24,6 +24,7 @@ from ...errors import UserError
 from ..elf import Elf
 from ..results import EXIT_CODES, FirmwareInfo, ResultsBlock
 from .base import RunResult
+from .semihost import judge_exit
 
 MIN_QEMU_MAJOR = 7
 INSTALL_COMMAND = "sudo apt-get install qemu-system-arm"
@@ -108,6 +109,26 @@ class QemuRunner:
                 shutil.rmtree(wd, ignore_errors=True)
         return result
 
+    def run_app(self, elf, *, expect=()) -> RunResult:
+        """Run an application's own image (its startup, not mcunet's harness) once: its
+        semihosting console and exit status are the result (``semihost.judge_exit``: exit 0
+        and every ``expect`` text in the console is ok)."""
+        elf = Path(elf)
+        result = RunResult(board=self.board.name, runner=self.name, status="device_error", elf=elf,
+                           clock_hz=int(self.board.clock_hz), extra={"machine": self.machine})  # fmt: skip
+        wd = Path(tempfile.mkdtemp(prefix="mcunet-qemu-app-"))
+        try:
+            self._execute(self.command(elf), wd, result)
+        finally:
+            shutil.rmtree(wd, ignore_errors=True)
+        if result.status == "hang" or self._lockup(Elf(elf), result):
+            return result
+        if result.exit_code == 1 and f"{Path(self.qemu).name}:" in result.console:  # QEMU's own error
+            result.message = f"{self.qemu} failed: {result.console.strip().splitlines()[-1]}"
+            return result
+        judge_exit(result, expect)
+        return result
+
     def _execute(self, cmd, wd: Path, result: RunResult) -> None:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=wd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -125,16 +146,23 @@ class QemuRunner:
         result.wall_s = time.monotonic() - start
         result.console = out.decode("utf-8", "replace")
 
+    @staticmethod
+    def _lockup(image: Elf, result: RunResult) -> bool:
+        """A fault while handling a fault: QEMU stops instead of locking up; say where."""
+        lockup = re.search(r"qemu: fatal: Lockup[^\n]*", result.console)
+        if not lockup:
+            return False
+        result.status = "fault"
+        result.fault = {"lockup": True}
+        pc = re.search(r"R15=([0-9a-f]{8})", result.console)
+        where = image.symbolize(int(pc.group(1), 16)) if pc else ""
+        result.message = f"core lockup ({lockup.group(0)[len('qemu: fatal: '):]})" + (f" at {where}" if where else "")
+        return True
+
     def _collect(self, wd: Path, image: Elf, info: FirmwareInfo, result: RunResult) -> None:
         status = _EXIT_STATUS.get(result.exit_code)
         block_path = wd / "results.bin"
-        lockup = re.search(r"qemu: fatal: Lockup[^\n]*", result.console)
-        if lockup:  # a fault while handling a fault: QEMU stops instead of locking up
-            result.status = "fault"
-            result.fault = {"lockup": True}
-            pc = re.search(r"R15=([0-9a-f]{8})", result.console)
-            where = image.symbolize(int(pc.group(1), 16)) if pc else ""
-            result.message = f"core lockup ({lockup.group(0)[len('qemu: fatal: '):]})" + (f" at {where}" if where else "")
+        if self._lockup(image, result):
             return
         if status is None or not block_path.is_file():
             tail = " | ".join(result.console.strip().splitlines()[-5:])
