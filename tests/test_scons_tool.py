@@ -6,12 +6,14 @@ tests/test_firmware_app.py."""
 from __future__ import annotations
 
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 from setuptools import find_packages
 
+from mcunet_core.device.toolchain import find_toolchain
 from mcunet_core.scons import TOOL_DIR, mcunet_toolpath
 from scons_project import REPO, errors, random_model_file, scons
 
@@ -19,7 +21,9 @@ SCONSTRUCT = textwrap.dedent("""\
     from mcunet_core.scons import mcunet_toolpath
     env = Environment(tools=["default", "mcunet"], toolpath=[mcunet_toolpath()])
     env.McunetToolchain(ARGUMENTS.get("board", "boards/mine.yaml"))
-    lib, header = env.McunetModel(ARGUMENTS.get("name", "net"), ARGUMENTS.get("model", "net.tflite"))
+    section = ARGUMENTS.get("section")
+    lib, header = env.McunetModel(ARGUMENTS.get("name", "net"), ARGUMENTS.get("model", "net.tflite"),
+                                  defines={"NET_ARENA_SECTION": f'"{section}"'} if section else None)
     env.Append(CPPPATH=[header.dir.up()])
     Default(env.Object("app.c"), lib)
 """)
@@ -65,6 +69,20 @@ def test_a_spec_change_regenerates_the_model_and_nothing_else(user_project):
     assert scons(user_project, "--question").returncode == 0
 
 
+def test_defines_place_the_arena_and_rebuild_only_the_library(user_project):
+    """The application's arena placement (README "Where the arena lives"): a define for the
+    library's C, part of the library's signature, not the model's."""
+    first = scons(user_project)
+    assert first.returncode == 0, first.stderr
+    placed = scons(user_project, "section=.my_sram", "--debug=explain")
+    assert placed.returncode == 0, placed.stderr
+    assert _rebuilt(placed) == ["build/mcunet/mine/net/libnet.a"]
+    lib = user_project / "build/mcunet/mine/net/libnet.a"
+    sections = subprocess.run([find_toolchain().tool("objdump"), "-h", str(lib)], capture_output=True, text=True,
+                              check=True).stdout
+    assert ".my_sram" in sections and " .arena " not in sections
+
+
 def test_a_model_spec_is_trained_by_the_pipelines_own_stage(user_project):
     dry = scons(user_project, "-n", f"model={REPO / 'specs/models/mbv2-vww-96.yaml'}", "name=vww")
     assert dry.returncode == 0, dry.stderr
@@ -74,10 +92,10 @@ def test_a_model_spec_is_trained_by_the_pipelines_own_stage(user_project):
 
 @pytest.mark.parametrize("args, message", [
     (["board=h7433"], "SConstruct:3: McunetToolchain('h7433'): no board spec 'h7433' (boards: "),
-    (["model=missing.tflite"], "SConstruct:4: McunetModel('net'): model={dir}/missing.tflite: no such .tflite file"),
-    (["model=junk.tflite"], "SConstruct:4: McunetModel('net'): junk.tflite: not a TFLite flatbuffer"),
-    (["model=bad.yaml"], "SConstruct:4: McunetModel('net'): bad.yaml:3: $.resolutoin: unknown key 'resolutoin'; did you mean 'resolution'?"),
-    (["name=Net"], "SConstruct:4: McunetModel('Net'): C prefix 'Net' is not a lower-case C identifier"),
+    (["model=missing.tflite"], "SConstruct:5: McunetModel('net'): model={dir}/missing.tflite: no such .tflite file"),
+    (["model=junk.tflite"], "SConstruct:5: McunetModel('net'): junk.tflite: not a TFLite flatbuffer"),
+    (["model=bad.yaml"], "SConstruct:5: McunetModel('net'): bad.yaml:3: $.resolutoin: unknown key 'resolutoin'; did you mean 'resolution'?"),
+    (["name=Net"], "SConstruct:5: McunetModel('Net'): C prefix 'Net' is not a lower-case C identifier"),
     (["board=boards/broken.yaml"], "SConstruct:3: McunetToolchain('boards/broken.yaml'): boards/broken.yaml:3: $.clock.hz: "),
 ])
 def test_a_wrong_call_is_one_line_naming_the_file(user_project, args, message):

@@ -34,15 +34,16 @@ def object_names(build: GeneratedBuild, prefix: str) -> list[tuple[Path, str]]:
     return names
 
 
-def build_library(board, gen_dir, lib_path, *, prefix: str, opt: str = DEFAULT_OPT,
+def build_library(board, gen_dir, lib_path, *, prefix: str, opt: str = DEFAULT_OPT, defines: dict | None = None,
                   toolchain: Toolchain | None = None, jobs: int | None = None) -> Path:
     """Compile ``gen_dir`` for ``board`` into ``lib_path`` (objects in ``obj-<prefix>/`` beside
-    it); the archive is replaced whole, so a failed build never leaves a half library."""
+    it), with the application's ``defines`` (where the arena goes: README "The engine"); the
+    archive is replaced whole, so a failed build never leaves a half library."""
     toolchain = toolchain or find_toolchain()
     build = GeneratedBuild.load(gen_dir)
     lib_path = Path(lib_path)
     obj_dir = lib_path.parent / f"obj-{prefix}"
-    flags = library_flags(board, opt=opt, include_dirs=build.include_dirs)
+    flags = library_flags(board, opt=opt, include_dirs=build.include_dirs, defines=defines)
     jobs_ = [(src, obj_dir / name) for src, name in object_names(build, prefix)]
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
         list(pool.map(lambda so: compile_source(toolchain, flags, *so), jobs_))

@@ -125,10 +125,12 @@ def compile_flags(board, opt: str = DEFAULT_OPT) -> list[str]:
             "-fdata-sections", "-fno-common", "-fstack-usage"]
 
 
-def library_flags(board, *, opt: str = DEFAULT_OPT, include_dirs=()) -> FirmwareFlags:
+def library_flags(board, *, opt: str = DEFAULT_OPT, include_dirs=(), defines: dict | None = None) -> FirmwareFlags:
     """Flags for a model library an application links itself: the firmware's compile flags
-    without the runtime's include folder or defines (the model's C needs neither) and no link."""
-    return FirmwareFlags(ccflags=tuple(compile_flags(board, opt)), cppdefines=(),
+    without the runtime's include folder or defines (the model's C needs neither) and no link;
+    ``defines`` are the application's (the arena's placement: ``VWW_ARENA_SECTION``, ...)."""
+    return FirmwareFlags(ccflags=tuple(compile_flags(board, opt)),
+                         cppdefines=tuple(sorted((k, str(v)) for k, v in (defines or {}).items())),
                          cpppath=tuple(map(str, include_dirs)), linkflags=())
 
 

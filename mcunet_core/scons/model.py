@@ -63,28 +63,33 @@ def _archive(target, source, env):
 
     try:
         build_library(env["MCUNET_LIB_BOARD"], Path(str(target[0])).parent / "gen", str(target[0]),
-                      prefix=env["MCUNET_LIB_PREFIX"], opt=env["MCUNET_LIB_OPT"])
+                      prefix=env["MCUNET_LIB_PREFIX"], opt=env["MCUNET_LIB_OPT"], defines=env["MCUNET_LIB_DEFINES"])
     except UserError as err:
         return print_user_error(err)
     return 0
 
 
-def library_signature(board, opt: str) -> str:
-    """What the archive's bytes depend on besides its sources: compiler and flags."""
+def library_signature(board, opt: str, defines: dict) -> str:
+    """What the archive's bytes depend on besides its sources: compiler, flags, defines."""
     from ..device.toolchain import find_toolchain, library_flags
 
     tc = find_toolchain()
-    return f"{tc.gcc} {tc.version} " + " ".join(library_flags(board, opt=opt).ccflags)
+    flags = library_flags(board, opt=opt, defines=defines)
+    return f"{tc.gcc} {tc.version} " + " ".join(flags.ccflags) + "".join(f" -D{k}={v}" for k, v in flags.cppdefines)
 
 
 @user_errors("McunetModel")
 def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, search=None, opt="O2",
-                 build_dir=None) -> ModelNodes:
+                 defines=None, build_dir=None) -> ModelNodes:
     """Add the model ``name`` (its C prefix: ``name_invoke()``, ``NAME_ARENA_BYTES``) built
     from ``model`` (an int8 .tflite, a model spec name or .yaml) or ``task`` (a task spec:
     search and train) for ``board`` (a board spec name or .yaml; default: the board of
-    ``env.McunetToolchain``); return (library, header)."""
+    ``env.McunetToolchain``), its C compiled with ``defines`` (a dict: the arena's placement,
+    ``{"VWW_ARENA_SECTION": '".my_sram"'}``, ``VWW_ARENA_SYMBOL``, ...); return (library, header)."""
     check_prefix(name)
+    if defines is not None and not isinstance(defines, dict):
+        raise UserError(f"defines={defines!r}: a dict of C macros, e.g. {{'{name.upper()}_ARENA_SYMBOL': 'my_buffer'}}")
+    defines = dict(defines or {})
     board = board or env.get(BOARD_VAR)
     if not board:
         raise UserError("no board: give board=<board spec> or call env.McunetToolchain(<board>) first")
@@ -101,7 +106,7 @@ def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, se
     inputs = [n for n in generated if n.get_path().endswith(LIBRARY_INPUTS) or n.name == "build.json"]
     lib = env.Command(out.File(f"lib{name}.a"), inputs, Action(_archive, "Archiving $TARGET", varlist=["MCUNET_LIB_SIG"]),
                       MCUNET_LIB_BOARD=ctx.board, MCUNET_LIB_PREFIX=name, MCUNET_LIB_OPT=opt,
-                      MCUNET_LIB_SIG=library_signature(ctx.board, opt))[0]
+                      MCUNET_LIB_DEFINES=defines, MCUNET_LIB_SIG=library_signature(ctx.board, opt, defines))[0]
     env.Clean(lib, out.Dir(f"obj-{name}"))
     header = env.Command(out.File(f"include/{name}/model.h"), out.Dir("gen").File("model.h"),
                          Copy("$TARGET", "$SOURCE"))[0]
