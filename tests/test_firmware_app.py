@@ -8,18 +8,21 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import re
+import shlex
 import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from mcunet_core.device.__main__ import build_parser
 from mcunet_core.device.elf import Elf
 from mcunet_core.device.linker import MPS2_FLASH_ORIGIN, MPS2_RAM_ORIGIN
 from mcunet_core.device.runners import make_runner
 from mcunet_core.device.runners.gdbremote import GdbRemoteTransport
-from mcunet_core.device.runners.pyocd import ProbeInfo, PyocdRunner
+from mcunet_core.device.runners.pyocd import ProbeInfo, PyocdRunner, load_hardware_map
 from mcunet_core.device.runners.semihost import BKPT_SEMIHOSTING
 from mcunet_core.spec import load_board
 from scons_project import REPO, random_model_file, scons
@@ -134,6 +137,23 @@ def test_the_example_memory_maps_are_the_board_specs():
         regions = _memory(EXAMPLE / "linker" / target / "memory.ld")
         assert regions["FLASH"] == (flash_origin, board.flash_region.size), target
         assert regions["RAM"] == (ram_origin, arena.size), target
+
+
+def test_the_readme_ci_job_runs_what_these_tests_run(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = readme[readme.index("### CI: QEMU on every push"):]
+    job, hwmap = re.findall(r"```yaml\n(.*?)```", ci, flags=re.S)[:2]
+    steps = [step for j in yaml.safe_load(job)["jobs"].values() for step in j["steps"]]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert {"scons target=qemu", "scons target=board"} <= set(runs)
+    apps = [shlex.split(r.replace('"$(python expected.py models/vww.tflite)"', "LINE")) for r in runs if " app " in r]
+    parsed = [build_parser().parse_args(argv[3:]) for argv in apps]
+    assert [(a.runner, a.elf, a.expect) for a in parsed] == [("qemu", APP, ["LINE"]),
+                                                             ("pyocd", "build/board/app.elf", ["LINE"])]
+    assert all(a.junit for a in parsed) and parsed[1].hardware_map == "hwmap.yaml"
+    assert (EXAMPLE / "expected.py").is_file()
+    (tmp_path / "hwmap.yaml").write_text(hwmap)
+    assert [(e.platform, e.runner) for e in load_hardware_map(tmp_path / "hwmap.yaml")] == [("h743", "pyocd")]
 
 
 def _memory(path: Path) -> dict[str, tuple[int, int]]:

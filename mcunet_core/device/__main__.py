@@ -117,7 +117,8 @@ def cmd_selftest(args) -> int:
         return _finish(args, f"selftest_conv1x1_{board.name}", run, fw.elf, opt=args.opt)
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (README's CI job is checked against it)."""
     ap = argparse.ArgumentParser(prog="python -m mcunet_core.device", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("probes", help="list attached debug probes (never waits)")
@@ -134,7 +135,11 @@ def main(argv=None) -> int:
     p_self = sub.add_parser("selftest", help="build + run the int8 test kernel, check it bit for bit")
     _add_run_options(p_self)
     p_self.add_argument("--opt", choices=("O2", "O3", "Os"), default="O2")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     return {"probes": cmd_probes, "run": cmd_run, "app": cmd_app, "selftest": cmd_selftest}[args.cmd](args)
 
 
