@@ -34,7 +34,7 @@ class SearchSpace:
         """The space of ``search`` (a SearchSpec) at one width and resolution for ``task``.
 
         Image tasks take the resolution; MFCC tasks (KWS) keep their fixed input shape."""
-        sp = search.space
+        sp = search.space_for(task.input_kind)
         base, div = sp["base"], sp["base"]["divisor"]
         h, w, c = task.input_shape
         if task.input_kind == "image":

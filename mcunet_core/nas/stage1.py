@@ -86,12 +86,13 @@ class Stage1Result:
 def pair_grid(search, task) -> list[tuple[float, int]]:
     """(width, resolution) pairs: the spec's widths x resolutions both the search spec and the
     task allow (MFCC inputs have one fixed shape, so only widths vary)."""
-    widths = [float(w) for w in search.space["width_multipliers"]]
+    space = search.space_for(task.input_kind)
+    widths = [float(w) for w in space["width_multipliers"]]
     if task.input_kind != "image":
         return [(w, task.input_shape[0]) for w in widths]
-    resolutions = [r for r in search.space["resolutions"] if not task.resolutions or r in task.resolutions]
+    resolutions = [r for r in space["resolutions"] if not task.resolutions or r in task.resolutions]
     if not resolutions:
-        raise UserError(f"search {search.name}: none of its resolutions {search.space['resolutions']} is one of "
+        raise UserError(f"search {search.name}: none of its resolutions {space['resolutions']} is one of "
                         f"task {task.name}'s {task.resolutions}")
     return [(w, r) for w in widths for r in resolutions]
 

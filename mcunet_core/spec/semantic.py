@@ -562,10 +562,13 @@ def _tflite_file(ctx: Context):
 
 @check("search", "base-widths", needs=("space",))
 def _base_widths(ctx: Context):
-    base = ctx.raw["space"]["base"]
-    if len(base["stages"]) != len(base["strides"]):
-        yield ("space", "base", "strides"), (f"{len(base['strides'])} strides for "
-                                             f"{len(base['stages'])} stages")
+    space = ctx.raw["space"]
+    bases = [(("space", "base"), space["base"])]
+    bases += [(("space", "inputs", kind, "base"), o["base"]) for kind, o in (space.get("inputs") or {}).items()
+              if "base" in o]
+    for where, base in bases:
+        if len(base["stages"]) != len(base["strides"]):
+            yield (*where, "strides"), f"{len(base['strides'])} strides for {len(base['stages'])} stages"
 
 
 @check("search", "evolution-ratios", needs=("evolution",))

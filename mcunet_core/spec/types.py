@@ -365,6 +365,12 @@ class SearchSpec:
     source_file: Path
     raw: dict = field(repr=False, compare=False)
 
+    def space_for(self, input_kind: str) -> dict:
+        """The space for a task with this input kind: ``space`` with the keys of
+        ``space.inputs.<kind>`` replaced (an MFCC map wants other strides than a photo)."""
+        space = {k: v for k, v in self.space.items() if k != "inputs"}
+        return {**space, **(self.space.get("inputs") or {}).get(input_kind, {})}
+
     def resolve_constraints(self, board: Board) -> dict[str, Any]:
         """Concrete limits for a board: 'auto' takes the board's arena/flash budget less what
         is reserved for the application (``constraints.reserve``, default the board's

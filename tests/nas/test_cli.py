@@ -20,6 +20,7 @@ def _write_search(tmp_path, name="tiny", **constraints):
     raw = json.loads(json.dumps(load_search("mcunet").raw))
     raw.pop("extends", None)
     raw["name"] = name
+    raw["space"].pop("inputs", None)  # one space for every input kind
     raw["space"]["width_multipliers"] = [0.3, 0.5]
     raw["space"]["depths"] = [1, 2]
     raw["space"]["base"].update(stages=[24, 40, 80], strides=[2, 2, 2])

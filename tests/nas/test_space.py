@@ -46,3 +46,27 @@ def test_genes_round_trip_and_variation_stays_in_the_space(space):
 def test_kws_keeps_its_mfcc_shape():
     kws = SearchSpace.from_specs(load_search("mcunet"), load_task("kws"), 0.4)
     assert kws.input_shape == (49, 10, 1) and kws.num_classes == 12
+
+
+def test_an_mfcc_task_gets_the_spaces_mfcc_base_and_an_image_task_the_image_one():
+    search = load_search("mcunet")
+    kws = SearchSpace.from_specs(search, load_task("kws"), 1.0)
+    vww = SearchSpace.from_specs(search, load_task("vww"), 1.0, 96)
+    mfcc = search.space["inputs"]["mfcc"]["base"]
+    assert kws.strides == tuple(mfcc["strides"]) and kws.stage_channels == tuple(mfcc["stages"])
+    assert vww.strides == tuple(search.space["base"]["strides"])
+    # the frequency axis survives every stage: the last map is still more than one coefficient wide
+    assert min(shape[1] for shape in kws.largest().feature_shapes()) > 1
+    assert search.space_for("mfcc")["width_multipliers"] == search.space["inputs"]["mfcc"]["width_multipliers"]
+    assert "inputs" not in search.space_for("image")
+
+
+def test_an_input_override_with_mismatched_strides_is_refused_with_its_place(tmp_path):
+    from mcunet_core.errors import UserError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: mcunet\nname: bad\nspace:\n  inputs:\n    mfcc:\n      base:\n"
+                    "        stem: 8\n        first_block: 8\n        stages: [8, 16]\n        strides: [1]\n"
+                    "        divisor: 8\n")
+    with pytest.raises(UserError, match=r"space\.inputs\.mfcc\.base\.strides.*1 strides for 2 stages"):
+        load_search(path)

@@ -25,8 +25,10 @@ def test_grid_follows_the_search_spec_and_the_task():
     assert len(vww) == 81 and (0.2, 48) in vww and (1.0, 176) in vww
     # only resolutions both the search and the task allow
     assert sorted({r for _, r in pair_grid(_search(resolutions=[48, 100, 224]), load_task("imagenet"))}) == [48, 224]
-    # MFCC input has one shape: widths only
-    assert pair_grid(search, load_task("kws")) == [(w, 49) for w in search.space["width_multipliers"]]
+    # MFCC input has one shape: widths only, the space's MFCC widths
+    mfcc_widths = search.space_for("mfcc")["width_multipliers"]
+    assert mfcc_widths != search.space["width_multipliers"]
+    assert pair_grid(search, load_task("kws")) == [(w, 49) for w in mfcc_widths]
     with pytest.raises(UserError, match="none of its resolutions"):
         pair_grid(_search(resolutions=[40]), load_task("imagenet"))
     # the paper's 108 configurations: widths 0.2-1.0 x resolutions 48-224
