@@ -22,6 +22,10 @@ from ..nas.stage1 import run_stage1, write_stage1
 from ..train import SubnetEvaluator, Supernet, TrainSettings, train_supernet
 from ..train.data import LabelledSubset, holdout_indices, make_dataset
 
+#: BatchNorm re-estimation batches per candidate when the search spec does not say
+BN_BATCHES = 10
+
+
 def search_files(task, board) -> tuple[str, ...]:
     """What the stage writes in its folder; the model spec is named after the task and board."""
     return ("stage1.json", "stage1_cdf.png", "supernet.pt", "search.json", f"{model_name(task, board)}.yaml",
@@ -68,7 +72,8 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     settings = TrainSettings(**(search.raw.get("supernet") or {}))
     supernet = Supernet(space, seed=settings.seed)
     train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress)
-    evaluator = SubnetEvaluator(supernet, calibration, fitness_data, seed=settings.seed)
+    bn_batches = int(search.evolution.get("bn_batches", BN_BATCHES))
+    evaluator = SubnetEvaluator(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=settings.seed)
     evolution = EvolutionSettings.from_spec(search)
     # did the supernet learn? its extreme subnets' accuracies (feasible or not), as the search scores them
     supernet_doc = {"epochs": settings.epochs, "train_samples": len(train_data), "fitness_samples": evaluator.samples,
@@ -78,7 +83,8 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
     versus = {"fitness": versus_initial(result, evaluator)}
     if holdout:
-        versus["val"] = versus_initial(result, SubnetEvaluator(supernet, calibration, val_data, seed=settings.seed))
+        versus["val"] = versus_initial(result, SubnetEvaluator(supernet, calibration, val_data, bn_batches=bn_batches,
+                                                               seed=settings.seed))
     search_json = write_search(out, result, space, constraints, board=board, task=task, search=search,
                                fitness="supernet-accuracy", seed=seed, settings=evolution, stderr=evaluator.stderr,
                                extra={"supernet": supernet_doc, "versus_initial_median": versus})
