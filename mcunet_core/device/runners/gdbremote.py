@@ -45,7 +45,13 @@ class GdbRemoteTransport:
         self._command("?")  # stop reason; also syncs the protocol
 
     def close(self) -> None:
+        """Detach, so the core runs on as a board does when pyOCD closes its session (the
+        firmware may still be printing after its results), then drop the connection."""
         if self.sock is not None:
+            try:
+                self._command("D")
+            except (TransferFault, ProbeFailure, OSError):
+                pass  # the stub is gone already: nothing to detach from
             try:
                 self.sock.close()
             finally:
