@@ -104,7 +104,8 @@ def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, se
     ctx = dataclasses.replace(ctx, build_dir=out, prefix=name)
     generated = stages.add_stages(env, ctx, ctx.chain[: ctx.chain.index(LAST_STAGE) + 1], RULES_DIR)
     inputs = [n for n in generated if n.get_path().endswith(LIBRARY_INPUTS) or n.name == "build.json"]
-    lib = env.Command(out.File(f"lib{name}.a"), inputs, Action(_archive, "Archiving $TARGET", varlist=["MCUNET_LIB_SIG"]),
+    archive = Action(_archive, "Archiving $TARGET", varlist=["MCUNET_LIB_SIG"])
+    lib = env.Command(out.File(f"lib{name}.a"), inputs, archive,
                       MCUNET_LIB_BOARD=ctx.board, MCUNET_LIB_PREFIX=name, MCUNET_LIB_OPT=opt,
                       MCUNET_LIB_DEFINES=defines, MCUNET_LIB_SIG=library_signature(ctx.board, opt, defines))[0]
     env.Clean(lib, out.Dir(f"obj-{name}"))
