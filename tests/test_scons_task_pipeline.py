@@ -79,6 +79,8 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     # never on the validation split; that one re-scores the winner against the initial median
     sn, versus = search["supernet"], search["versus_initial_median"]
     assert sn["fitness_split"] == "holdout 0.25 of train"
+    # each candidate's BatchNorm statistics come from the search spec's bn_batches (mcunet: 4) of 64
+    assert sn["bn_samples"] == min(4 * 64, sn["train_samples"])
     assert sn["train_samples"] + sn["fitness_samples"] == metrics["train_samples"]
     assert versus["fitness"]["samples"] == sn["fitness_samples"] and versus["fitness"]["winner"] == search["fitness"]
     assert versus["val"]["samples"] == metrics["val_samples"]

@@ -78,6 +78,7 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     # did the supernet learn? its extreme subnets' accuracies (feasible or not), as the search scores them
     supernet_doc = {"epochs": settings.epochs, "train_samples": len(train_data), "fitness_samples": evaluator.samples,
                     "fitness_split": f"holdout {holdout:g} of train" if holdout else "val",
+                    "bn_samples": sum(len(x) for x in evaluator.calibration),
                     "chance": 1.0 / task.classes,
                     "smallest_accuracy": evaluator(space.smallest()), "largest_accuracy": evaluator(space.largest())}
     result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
