@@ -8,6 +8,8 @@ benchmarks use only what it exports. The pieces behind it:
 - ``kernels``: one class per specialisation (C function, scratch = its C
   ``_get_buffer_size()`` twin, memory rule, constants, latency family and work counts);
 - ``lowering``: one pass over the graph with those decisions (``lower() -> Lowered``);
+- ``patch``: patch-based inference (the first ops run per spatial patch; the schedule chosen
+  by exact search, ``target.patch``);
 - ``planner``: lifetimes + memory rules -> the arena layout and its exact bytes;
 - ``cost_model``: predicted instructions and the firmware's own RAM and code, fitted on the
   emulator (``kernel_costs.json``);
@@ -42,6 +44,9 @@ from .decisions import CODE_RESERVE_BYTES, GraphDecisions, decide, live_activati
 from .kernels import kernel_names, specialised_kernel_names, supported_op_types
 from .kernels.base import KernelPlan
 from .lowering import Footprint, Lowered, kernel_plans, lower, peak_memory, plan_memory
+from .patch.schedule import PatchPolicy, PatchSchedule
+from .patch.search import Candidate as PatchCandidate
+from .patch.search import search as search_patches
 from .planner.memory_plan import MemoryPlan
 from .planner.pools import Pool
 from .report import render_report, write_report
@@ -76,4 +81,5 @@ __all__ = [
     "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
     "write_report",
+    "PatchCandidate", "PatchPolicy", "PatchSchedule", "search_patches",
 ]

@@ -8,7 +8,10 @@ in this order, and handed to every kernel as data (``LoweringContext.decisions``
 2. depthwise layouts (planes per group, output rows per strip): a layer at the peak pays
    for each byte of scratch that raises it (``kernels/depthwise.choose_layout``);
 3. weight formats: which 1x1 / im2col layers get int16 pre-widened weights under the flash
-   budget, weighed on the very arrays the code generator emits.
+   budget, weighed on the very arrays the code generator emits;
+4. the patch schedule (``target.patch``): whether the first ops run patch by patch
+   (``patch/``); a patched graph's decisions are made on its unrolled graph, its weight
+   formats taken from the whole graph's (every patch of a layer shares its constants).
 
 In-place execution is stated per kernel (its plan's memory rule, from these decisions); which
 of those aliases the arena takes is the planner's choice, made once per plan over the graph.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..ir import Graph
 from ..ir.ops import Conv2D, DepthwiseConv2D, FullyConnected
@@ -27,7 +30,12 @@ from .kernels import select_kernel
 from .kernels.base import LoweringContext
 from .kernels.depthwise import DepthwisePlanes, DwLayout, choose_layout
 from .kernels.pointwise import W8, W16
+from .patch.schedule import PatchSchedule
+from .patch.unroll import unroll
 from .target import Target
+
+if TYPE_CHECKING:
+    from .patch.unroll import Unrolled
 
 #: Flash the engine keeps free for code and runtime when it sizes weights against the board.
 CODE_RESERVE_BYTES = 64 * 1024
@@ -41,6 +49,16 @@ class GraphDecisions:
     depthwise_layouts: Mapping[int, DwLayout] = field(default_factory=dict)
     #: op indices whose core runs int16 pre-widened weights; every other core layer runs int8
     w16_layers: frozenset[int] = frozenset()
+    #: the patched graph the op indices above refer to (None: the graph as given)
+    patched: "Unrolled | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def schedule(self) -> PatchSchedule | None:
+        return self.patched.schedule if self.patched else None
+
+    def graph_for(self, graph: Graph) -> Graph:
+        """The graph these decisions lower: ``graph``, or its unrolled patch schedule."""
+        return self.patched.graph if self.patched else graph
 
     @property
     def peak_live_bytes(self) -> int:
@@ -140,8 +158,29 @@ def _w16_layers(graph: Graph, target: Target, base: GraphDecisions) -> frozenset
     return frozenset(chosen)
 
 
-def decide(graph: Graph, target: Target) -> GraphDecisions:
-    """Every whole-graph decision for ``graph`` on ``target``, once."""
+def decide_whole(graph: Graph, target: Target) -> GraphDecisions:
+    """The decisions for ``graph`` run on whole tensors."""
     live = live_activation_bytes(graph)
     base = GraphDecisions(tuple(live), _depthwise_layouts(graph, target, live))
     return dataclasses.replace(base, w16_layers=_w16_layers(graph, target, base))
+
+
+def decide_patched(graph: Graph, target: Target, whole: GraphDecisions, schedule: PatchSchedule) -> GraphDecisions:
+    """The decisions for ``graph`` run with ``schedule``: made on its unrolled graph, each
+    layer keeping the weight format ``whole`` gave it."""
+    patched = unroll(graph, schedule)
+    live = live_activation_bytes(patched.graph)
+    w16 = frozenset(i for i, o in enumerate(patched.origin) if o is not None and o in whole.w16_layers)
+    return GraphDecisions(tuple(live), _depthwise_layouts(patched.graph, target, live), w16, patched)
+
+
+def decide(graph: Graph, target: Target) -> GraphDecisions:
+    """Every whole-graph decision for ``graph`` on ``target``, once (the patch schedule first:
+    ``target.patch`` off, auto or fixed)."""
+    whole = decide_whole(graph, target)
+    if target.patch.mode == "off":
+        return whole
+    from .patch.search import choose_schedule  # it evaluates candidates with these decisions
+
+    schedule = choose_schedule(graph, target, whole)
+    return whole if schedule is None else decide_patched(graph, target, whole, schedule)

@@ -13,6 +13,7 @@ from .cost_model import FirmwareCosts, LatencyModel, NoCostModel, OpWork, defaul
 from .decisions import GraphDecisions, decide
 from .kernels import select_kernel
 from .kernels.base import Kernel, KernelCall, KernelPlan, LoweringContext
+from .patch.constants import share_constants
 from .planner.memory_plan import MemoryPlan, plan_from_kernel_plans
 from .target import Target
 
@@ -38,7 +39,8 @@ class Footprint:
 
 @dataclass
 class Lowered:
-    """One lowering pass of ``graph`` for ``target``: the decisions, the kernels and calls."""
+    """One lowering pass of ``graph`` for ``target``: the decisions, the kernels and calls
+    (``graph`` is the unrolled graph when the decisions chose a patch schedule)."""
 
     graph: Graph
     target: Target
@@ -92,9 +94,12 @@ def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None)
     """The full pass: decisions (unless given), then reordered weights, folded constants and
     call arguments per op."""
     decisions = decisions or decide(graph, target)
+    graph = decisions.graph_for(graph)
     contexts = LoweringContext.every_op(graph, target, decisions)
     kernels = [select_kernel(ctx) for ctx in contexts]
     calls = [k.lower(ctx) for k, ctx in zip(kernels, contexts)]
+    if decisions.patched is not None:
+        calls = share_constants(calls)
     return Lowered(graph, target, decisions, kernels, calls)
 
 
@@ -102,11 +107,13 @@ def kernel_plans(graph: Graph, target: Target, decisions: GraphDecisions | None 
     """Shape-only kernel facts per op, without the call arguments (under a flash budget the
     decisions still lower the constants to weigh the weight formats)."""
     decisions = decisions or decide(graph, target)
+    graph = decisions.graph_for(graph)
     return [select_kernel(ctx).plan(ctx) for ctx in LoweringContext.every_op(graph, target, decisions)]
 
 
 def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
-    return plan_from_kernel_plans(graph, kernel_plans(graph, target), target.pools)
+    decisions = decide(graph, target)
+    return plan_from_kernel_plans(decisions.graph_for(graph), kernel_plans(graph, target, decisions), target.pools)
 
 
 def peak_memory(graph: Graph, target: Target) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .patch.schedule import OFF, PatchPolicy
 from .planner.pools import SINGLE, Pool
 
 
@@ -25,9 +26,10 @@ class Target:
     ram_budget: int | None = None
     pools: tuple[Pool, ...] = SINGLE
     disabled_kernels: frozenset[str] = frozenset()
+    patch: PatchPolicy = OFF
 
     @classmethod
-    def from_board(cls, board) -> "Target":
+    def from_board(cls, board, patch: PatchPolicy = OFF) -> "Target":
         pools = [Pool(board.arena_region.name, board.arena_budget, "mcunet_arena", ".arena")]
         for region in board.regions:
             if region.kind != "ram" or region.name in (board.arena_region.name, board.reserve_region.name):
@@ -35,7 +37,7 @@ class Target:
             lower = region.name.lower()
             pools.append(Pool(region.name, region.size, f"mcunet_arena_{lower}", f".region.{lower}"))
         return cls(name=board.name, flash_budget=board.flash_budget, ram_budget=board.arena_budget,
-                   pools=tuple(pools))
+                   pools=tuple(pools), patch=patch)
 
 
 #: No budgets: host builds (sanitizers, desktop tests) and estimates.

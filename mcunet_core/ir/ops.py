@@ -233,3 +233,22 @@ class Logistic(Op):
 @dataclass
 class HardSwish(Op):
     OPCODE: ClassVar[str] = "HARD_SWISH"
+
+
+@dataclass
+class Slice(Op):
+    """inputs: (x,); the block of ``x`` starting at ``begin`` with the output's shape (TFLite
+    SLICE with constant begin and size). Patch-based inference crops halos with it."""
+
+    begin: tuple[int, ...] = ()
+    OPCODE: ClassVar[str] = "SLICE"
+
+
+@dataclass
+class Paste(Op):
+    """inputs: (canvas or "", patch); the canvas with ``patch`` written at ``origin`` (an
+    absent canvas starts at the output's zero point). mcunet's own op: a patch stage's
+    output assembled patch by patch, in place."""
+
+    origin: tuple[int, ...] = ()
+    OPCODE: ClassVar[str] = "MCUNET_PASTE"

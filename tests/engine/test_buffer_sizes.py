@@ -8,6 +8,7 @@ MCUNet-style networks, and one random model of each op family the importer knows
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from graph_factory import GraphBuilder, random_mobilenet
 from mcunet_core.ir import QuantParams
 from mcunet_core.paths import KERNEL_DIR
 from mcunet_core.engine.lowering import kernel_plans
+from mcunet_core.engine.patch.schedule import PatchPolicy, PatchSchedule
 from mcunet_core.engine.target import HOST, Target
 from mcunet_core.importers import import_tflite
 from mcunet_core.spec import load_board
@@ -58,6 +60,8 @@ def _corpus():
             for plan in kernel_plans(graph, target):
                 if plan.function is not None:
                     yield plan
+    patched = dataclasses.replace(HOST, patch=PatchPolicy("fixed", PatchSchedule(1, (2, 2))))  # SLICE, PASTE
+    yield from (p for p in kernel_plans(graphs[0], patched) if p.function is not None)
 
 
 def _declared_twins() -> set[str]:

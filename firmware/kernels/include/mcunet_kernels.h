@@ -228,6 +228,11 @@ int32_t mcunet_lut_s8_generic_get_buffer_size(void);
 void mcunet_copy_s8_generic(const int8_t *in, int8_t *out, int32_t bytes);
 int32_t mcunet_copy_s8_generic_get_buffer_size(void);
 
+/* Rows of a block between two tensors of other row strides (bytes): patch SLICE and PASTE. */
+void mcunet_copy_block_s8(const int8_t *src, int32_t src_offset, int32_t src_stride, int8_t *dst,
+                          int32_t dst_offset, int32_t dst_stride, int32_t rows, int32_t row_bytes);
+int32_t mcunet_copy_block_s8_get_buffer_size(void);
+
 /* ADD / MUL with the fast exact requantization (mcunet_requant_fast: output right shift
  * 1..24). ADD reads each input's rescaled value, doubled, from a 256-entry table built
  * with TFLite's arithmetic; MUL feeds 2 * (a - za) * (b - zb). */

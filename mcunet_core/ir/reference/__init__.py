@@ -18,7 +18,7 @@ from ...errors import UnsupportedError, UserError
 from ..graph import Graph, GraphError
 from ..ops import Op
 from ..tensor import DType
-from . import activation, conv, elementwise, pool, quantize, reduce, shape  # noqa: F401  (registration)
+from . import activation, conv, elementwise, pool, quantize, reduce, region, shape  # noqa: F401  (registration)
 from .registry import KERNELS, kernel
 
 __all__ = ["KERNELS", "kernel", "run", "supported_op_classes"]

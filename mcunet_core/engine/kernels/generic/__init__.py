@@ -7,3 +7,4 @@ from . import data_movement  # noqa: F401  (PAD, CONCATENATION, TRANSPOSE, RESIZ
 from . import activation  # noqa: F401  (SOFTMAX, LOGISTIC, HARD_SWISH)
 from . import quantize  # noqa: F401  (QUANTIZE, DEQUANTIZE)
 from . import binary_fast  # noqa: F401  (ADD, MUL with the fast exact requantization)
+from . import region  # noqa: F401  (SLICE, MCUNET_PASTE: patch-based inference)
