@@ -123,6 +123,16 @@ class SharedArena:
         return env.get_template("shared_arena.c.j2").render(arena=self, align=ARENA_ALIGN)
 
 
+def board_defines(prefix: str, board, symbol: str = SHARED_SYMBOL) -> dict[str, str]:
+    """Before the model is generated: what ``share_arenas(...).defines()`` gives the model of C
+    prefix ``prefix`` for ``board``, for every pool the board offers (a define of a pool the
+    model leaves empty is unused), so a build can compile against the shared arrays up front."""
+    from ..engine import Target
+
+    suffixes = [pool.symbol[len(HARNESS_PREFIX + _ARENA):] for pool in Target.from_board(board).pools]
+    return {f"{prefix}{_ARENA}{suffix}".upper() + "_SYMBOL": symbol + suffix for suffix in suffixes}
+
+
 def share_arenas(gen_dirs, symbol: str = SHARED_SYMBOL) -> SharedArena:
     """One array per pool for models generated with distinct prefixes for one board; a pool
     one model alone uses is shared all the same (it costs what that model's own would)."""

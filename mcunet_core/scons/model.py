@@ -58,15 +58,40 @@ def _stages():
     return mcunet_specs, mcunet_stages
 
 
+@dataclasses.dataclass
+class LibraryConfig:
+    """How a model's library is compiled, kept on its node (``lib.attributes.mcunet_library``)
+    so a later call (``env.McunetSharedArena``) can add defines before SCons builds anything."""
+
+    board: object  # spec.Board
+    prefix: str
+    opt: str
+    defines: dict
+    gen_dir: object  # SCons Dir: the engine's outputs (plan.json, model.h, ...)
+
+    def signature(self) -> str:
+        return library_signature(self.board, self.opt, self.defines)
+
+
+def library_config(lib) -> LibraryConfig | None:
+    return getattr(lib.attributes, "mcunet_library", None)
+
+
 def _archive(target, source, env):
     from ..device.library import build_library
 
+    config = library_config(target[0])
     try:
-        build_library(env["MCUNET_LIB_BOARD"], Path(str(target[0])).parent / "gen", str(target[0]),
-                      prefix=env["MCUNET_LIB_PREFIX"], opt=env["MCUNET_LIB_OPT"], defines=env["MCUNET_LIB_DEFINES"])
+        build_library(config.board, Path(str(target[0])).parent / "gen", str(target[0]),
+                      prefix=config.prefix, opt=config.opt, defines=config.defines)
     except UserError as err:
         return print_user_error(err)
     return 0
+
+
+def _library_signature(target, source, env, for_signature):
+    """$MCUNET_LIB_SIG: read when SCons builds, so defines added after McunetModel count."""
+    return library_config(target[0]).signature()
 
 
 def library_signature(board, opt: str, defines: dict) -> str:
@@ -105,9 +130,8 @@ def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, se
     generated = stages.add_stages(env, ctx, ctx.chain[: ctx.chain.index(LAST_STAGE) + 1], RULES_DIR)
     inputs = [n for n in generated if n.get_path().endswith(LIBRARY_INPUTS) or n.name == "build.json"]
     archive = Action(_archive, "Archiving $TARGET", varlist=["MCUNET_LIB_SIG"])
-    lib = env.Command(out.File(f"lib{name}.a"), inputs, archive,
-                      MCUNET_LIB_BOARD=ctx.board, MCUNET_LIB_PREFIX=name, MCUNET_LIB_OPT=opt,
-                      MCUNET_LIB_DEFINES=defines, MCUNET_LIB_SIG=library_signature(ctx.board, opt, defines))[0]
+    lib = env.Command(out.File(f"lib{name}.a"), inputs, archive, MCUNET_LIB_SIG=_library_signature)[0]
+    lib.attributes.mcunet_library = LibraryConfig(ctx.board, name, opt, defines, out.Dir("gen"))
     env.Clean(lib, out.Dir(f"obj-{name}"))
     header = env.Command(out.File(f"include/{name}/model.h"), out.Dir("gen").File("model.h"),
                          Copy("$TARGET", "$SOURCE"))[0]
