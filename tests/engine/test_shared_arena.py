@@ -113,7 +113,6 @@ def test_the_report_says_the_arena_is_shared_its_bytes_and_that_the_models_must_
                          rf"0x[0-9a-f]{{8}} \({pool.name}\) \| {alone} \|", report), report
 
 
-@pytest.mark.slow
 def test_mlperf_vww_and_kws_share_one_arena_on_h743(shared_dir, tmp_path):
     """The MLPerf Tiny VWW and KWS models in one h743 firmware on one arena, bit-exactly on
     their golden inputs (the reference interpreter's outputs)."""
