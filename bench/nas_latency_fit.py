@@ -124,6 +124,9 @@ def main(argv=None) -> int:
         measured.append((name, lowered, costs, work))
         print(f"measured {name}: {costs.instructions:,} instructions", file=sys.stderr, flush=True)
     families = fit_families(samples)
+    # families these models never sample (copy_block: bench/patch_copy_fit.py) keep their fit
+    earlier = json.loads(COSTS_PATH.read_text(encoding="utf-8"))["latency"]["families"] if COSTS_PATH.exists() else {}
+    families = dict(sorted({**{k: v for k, v in earlier.items() if k not in families}, **families}.items()))
     model = LatencyModel({k: tuple(v["coefficients"]) for k, v in families.items()})
     plans = {name: lowered.plans for name, lowered, _, _ in measured}
     code = fit_code([(costs.code_bytes, selection.code.kernel_bytes(plans[name]),
