@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcunet_core import engine
 from mcunet_core.errors import UserError
 from mcunet_core.spec import (
     Board,
@@ -36,7 +37,7 @@ from mcunet_core.spec import (
 )
 
 
-HARNESS_PREFIX = "mcunet"  # the firmware harness's C API (engine.generate's default prefix)
+HARNESS_PREFIX = engine.DEFAULT_PREFIX  # the firmware harness's C API (engine.generate's default prefix)
 
 
 @dataclass(frozen=True)

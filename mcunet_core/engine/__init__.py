@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..ir import Graph
-from .codegen.render import GeneratedModel, check_prefix
+from .codegen.render import DEFAULT_PREFIX, GeneratedModel, check_prefix
 from .compile import compile_graph, generate, write_generated
 from .cost_fit import fit_families, object_code_bytes
 from .cost_model import (
@@ -75,7 +75,7 @@ def lower_bounds(graph: Graph) -> tuple[int, int]:
 
 
 __all__ = [
-    "CODE_RESERVE_BYTES", "COSTS_PATH", "CodeSize", "FirmwareCosts", "Footprint", "GeneratedModel", "GraphDecisions",
+    "CODE_RESERVE_BYTES", "COSTS_PATH", "DEFAULT_PREFIX", "CodeSize", "FirmwareCosts", "Footprint", "GeneratedModel", "GraphDecisions",
     "HOST", "KernelPlan", "LatencyModel", "Lowered", "MemoryPlan", "NoCostModel", "OpWork", "Pool", "Target",
     "check_prefix", "compile_graph", "costs_doc", "decide", "default_latency_model", "fit_families", "generate", "kernel_names",
     "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",

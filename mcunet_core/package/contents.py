@@ -29,7 +29,6 @@ PRIVATE_FILES = ("model.c", "weights.c", "model_weights.h")  # the harness's con
 SRC_DIR = "src"
 KERNELS_DIR = "kernels"
 KERNEL_INCLUDE_DIR = "include"  # inside the kernel library
-HARNESS_PREFIX = "mcunet"  # the firmware harness's API: a package never uses it
 
 
 def package_prefix(name: str) -> str:
@@ -40,7 +39,7 @@ def package_prefix(name: str) -> str:
     prefix = re.sub(r"[^a-z0-9_]", "_", name.lower()) or "model"
     if prefix[0].isdigit():
         prefix = "m_" + prefix
-    return "mcunet_model" if prefix == HARNESS_PREFIX else prefix
+    return "mcunet_model" if prefix == engine.DEFAULT_PREFIX else prefix
 
 
 @dataclass(frozen=True)
