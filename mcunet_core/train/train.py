@@ -127,8 +127,9 @@ def recalibrate_bn(net: nn.Module, batches) -> None:
         m.reset_running_stats()
         m.momentum = None  # cumulative moving average
     channels_last(net).train()
-    for x in batches:
-        net(channels_last(x))
+    with torch.no_grad():  # statistics only: no autograd graph to build
+        for x in batches:
+            net(channels_last(x))
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     net.eval()
@@ -139,10 +140,16 @@ def standard_error(accuracy: float, samples: int) -> float:
     return math.sqrt(max(accuracy * (1 - accuracy), 0.0) / max(samples, 1))
 
 
+#: images per BatchNorm re-estimation pass of ``SubnetEvaluator``
+BN_CHUNK = 256
+
+
 class SubnetEvaluator:
     """The evolutionary search's fitness: ``evaluate(arch)`` = top-1 accuracy on ``val_data``
     of the supernet's subnet ``arch``, after BN re-estimation on ``bn_batches`` fixed batches
-    of ``calibration_data``. Batches are prepared once; each arch's per-sample correctness is
+    of ``calibration_data``, fed in chunks of up to ``BN_CHUNK`` images (fewer, larger
+    forward passes: faster, and each chunk's variance is exact over its images). Batches are
+    prepared once; each arch's per-sample correctness is
     memoized, so two networks compare on the same samples (``paired_stderr``).
     ``stderr(accuracy)`` is an accuracy's standard error on this many samples."""
 
@@ -151,7 +158,9 @@ class SubnetEvaluator:
         self.supernet = supernet
         g = torch.Generator().manual_seed(seed)
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
-        self.calibration = [channels_last(x) for x, _ in _take(loader, bn_batches)]
+        images = [x for x, _ in _take(loader, bn_batches)]
+        per = max(1, BN_CHUNK // batch_size)
+        self.calibration = [channels_last(torch.cat(images[i:i + per])) for i in range(0, len(images), per)]
         self.val = [(channels_last(x), y) for x, y in torch.utils.data.DataLoader(val_data, batch_size=256, shuffle=False)]
         self.samples = sum(len(y) for _, y in self.val)
         self.memo: dict[Arch, np.ndarray] = {}
