@@ -24,7 +24,7 @@ from ..quant import params as P
 from ..quant.multiplier import quantize_multipliers
 
 #: zero points each integer type's kernels accept (int16 and int32 are symmetric in TFLite)
-ZERO_POINTS = {DType.INT8: (-128, 127), DType.INT16: (0, 0), DType.INT32: (0, 0)}
+ZERO_POINTS = {DType.INT4: (-8, 7), DType.INT8: (-128, 127), DType.INT16: (0, 0), DType.INT32: (0, 0)}
 #: the largest left shift of MultiplyByQuantizedMultiplier (TFLite checks shift <= 30)
 MAX_LEFT_SHIFT = 30
 #: TFLite's bias scale tolerance (conv/fc Prepare: |s_in * s_w - s_b| <= 1e-6 * min)

@@ -15,12 +15,14 @@ import numpy as np
 
 from ..errors import UnsupportedError, UserError
 from ..ir.graph import Graph
+from ..ir.int4 import packed_len, unpack_int4
 from ..ir.ops import Activation
 from ..ir.tensor import DType, QuantParams, Tensor
 from .quant_check import ZERO_POINTS
 from .tflite_flatbuffer import (
     NP_CONST,
     TT_FLOAT32,
+    TT_INT4,
     TT_INT8,
     TT_INT16,
     TT_INT32,
@@ -32,7 +34,8 @@ from .tflite_flatbuffer import (
 
 __all__ = ["Importer", "OpCtx"]
 
-_IR_DTYPES = {TT_FLOAT32: DType.FLOAT32, TT_INT32: DType.INT32, TT_INT16: DType.INT16, TT_INT8: DType.INT8}
+_IR_DTYPES = {TT_FLOAT32: DType.FLOAT32, TT_INT32: DType.INT32, TT_INT16: DType.INT16, TT_INT8: DType.INT8,
+              TT_INT4: DType.INT4}
 
 # tflite.ActivationFunctionType
 _ACTIVATIONS = {0: Activation.NONE, 1: Activation.RELU, 2: Activation.RELU_N1_TO_1, 3: Activation.RELU6}
@@ -66,6 +69,8 @@ class Importer:
         data = self.m.buffer_bytes(t.buffer)
         if data is None:
             ctx.unsupported(f"{what} must be a constant tensor")
+        if t.type == TT_INT4:
+            return self._int4_array(t, data, ctx)
         if t.type not in NP_CONST:
             ctx.unsupported(f"{what} has unsupported type {TYPE_NAMES.get(t.type, t.type)}")
         dt = np.dtype(NP_CONST[t.type])
@@ -79,6 +84,18 @@ class Importer:
                 f"tensor {t.index} ({t.name!r}): buffer holds {len(data)} bytes, shape {t.shape} needs {count * dt.itemsize}"
             )
         return np.frombuffer(data, dtype=dt).astype(dt.newbyteorder("="), copy=True).reshape(t.shape)
+
+    def _int4_array(self, t: RawTensor, data: bytes, ctx: "OpCtx") -> np.ndarray:
+        """TFLite's packed INT4 buffer (two per byte, low nibble first) -> int8 values."""
+        count = 1
+        for d in t.shape:
+            if d < 0:
+                raise UserError(f"tensor {t.index} has a negative dimension {t.shape}")
+            count *= d
+        if len(data) != packed_len(count):
+            ctx.invalid(f"int4 tensor {t.index} ({t.name!r}): buffer holds {len(data)} bytes, shape {list(t.shape)} "
+                        f"({count} values, two per byte) needs {packed_len(count)}")
+        return unpack_int4(data, count).reshape(t.shape)
 
     def is_const(self, idx: int) -> bool:
         return idx >= 0 and self.m.buffer_bytes(self.raw(idx).buffer) is not None
@@ -116,9 +133,13 @@ class Importer:
                 )
         return QuantParams(scale, zp, axis)
 
-    def tensor(self, idx: int, ctx: "OpCtx", *, const: bool | None = None, types=None) -> str:
-        """IR name of TFLite tensor ``idx``, registering it on first use."""
+    def tensor(self, idx: int, ctx: "OpCtx", *, const: bool | None = None, types=None, int4: bool = False) -> str:
+        """IR name of TFLite tensor ``idx``, registering it on first use (INT4 only where
+        ``int4``: the constant filters of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED)."""
         t = self.raw(idx)
+        if t.type == TT_INT4 and not int4:
+            ctx.unsupported(f"tensor {t.name!r} is int4; int4 is supported only for constant filters of "
+                            f"CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED")
         if types is not None and t.type not in types:
             ctx.unsupported(
                 f"tensor {t.name!r} has type {TYPE_NAMES.get(t.type, t.type)}; "

@@ -36,7 +36,7 @@ from ..ir.ops import (
     conv_output_hw,
 )
 from .tflite_context import OpCtx
-from .tflite_flatbuffer import TT_FLOAT32, TT_INT8, TT_INT32, TYPE_NAMES
+from .tflite_flatbuffer import TT_FLOAT32, TT_INT4, TT_INT8, TT_INT32, TYPE_NAMES
 
 __all__ = ["CONVERTERS", "Converter"]
 
@@ -94,13 +94,15 @@ def _bias(ctx: OpCtx, channels: int) -> str:
 
 
 def _filter(ctx: OpCtx, idx: int, axis: int, channels: int, symmetric: bool = True) -> str:
-    """``symmetric``: zero points must be 0 (conv, depthwise; FC only per channel)."""
+    """``symmetric``: zero points must be 0 (conv, depthwise; FC only per channel; int4 always).
+    int8 or int4 (TFLite's packed INT4, unpacked into the IR's int8 container)."""
     w = ctx.imp.raw(idx)
-    if w.type != TT_INT8:
-        ctx.unsupported(f"filter {w.name!r} must be int8, got {TYPE_NAMES.get(w.type, w.type)}")
+    if w.type not in (TT_INT8, TT_INT4):
+        ctx.unsupported(f"filter {w.name!r} must be int8 or int4, got {TYPE_NAMES.get(w.type, w.type)}")
     if w.scale is None:
         ctx.unsupported(f"filter {w.name!r} is not quantized")
-    name = ctx.t(idx, const=True)
+    symmetric = symmetric or w.type == TT_INT4
+    name = ctx.t(idx, const=True, int4=True)
     q = ctx.imp.graph.tensors[name].quant
     if q.per_channel and (q.axis != axis or q.scale.size != channels):
         ctx.unsupported(f"filter {w.name!r} must be quantized per tensor or per channel along axis {axis}")
@@ -113,8 +115,8 @@ def _filter(ctx: OpCtx, idx: int, axis: int, channels: int, symmetric: bool = Tr
 @_converter(
     "CONV_2D",
     ("CONV_2D",),
-    "int8 input/output (per-tensor), int8 constant filter [O,KH,KW,C/groups] per-tensor or per-channel (axis 0) "
-    "with zero zero-points, optional int32 bias",
+    "int8 input/output (per-tensor), int8 or int4 (packed, two per byte) constant filter [O,KH,KW,C/groups] "
+    "per-tensor or per-channel (axis 0) with zero zero-points, optional int32 bias",
     "any stride and dilation; SAME/VALID padding (or a folded PAD); fused NONE/RELU/RELU6/RELU_N1_TO_1",
 )
 def _conv(ctx: OpCtx) -> Op:
@@ -146,7 +148,8 @@ def _conv(ctx: OpCtx) -> Op:
 @_converter(
     "DEPTHWISE_CONV_2D",
     ("DEPTHWISE_CONV_2D",),
-    "int8 input/output, int8 constant filter [1,KH,KW,C*M] per-tensor or per-channel (axis 3), optional int32 bias",
+    "int8 input/output, int8 or int4 (packed) constant filter [1,KH,KW,C*M] per-tensor or per-channel (axis 3), "
+    "optional int32 bias",
     "any depth multiplier M, stride and dilation; SAME/VALID padding (or a folded PAD); fused NONE/RELU/RELU6/RELU_N1_TO_1",
 )
 def _depthwise(ctx: OpCtx) -> Op:
@@ -180,7 +183,8 @@ def _depthwise(ctx: OpCtx) -> Op:
 @_converter(
     "FULLY_CONNECTED",
     ("FULLY_CONNECTED",),
-    "int8 input/output, int8 constant weights [O,K] (per-tensor with any zero point, or per-channel axis 0 with zero zero-points), "
+    "int8 input/output, int8 constant weights [O,K] (per-tensor with any zero point, or per-channel axis 0 with zero zero-points) "
+    "or int4 (packed) ones (zero zero-points), "
     "optional int32 bias; default weights format; keep_num_dims either way; fused NONE/RELU/RELU6/RELU_N1_TO_1",
 )
 def _fully_connected(ctx: OpCtx) -> Op:

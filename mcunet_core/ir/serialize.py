@@ -26,6 +26,7 @@ from ..atomic import atomic_write_bytes, atomic_write_text
 from ..errors import UserError
 from .graph import Graph, GraphError
 from .ops import OP_CLASSES, Activation, Op, Padding2D
+from .int4 import pack_int4, packed_len, unpack_int4
 from .tensor import DType, QuantParams, Tensor
 
 FORMAT = "mcunet-ir"
@@ -128,10 +129,11 @@ def graph_to_json(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
     for i, t in enumerate(graph.tensors.values()):
         key = None
         if t.is_constant:
-            if t.dtype is DType.INT4:
-                raise GraphError("int4 constants cannot be serialized yet")
             key = _weight_key(i)
-            arrays[key] = np.asarray(t.data, dtype=t.dtype.numpy)
+            if t.dtype is DType.INT4:  # stored packed, as TFLite stores it
+                arrays[key] = np.frombuffer(pack_int4(t.data), dtype=np.uint8)
+            else:
+                arrays[key] = np.asarray(t.data, dtype=t.dtype.numpy)
         tensors.append(
             {"name": t.name, "shape": list(t.shape), "dtype": t.dtype.value, "quant": _encode_quant(t.quant), "data": key}
         )
@@ -162,6 +164,12 @@ def graph_from_json(doc: dict, arrays: typing.Mapping[str, np.ndarray]) -> Graph
             if t["data"] not in arrays:
                 raise UserError(f"weights file lacks {t['data']!r} (tensor {t['name']!r})")
             data = arrays[t["data"]]
+            if t["dtype"] == DType.INT4.value:
+                count = int(np.prod(t["shape"], dtype=np.int64))
+                if np.asarray(data).size != packed_len(count):
+                    raise UserError(f"int4 tensor {t['name']!r}: {np.asarray(data).size} packed bytes for "
+                                    f"{count} values (needs {packed_len(count)})")
+                data = unpack_int4(np.asarray(data, dtype=np.uint8).tobytes(), count)
         g.add_tensor(Tensor(t["name"], tuple(t["shape"]), DType(t["dtype"]), _decode_quant(t["quant"]), data))
     for o in doc["ops"]:
         cls = OP_CLASSES.get(o["opcode"])

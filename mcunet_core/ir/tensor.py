@@ -13,12 +13,13 @@ class DType(str, enum.Enum):
     INT16 = "int16"
     INT32 = "int32"
     FLOAT32 = "float32"
-    INT4 = "int4"  # reserved: packed weights, two per byte
+    INT4 = "int4"  # constant filters only: values -8..7 held in int8, stored two per byte
 
     @property
     def numpy(self) -> np.dtype:
+        """The array dtype of the tensor's values (int4: their int8 container)."""
         if self is DType.INT4:
-            raise NotImplementedError("int4 tensors are reserved; no numpy view yet")
+            return np.dtype(np.int8)
         return np.dtype(self.value)
 
     @property
@@ -72,7 +73,10 @@ class QuantParams:
 
 @dataclass
 class Tensor:
-    """One tensor of the graph. Activations have ``data is None``; constants carry it."""
+    """One tensor of the graph. Activations have ``data is None``; constants carry it.
+
+    An int4 constant's ``data`` holds its values unpacked (int8 in -8..7); ``nbytes`` is
+    its packed size (``ir/int4.py``)."""
 
     name: str
     shape: tuple[int, ...]
@@ -83,7 +87,11 @@ class Tensor:
     def __post_init__(self):
         self.shape = tuple(int(d) for d in self.shape)
         self.dtype = DType(self.dtype)
-        if self.data is not None and self.dtype is not DType.INT4:
+        if self.data is not None:
+            if self.dtype is DType.INT4:
+                raw = np.asarray(self.data)
+                if raw.size and (raw.min() < -8 or raw.max() > 7):
+                    raise ValueError(f"tensor {self.name!r}: int4 values must lie in -8..7")
             self.data = np.asarray(self.data, dtype=self.dtype.numpy).reshape(self.shape)
 
     @property

@@ -63,8 +63,8 @@ def _finish(mb: ModelBuilder, ins, outs, rng, info, float_inputs=None) -> Case:
     return Case(data, arrays, info)
 
 
-def _out_scale(rng, in_scale, w_scale, fan_in) -> float:
-    acc_real = np.sqrt(max(fan_in, 1)) * 74.0 * 73.0 * in_scale * w_scale
+def _out_scale(rng, in_scale, w_scale, fan_in, w_typical=73.0) -> float:
+    acc_real = np.sqrt(max(fan_in, 1)) * 74.0 * w_typical * in_scale * w_scale
     return float(acc_real * rng.uniform(0.3, 3.0) / 64.0)
 
 
@@ -80,8 +80,9 @@ def _out_hw(mode, in_hw, eff_k, stride):
     return tuple((h - k + s) // s for h, k, s in zip(in_hw, eff_k, stride))
 
 
-def _weights(rng, shape, channels, axis, per_channel):
-    w = rng.integers(-127, 128, size=shape)
+def _weights(rng, shape, channels, axis, per_channel, dtype="int8"):
+    """Random filter values and scales; int4 ones span -8..7 (TFLite's INT4)."""
+    w = rng.integers(-8, 8, size=shape) if dtype == "int4" else rng.integers(-127, 128, size=shape)
     if per_channel:
         scale = 10 ** rng.uniform(-3, -1.3, size=channels)
     else:
@@ -105,7 +106,11 @@ def _with_bias(*inputs):
     return [i for i in inputs if i is not None]
 
 
-def gen_conv(rng, *, groups_ok=True, pad_op=False) -> Case:
+def _w_typical(dtype: str) -> float:
+    return 4.6 if dtype == "int4" else 73.0
+
+
+def gen_conv(rng, *, groups_ok=True, pad_op=False, wtype="int8") -> Case:
     mb = ModelBuilder()
     n = 1 if rng.random() < 0.8 else 2
     h, w = (int(v) for v in rng.integers(1, 12, size=2))
@@ -126,27 +131,32 @@ def gen_conv(rng, *, groups_ok=True, pad_op=False) -> Case:
     mode = "VALID" if pad_op and ph >= eff[0] and pw >= eff[1] else _pad_mode(rng, (ph, pw), eff)
     oh, ow = _out_hw(mode, (ph, pw), eff, stride)
     per_channel = rng.random() < 0.7
-    wdata, wscale = _weights(rng, (cout, kh, kw, cg), cout, 0, per_channel)
+    wdata, wscale = _weights(rng, (cout, kh, kw, cg), cout, 0, per_channel, wtype)
     x = mb.tensor([n, h, w, cin], "int8", scale=in_s, zero_point=in_z)
     conv_in = x
     if pads:
         conv_in = mb.tensor([n, ph, pw, cin], "int8", scale=in_s, zero_point=in_z)
         p = mb.tensor([4, 2], "int32", data=np.array(pads))
         mb.op("PAD", [x, p], [conv_in], *empty_options("PadOptions"))
-    wt = mb.tensor([cout, kh, kw, cg], "int8", scale=wscale, zero_point=np.zeros(wscale.size), data=wdata)
+    wt = mb.tensor([cout, kh, kw, cg], wtype, scale=wscale, zero_point=np.zeros(wscale.size), data=wdata)
     b = _bias(mb, rng, in_s, wscale, cout, kh * kw * cg, optional=False)
-    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), kh * kw * cg)
+    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), kh * kw * cg, _w_typical(wtype))
     y = mb.tensor([n, oh, ow, cout], "int8", scale=out_s, zero_point=int(rng.integers(-128, 128)))
     act = str(rng.choice(ACTS))
     mb.op("CONV_2D", _with_bias(conv_in, wt, b), [y], *conv2d_options(mode, stride, dilation, act))
-    return _finish(mb, [x], [y], rng, dict(mode=mode, stride=stride, dilation=dilation, groups=groups, pads=pads))
+    return _finish(mb, [x], [y], rng, dict(mode=mode, stride=stride, dilation=dilation, groups=groups, pads=pads,
+                                          wtype=wtype))
 
 
 def gen_conv_pad(rng) -> Case:
     return gen_conv(rng, groups_ok=False, pad_op=True)
 
 
-def gen_depthwise(rng, pad_op=False) -> Case:
+def gen_conv_int4(rng) -> Case:
+    return gen_conv(rng, wtype="int4")
+
+
+def gen_depthwise(rng, pad_op=False, wtype="int8") -> Case:
     mb = ModelBuilder()
     h, w = (int(v) for v in rng.integers(1, 12, size=2))
     c = int(rng.integers(1, 7))
@@ -164,28 +174,33 @@ def gen_depthwise(rng, pad_op=False) -> Case:
     mode = _pad_mode(rng, (ph, pw), eff)
     oh, ow = _out_hw(mode, (ph, pw), eff, stride)
     per_channel = rng.random() < 0.7
-    wdata, wscale = _weights(rng, (1, kh, kw, c * m), c * m, 3, per_channel)
+    wdata, wscale = _weights(rng, (1, kh, kw, c * m), c * m, 3, per_channel, wtype)
     x = mb.tensor([1, h, w, c], "int8", scale=in_s, zero_point=in_z)
     conv_in = x
     if pads:
         conv_in = mb.tensor([1, ph, pw, c], "int8", scale=in_s, zero_point=in_z)
         p = mb.tensor([4, 2], "int64", data=np.array(pads))
         mb.op("PAD", [x, p], [conv_in], *empty_options("PadOptions"))
-    wt = mb.tensor([1, kh, kw, c * m], "int8", scale=wscale, zero_point=np.zeros(wscale.size), data=wdata,
+    wt = mb.tensor([1, kh, kw, c * m], wtype, scale=wscale, zero_point=np.zeros(wscale.size), data=wdata,
                    quantized_dimension=3)
     b = _bias(mb, rng, in_s, wscale, c * m, kh * kw)
-    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), kh * kw)
+    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), kh * kw, _w_typical(wtype))
     y = mb.tensor([1, oh, ow, c * m], "int8", scale=out_s, zero_point=int(rng.integers(-128, 128)))
     act = str(rng.choice(ACTS))
     mb.op("DEPTHWISE_CONV_2D", _with_bias(conv_in, wt, b), [y], *depthwise_options(mode, stride, dilation, m, act))
-    return _finish(mb, [x], [y], rng, dict(mode=mode, stride=stride, dilation=dilation, multiplier=m, pads=pads))
+    return _finish(mb, [x], [y], rng, dict(mode=mode, stride=stride, dilation=dilation, multiplier=m, pads=pads,
+                                          wtype=wtype))
 
 
 def gen_depthwise_pad(rng) -> Case:
     return gen_depthwise(rng, pad_op=True)
 
 
-def gen_fc(rng) -> Case:
+def gen_depthwise_int4(rng) -> Case:
+    return gen_depthwise(rng, wtype="int4")
+
+
+def gen_fc(rng, wtype="int8") -> Case:
     mb = ModelBuilder()
     rank = int(rng.integers(2, 5))
     shape = [int(v) for v in rng.integers(1, 5, size=rank)]
@@ -194,17 +209,21 @@ def gen_fc(rng) -> Case:
     keep = bool(rng.random() < 0.3)
     in_s, in_z = act_quant(rng)
     per_channel = rng.random() < 0.3
-    wdata, wscale = _weights(rng, (units, depth), units, 0, per_channel)
+    wdata, wscale = _weights(rng, (units, depth), units, 0, per_channel, wtype)
     wzp = np.zeros(wscale.size, dtype=np.int64)
     x = mb.tensor(shape, "int8", scale=in_s, zero_point=in_z)
-    wt = mb.tensor([units, depth], "int8", scale=wscale, zero_point=wzp, data=wdata)
+    wt = mb.tensor([units, depth], wtype, scale=wscale, zero_point=wzp, data=wdata)
     b = _bias(mb, rng, in_s, wscale, units, depth)
-    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), depth)
+    out_s = _out_scale(rng, in_s, float(np.mean(wscale)), depth, _w_typical(wtype))
     rows = int(np.prod(shape[:-1]))
     out_shape = shape[:-1] + [units] if keep else [rows, units]
     y = mb.tensor(out_shape, "int8", scale=out_s, zero_point=int(rng.integers(-128, 128)))
     mb.op("FULLY_CONNECTED", _with_bias(x, wt, b), [y], *fc_options(str(rng.choice(ACTS)), keep))
-    return _finish(mb, [x], [y], rng, dict(keep=keep, per_channel=per_channel))
+    return _finish(mb, [x], [y], rng, dict(keep=keep, per_channel=per_channel, wtype=wtype))
+
+
+def gen_fc_int4(rng) -> Case:
+    return gen_fc(rng, wtype="int4")
 
 
 def _gen_pool(rng, opname) -> Case:
@@ -506,9 +525,12 @@ def gen_chain(rng) -> Case:
 GENERATORS = {
     "conv": gen_conv,
     "conv_pad": gen_conv_pad,
+    "conv_int4": gen_conv_int4,
     "depthwise": gen_depthwise,
     "depthwise_pad": gen_depthwise_pad,
+    "depthwise_int4": gen_depthwise_int4,
     "fully_connected": gen_fc,
+    "fully_connected_int4": gen_fc_int4,
     "average_pool": gen_avg_pool,
     "max_pool": gen_max_pool,
     "add": gen_add,

@@ -1,9 +1,10 @@
 """Test-side writer of small .tflite flatbuffers (the flatbuffers builder + the ``tflite`` package).
 
 Only what the tests need: tensors with per-tensor / per-channel quantization and
-constant data, builtin operators with their options tables, unused opcode-table
-entries, and a way to emit deliberately odd files (e.g. a bias carrying
-quantized_dimension 3).
+constant data (``int4`` packed two per byte, low nibble first, as TFLite stores it),
+builtin operators with their options tables, unused opcode-table entries, and a way to
+emit deliberately odd files (e.g. a bias carrying quantized_dimension 3, or ``raw`` buffer
+bytes such as an int4 buffer of the wrong length).
 
 >>> mb = ModelBuilder()
 >>> x = mb.tensor([1, 8, 8, 3], "int8", scale=0.1, zero_point=-3)
@@ -20,7 +21,9 @@ import flatbuffers
 import numpy as np
 import tflite
 
-TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
+from mcunet_core.ir.int4 import pack_int4
+
+TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9, "int4": 17}
 NP_TYPES = {"float32": "<f4", "int32": "<i4", "uint8": "u1", "int64": "<i8", "int16": "<i2", "int8": "i1"}
 ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4}
 PADDING = {"SAME": 0, "VALID": 1}
@@ -56,13 +59,17 @@ class ModelBuilder:
     opcodes: list[tuple[int, int]] = field(default_factory=list)
 
     def tensor(self, shape, dtype: str, *, name: str | None = None, scale=None, zero_point=None,
-               quantized_dimension: int = 0, data=None) -> int:
+               quantized_dimension: int = 0, data=None, raw: bytes | None = None) -> int:
         buf = 0
         if data is not None:
-            arr = np.asarray(data).astype(NP_TYPES[dtype])
-            if arr.size != int(np.prod(shape, dtype=np.int64)):
+            if np.asarray(data).size != int(np.prod(shape, dtype=np.int64)):
                 raise ValueError("data does not match shape")
-            self.buffers.append(arr.tobytes())
+            if dtype == "int4":
+                raw = pack_int4(data)
+            else:
+                raw = np.asarray(data).astype(NP_TYPES[dtype]).tobytes()
+        if raw is not None:
+            self.buffers.append(bytes(raw))
             buf = len(self.buffers) - 1
         sc = None if scale is None else np.atleast_1d(np.asarray(scale, dtype=np.float32))
         zp = None
