@@ -158,3 +158,23 @@ def random_mobilenet(rng: np.random.Generator, name: str = "mbnet") -> Graph:
     x = b.reshape(x, (1, c))
     x = b.fully_connected(x, int(rng.integers(2, 12)))
     return b.finish(b.softmax(x))
+
+
+def with_int4_weights(graph: Graph, rng: np.random.Generator) -> Graph:
+    """``graph`` with every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED filter redrawn as int4
+    (-8..7, zero points 0; scales x 16 so the accumulators keep their int8-sized range; biases'
+    scales follow)."""
+    for op in graph.ops:
+        if not isinstance(op, (O.Conv2D, O.DepthwiseConv2D, O.FullyConnected)):
+            continue
+        w = graph.tensors[op.inputs[1]]
+        if w.data is None:
+            continue
+        data = rng.integers(-8, 8, size=w.shape)
+        data.reshape(-1)[: min(2, data.size)] = (-8, 7)[: min(2, data.size)]
+        q = QuantParams(w.quant.scale * 16, np.zeros(w.quant.scale.size), w.quant.axis)
+        graph.tensors[w.name] = Tensor(w.name, w.shape, "int4", q, data)
+        if len(op.inputs) > 2 and op.inputs[2]:
+            b = graph.tensors[op.inputs[2]]
+            b.quant = QuantParams(b.quant.scale * 16, b.quant.zero_point, b.quant.axis)
+    return graph

@@ -1,5 +1,5 @@
 /*
- * Pixel-pair driver of the im2col convolutions (w16 and w8 weight formats).
+ * Pixel-pair driver of the im2col convolutions (w16, w8 and w4 weight formats).
  * Private to firmware/kernels: include only from a kernel file.
  *
  * A pixel's receptive field is k_h rows of k_w * in_c taps. Where it lies inside the
@@ -101,7 +101,7 @@ static inline const int8_t *mcunet_im2col_next(const mcunet_im2col_params_t *p, 
 }
 
 static inline void mcunet_im2col_run(const mcunet_im2col_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
-                                     mcunet_pw_core_fn core, int32_t w8)
+                                     mcunet_pw_core_fn core, int32_t fmt)
 {
     const int32_t span = p->k_w * p->in_c;
     const int32_t taps = p->k_h * span;
@@ -124,7 +124,7 @@ static inline void mcunet_im2col_run(const mcunet_im2col_params_t *p, const int8
             }
             mcunet_widen_rows(a, a_step, b, b_step, p->k_h, span, x + 8 * groups * j);
         }
-        mcunet_pw_cores(core, w8, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
+        mcunet_pw_cores(core, fmt, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
         out += (lone ? 1 : 2 * k) * oc;
         remaining -= lone ? 1 : 2 * k;
     }

@@ -66,6 +66,11 @@ int32_t mcunet_fc_s8_generic_get_buffer_size(void);
 void mcunet_fc_s8_smlad(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
 int32_t mcunet_fc_s8_smlad_get_buffer_size(void);
 
+/* Same parameters with int4 weights kept packed: `weights` holds rows of (in_features + 1) / 2
+ * bytes in the kernel's nibble order (fc/mcunet_fc_s8_w4_smlad.c). */
+void mcunet_fc_s8_w4_smlad(const mcunet_fc_params_t *p, const int8_t *in, int8_t *out);
+int32_t mcunet_fc_s8_w4_smlad_get_buffer_size(void);
+
 typedef struct {
     int32_t batches;
     int32_t in_h, in_w, channels;

@@ -13,9 +13,17 @@
 
 #include "mcunet_pointwise.h"
 
-static inline int32_t mcunet_pw_record_words(int32_t groups, int32_t w8, int32_t clamp)
+/* Weight formats of the records (the `fmt` argument below). */
+#define MCUNET_PW_W16 0 /* int16 pre-widened, doubled */
+#define MCUNET_PW_W8 1  /* int8, widened in the loop */
+#define MCUNET_PW_W4 2  /* int4 packed two per byte, widened in the loop; bias stored x 16 */
+
+static inline int32_t mcunet_pw_record_words(int32_t groups, int32_t fmt, int32_t clamp)
 {
-    return (w8 ? 2 + 2 * groups + 5 : 4 + 4 * groups + 6) + (clamp ? 2 : 0);
+    const int32_t words = fmt == MCUNET_PW_W16 ? 4 + 4 * groups + 6
+                          : fmt == MCUNET_PW_W8 ? 2 + 2 * groups + 5
+                                                : 2 + groups + 5;
+    return words + (clamp ? 2 : 0);
 }
 
 static inline uint32_t mcunet_load32(const void *p)
@@ -158,13 +166,28 @@ __attribute__((noinline, unused)) static void mcunet_widen_rows(const int8_t *a,
 typedef int16_t mcunet_half_alias_t __attribute__((may_alias));
 
 /* One record in plain C: n_oc (1 or 2) output channels of both pixels; returns the next record. */
-static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t *rec, int32_t groups, int32_t w8,
+static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t *rec, int32_t groups, int32_t fmt,
                                                 int32_t clamp, int8_t *out, int32_t out1_delta, int32_t n_oc)
 {
     /* Unsigned sums wrap like SMLAD; the final value is in range (checked offline). */
+    const int32_t w8 = fmt != MCUNET_PW_W16; /* the int8 and int4 records share bias and requant words */
     uint32_t acc[2][2] = {{(uint32_t)rec[0], (uint32_t)rec[1]}, {(uint32_t)rec[0], (uint32_t)rec[1]}};
     rec += w8 ? 2 : 4;
-    if (w8) { /* per group: oc0 taps 0..3, oc1 taps 0..3 (int8, natural order); x is {t0,t2,t1,t3} */
+    if (fmt == MCUNET_PW_W4) { /* per group one word: byte t = oc0 tap t | oc1 tap t << 4; x is {t0,t2,t1,t3} */
+        static const uint8_t tap[4] = {0, 2, 1, 3};
+        for (int32_t g = 0; g < groups; ++g, x += 8) {
+            const uint32_t word = (uint32_t)rec[g];
+            for (int32_t i = 0; i < 4; ++i) {
+                const uint32_t byte = (word >> (8 * tap[i])) & 0xFFu;
+                const int32_t w0 = (int8_t)(uint8_t)(byte << 4), w1 = (int8_t)(uint8_t)(byte & 0xF0u); /* 16 x the taps */
+                acc[0][0] += (uint32_t)(x[i] * w0);
+                acc[0][1] += (uint32_t)(x[i] * w1);
+                acc[1][0] += (uint32_t)(x[4 + i] * w0);
+                acc[1][1] += (uint32_t)(x[4 + i] * w1);
+            }
+        }
+        rec += groups;
+    } else if (w8) { /* per group: oc0 taps 0..3, oc1 taps 0..3 (int8, natural order); x is {t0,t2,t1,t3} */
         static const uint8_t tap[4] = {0, 2, 1, 3};
         const int8_t *w = (const int8_t *)rec;
         for (int32_t g = 0; g < groups; ++g, x += 8, w += 8) {
@@ -200,7 +223,9 @@ static inline const int32_t *mcunet_pw_record_c(const int16_t *x, const int32_t 
     }
     for (int32_t px = 0; px < 2; ++px) {
         for (int32_t o = 0; o < n_oc; ++o) {
-            uint32_t a2 = w8 ? acc[px][o] * 2u : acc[px][o];
+            /* w4: 16 x (bias + dot) fits an int32 (checked offline), so >> 3 is exact */
+            uint32_t a2 = fmt == MCUNET_PW_W8 ? acc[px][o] * 2u
+                          : fmt == MCUNET_PW_W4 ? (uint32_t)((int32_t)acc[px][o] >> 3) : acc[px][o];
             int32_t v = mcunet_requant_fast((int32_t)a2, rq[o], rq[2 + o], shift[o]);
             out[px * out1_delta + o] = (int8_t)mcunet_clamp(v, lo, hi);
         }
@@ -213,15 +238,15 @@ typedef void (*mcunet_pw_core_fn)(const int16_t *x, const int32_t *blob, int8_t 
                                   int32_t oc_pairs, int32_t groups, int32_t clamp, int32_t pairs, int32_t pair_step);
 
 /* The core over `pairs` widened pixel pairs, then (plain C) an odd last channel of each. */
-static inline void mcunet_pw_cores(mcunet_pw_core_fn core, int32_t w8, const int16_t *x, const int32_t *blob,
+static inline void mcunet_pw_cores(mcunet_pw_core_fn core, int32_t fmt, const int16_t *x, const int32_t *blob,
                                    int8_t *out, int32_t out1_delta, int32_t pairs, int32_t pair_step, int32_t out_c,
                                    int32_t groups, int32_t clamp)
 {
     core(x, blob, out, out1_delta, out_c >> 1, groups, clamp, pairs, pair_step);
     if (out_c & 1) {
-        const int32_t *rec = blob + (out_c >> 1) * mcunet_pw_record_words(groups, w8, clamp);
+        const int32_t *rec = blob + (out_c >> 1) * mcunet_pw_record_words(groups, fmt, clamp);
         for (int32_t k = 0; k < pairs; ++k, x += 8 * groups, out += pair_step) {
-            mcunet_pw_record_c(x, rec, groups, w8, clamp, out + out_c - 1, out1_delta, 1);
+            mcunet_pw_record_c(x, rec, groups, fmt, clamp, out + out_c - 1, out1_delta, 1);
         }
     }
 }
@@ -237,7 +262,7 @@ static inline void mcunet_pw_widen_pixels(const int8_t *a, const int8_t *b, int3
 }
 
 static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, int8_t *out, int16_t *x,
-                                 mcunet_pw_core_fn core, int32_t w8)
+                                 mcunet_pw_core_fn core, int32_t fmt)
 {
     const int32_t groups = (p->in_c + 3) >> 2;
     const int32_t c = p->in_c, oc = p->out_c;
@@ -249,12 +274,12 @@ static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, 
                 const int8_t *a = in + (remaining - 2 - 2 * j) * c;
                 mcunet_pw_widen_pixels(a, a + c, c, x + 8 * groups * j);
             }
-            mcunet_pw_cores(core, w8, x, p->blob, out + (remaining - 2) * oc, oc, k, -2 * oc, oc, groups, p->clamp);
+            mcunet_pw_cores(core, fmt, x, p->blob, out + (remaining - 2) * oc, oc, k, -2 * oc, oc, groups, p->clamp);
             remaining -= 2 * k;
         }
         if (remaining) {
             mcunet_pw_widen_pixels(in, in, c, x);
-            mcunet_pw_cores(core, w8, x, p->blob, out, 0, 1, 0, oc, groups, p->clamp);
+            mcunet_pw_cores(core, fmt, x, p->blob, out, 0, 1, 0, oc, groups, p->clamp);
         }
         return;
     }
@@ -279,7 +304,7 @@ static inline void mcunet_pw_run(const mcunet_pw_params_t *p, const int8_t *in, 
             }
             mcunet_pw_widen_pixels(a, b, c, x + 8 * groups * j);
         }
-        mcunet_pw_cores(core, w8, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
+        mcunet_pw_cores(core, fmt, x, p->blob, out, lone ? 0 : oc, k, 2 * oc, oc, groups, p->clamp);
         out += (lone ? 1 : 2 * k) * oc;
         remaining -= lone ? 1 : 2 * k;
     }

@@ -32,7 +32,7 @@ from .pointwise import (
     core_supports,
     core_work,
     groups_of,
-    int8_tensors,
+    core_tensors,
     pack_records,
     weight_format,
 )
@@ -75,7 +75,7 @@ class Im2colConv2D(Kernel):
     def supports(self, ctx: LoweringContext) -> bool:
         x, w, b = ctx.inputs
         (y,) = ctx.outputs
-        if w is None or w.data is None or not int8_tensors(x, w, y):
+        if w is None or w.data is None or not core_tensors(x, w, y):
             return False
         if x.shape[0] != 1 or w.shape[3] != x.shape[3] or np.any(w.quant.zero_point != 0):
             return False

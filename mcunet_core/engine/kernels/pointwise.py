@@ -1,6 +1,6 @@
 """Pointwise (1x1) convolution on the register-blocked 2 output channels x 2 pixels core.
 
-The same core (``firmware/kernels/pointwise/mcunet_pw_core_{w16,w8}.c``) also runs KxK
+The same core (``firmware/kernels/pointwise/mcunet_pw_core_{w16,w8,w4}.c``) also runs KxK
 convolutions through im2col (``conv_im2col.py``); fully connected layers are not on it,
 because TFLite's reference FULLY_CONNECTED rescales in double precision
 (``generic/fully_connected.py``); this module holds what they share: when the fast exact
@@ -36,7 +36,9 @@ from .base import (
 from .quantized import AccumulatorRequant, bias_or_zeros, narrows_range
 from .registry import register
 
-W16, W8 = "w16", "w8"
+W16, W8, W4 = "w16", "w8", "w4"
+#: w4 cores accumulate 16 x (bias + dot): it must fit an int32 exactly.
+MAX_ABS_ACC_W4 = 1 << 27
 
 
 def groups_of(k: int) -> int:
@@ -87,6 +89,11 @@ def int8_tensors(*tensors: Tensor | None) -> bool:
     return all(t is None or t.dtype.value == "int8" for t in tensors)
 
 
+def core_tensors(x: Tensor, w: Tensor, y: Tensor) -> bool:
+    """int8 activations and int8 or int4 weights: what the core computes."""
+    return int8_tensors(x, y) and w.dtype.value in ("int8", "int4")
+
+
 @dataclass(frozen=True)
 class CoreConstants:
     """Per-output-channel constants of the core (before packing)."""
@@ -114,6 +121,8 @@ def core_constants(layer: CoreLayer, fmt: str = W16) -> CoreConstants | None:
     w = layer.weights
     if fmt == W8 and (w.min(initial=0) < -128 or w.max(initial=0) > 127):
         return None
+    if fmt == W4 and (w.min(initial=0) < -8 or w.max(initial=0) > 7):
+        return None
     if np.abs(w).max(initial=0) > 16383:  # doubled weights must fit int16
         return None
     rq = layer.rq
@@ -131,7 +140,8 @@ def core_constants(layer: CoreLayer, fmt: str = W16) -> CoreConstants | None:
     monotone = (amin >= _INT32[0]) & (amax <= _INT32[1]) & (shift <= 0)
     const = monotone & (out(amin) == out(amax))
     live = ~const
-    if np.any(live & ((amin <= -MAX_ABS_ACC) | (amax >= MAX_ABS_ACC))):
+    bound = MAX_ABS_ACC_W4 if fmt == W4 else MAX_ABS_ACC
+    if np.any(live & ((amin <= -bound) | (amax >= bound))):
         return None
     fast = fast_requant_constants(np.where(live, mult, 0), np.where(live, shift, -1), rq.output_zp)
     if fast is None:
@@ -173,6 +183,12 @@ def pack_records(layer: CoreLayer, fmt: str) -> np.ndarray:
         halves = halves.transpose(0, 2, 1, 3).reshape(pairs, g * 8) & 0xFFFF
         wwords = halves[:, 0::2] | (halves[:, 1::2] << 16)
         parts = [bias, bias, wwords, padded(cc.multiplier, 0), padded(cc.rounding, 0), shifts]
+    elif fmt == W4:  # one word per group: byte t = oc0 tap t | oc1 tap t << 4; bias x 16 once
+        nib = (wp & 0xF).reshape(pairs, 2, g, 4)
+        wbytes = nib[:, 0] | (nib[:, 1] << 4)  # [pairs, g, 4]
+        wwords = wbytes[..., 0] | (wbytes[..., 1] << 8) | (wbytes[..., 2] << 16) | (wbytes[..., 3] << 24)
+        parts = [padded(16 * cc.bias, 0), wwords, padded(cc.multiplier, 0), padded(cc.rounding, 0),
+                 (shifts[:, 0] | (shifts[:, 1] << 8))[:, None]]
     else:  # int8 weights in natural order; bias once; both shifts in one word (ASR reads the low byte)
         wbytes = wp.reshape(pairs, 2, g, 4).transpose(0, 2, 1, 3).reshape(pairs, g * 2, 4) & 0xFF
         wwords = wbytes[..., 0] | (wbytes[..., 1] << 8) | (wbytes[..., 2] << 16) | (wbytes[..., 3] << 24)
@@ -188,8 +204,12 @@ def pack_records(layer: CoreLayer, fmt: str) -> np.ndarray:
 
 def weight_format(ctx: LoweringContext) -> str:
     """The layer's weight format, decided for the whole graph (``engine/decisions.py``):
-    int16 pre-widened weights (fast) unless the flash budget cannot hold them."""
-    return ctx.decisions.weight_format(ctx.index)
+    int16 pre-widened weights (fast, exact for int8 and int4 alike) unless the flash budget
+    cannot hold them, else the weights as stored: int8, or int4 kept packed."""
+    fmt = ctx.decisions.weight_format(ctx.index)
+    if fmt == W8 and ctx.inputs[1] is not None and ctx.inputs[1].dtype.value == "int4":
+        return W4
+    return fmt
 
 
 def core_work(ctx: LoweringContext, taps: int, batch: int) -> tuple[float, ...]:
@@ -265,7 +285,7 @@ class PointwiseConv2D(Kernel):
         op = ctx.op
         x, w, b = ctx.inputs
         (y,) = ctx.outputs
-        if w is None or w.data is None or not int8_tensors(x, w, y):
+        if w is None or w.data is None or not core_tensors(x, w, y):
             return False
         if w.shape[1:3] != (1, 1) or w.shape[3] != x.shape[3] or not op.padding.is_zero:
             return False
