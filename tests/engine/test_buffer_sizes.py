@@ -3,7 +3,8 @@
 The Python plans are what the planner (and so the NAS) counts; the C twins are what a
 hand-written integration would call. One program asks the C side for every plan of a corpus
 that reaches every kernel: both MLPerf models on a board and with tight flash, random
-MCUNet-style networks, and one random model of each op family the importer knows.
+MCUNet-style networks (int8 and int4 weights), and one random model of each op family the
+importer knows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph_factory import GraphBuilder, random_mobilenet
+from graph_factory import GraphBuilder, random_mobilenet, with_int4_weights
 from mcunet_core.ir import QuantParams
 from mcunet_core.paths import KERNEL_DIR
 from mcunet_core.engine.lowering import kernel_plans
@@ -43,12 +44,16 @@ def _edge_graphs():
     w.quant = QuantParams(w.quant.scale, [-7])
     b2 = GraphBuilder("copy", np.random.default_rng(1))
     x = b2.input((1, 4, 4, 3))
-    return [g, b2.finish(x, b2.reshape(x, (1, 48)))]
+    b3 = GraphBuilder("tall_int4", np.random.default_rng(2))  # an int4 depthwise layer on transposed planes
+    tall = with_int4_weights(b3.finish(b3.depthwise(b3.input((1, 25, 5, 32)))), np.random.default_rng(2))
+    return [g, b2.finish(x, b2.reshape(x, (1, 48))), tall]
 
 
 def _corpus():
     targets = [HOST, Target.from_board(load_board("h743")), TIGHT_FLASH]
     graphs = [random_mobilenet(np.random.default_rng(seed), f"net{seed}") for seed in range(6)] + _edge_graphs()
+    graphs += [with_int4_weights(random_mobilenet(np.random.default_rng(seed), f"int4net{seed}"), np.random.default_rng(seed))
+               for seed in range(2)]
     for family in sorted(GENERATORS):
         for seed in range(3):
             graphs.append(import_tflite(GENERATORS[family](np.random.default_rng([zlib.crc32(family.encode()), seed])).model))

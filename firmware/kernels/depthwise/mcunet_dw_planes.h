@@ -81,13 +81,58 @@ static inline int32_t dw_group_size(const mcunet_dw_params_t *p, int32_t c0)
 /* A strip batch of channel group [c0, c0 + g) (job->rows/nrows/count are set): one job call
  * that requantizes and stores (epilogue NULL: the fast SSAT mode), else one call per channel
  * followed by the C epilogue. */
+/* Tap i of the packed int4 weights (two per byte, low nibble first), sign-extended. */
+static inline int32_t dw_w4_tap(const uint8_t *w4, int32_t i)
+{
+    const uint32_t b = w4[i >> 1];
+    return (i & 1) ? (int32_t)(int8_t)(uint8_t)b >> 4 : (int32_t)(int8_t)(uint8_t)(b << 4) >> 4;
+}
+
+static inline uint32_t dw_w4_pair(int32_t lo, int32_t hi)
+{
+    return ((uint32_t)(2 * lo) & 0xFFFFu) | ((uint32_t)(2 * hi) << 16);
+}
+
+/* The weight blocks of output channels [c, c + n) (layout: mcunet_depthwise.h) from the packed
+ * int4 taps (p->w4: channel c's K x K taps from tap c * K * K, in the plane's frame) and the
+ * folded biases (p->wblock[c], word 0 of each block): the same words an int8 layer stores. */
+static inline void dw_widen_w4_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
+{
+    const int32_t k = p->k;
+    for (int32_t ch = c; ch < c + n; ++ch, blk += p->block_words) {
+        int32_t *o = blk;
+        *o++ = p->wblock[ch];
+        for (int32_t ky = 0; ky < k; ++ky) {
+            const int32_t r = (ch * k + ky) * k;
+            if (p->w4_stride == 1) { /* (w0,w1), (w2,w3), ... then (w1,w2), (w3,w4), ... */
+                for (int32_t j = 0; j + 1 < k; j += 2) {
+                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), dw_w4_tap(p->w4, r + j + 1));
+                }
+                for (int32_t j = 1; j + 1 < k; j += 2) {
+                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), dw_w4_tap(p->w4, r + j + 1));
+                }
+            } else { /* (w0,w1), (w2,w3), ..., (w[K-1], 0) */
+                for (int32_t j = 0; j < k; j += 2) {
+                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), j + 1 < k ? dw_w4_tap(p->w4, r + j + 1) : 0);
+                }
+            }
+        }
+    }
+}
+
+/* `wscratch` non-NULL (int4 layers): the group's blocks are widened there first. */
 static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue,
                             mcunet_dw_job_t *job, int32_t c0, int32_t g, int8_t *out0, const int16_t *rows,
-                            int32_t plane)
+                            int32_t plane, int32_t *wscratch)
 {
     const int32_t dm = p->depth_multiplier;
+    const int32_t *blocks = p->wblock + c0 * dm * p->block_words;
+    if (wscratch) {
+        dw_widen_w4_blocks(p, c0 * dm, g * dm, wscratch);
+        blocks = wscratch;
+    }
     if (!epilogue) { /* the job kernel requantizes and stores: one call per group */
-        job->wblock = p->wblock + c0 * dm * p->block_words;
+        job->wblock = blocks;
         job->rq = p->requant + 3 * c0 * dm;
         job->out = out0;
         job->nch = g * dm;
@@ -96,7 +141,7 @@ static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn
     }
     for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
         job->rows = rows + (i / dm) * plane;
-        job->wblock = p->wblock + (c0 * dm + i) * p->block_words;
+        job->wblock = blocks + i * p->block_words;
         job->nch = 1;
         job_fn(job);
         epilogue(p, c0 * dm + i, job, out0 + i);

@@ -65,6 +65,11 @@ typedef struct {
     int32_t nquads;               /* quads per plane row of outputs: ceil(out_w / 4), or out_h / 4 */
     const int32_t *wblock;        /* [out_c][1 + K * WPR] */
     const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift) */
+    /* int4 layers only (the *_w4 drivers): wblock holds word 0 of each block, [out_c]; the
+     * weights stay packed here, two taps per byte, low nibble first, channel c's K x K taps
+     * (plane frame, row-major) from tap c * K * K; w4_stride = the job kernel's S */
+    const uint8_t *w4;
+    int32_t w4_stride;
 } mcunet_dw_params_t;
 
 /* The job of a kernel call (mcunet_dw_strips / mcunet_dw_transposed fill it in). */
@@ -123,5 +128,16 @@ void mcunet_dw_transposed(const mcunet_dw_params_t *p, const int8_t *in, int8_t 
                           mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
 int32_t mcunet_dw_transposed_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
                                              int32_t nquads);
+
+/* The same drivers for int4 weights kept packed (p->w4): each channel group's blocks are
+ * widened into `widened_words` int32 of scratch after the accumulators before its jobs. */
+void mcunet_dw_strips_w4(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                         mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_strips_w4_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                            int32_t nquads, int32_t widened_words);
+void mcunet_dw_transposed_w4(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                             mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_transposed_w4_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len,
+                                                int32_t batch_rows, int32_t nquads, int32_t widened_words);
 
 #endif /* MCUNET_DEPTHWISE_H */

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...ir import DType
+from ...ir.int4 import pack_int4
 from ...ir.ops import DepthwiseConv2D
 from ..requant import MAX_ABS_ACC, fast_requant_constants
 from .base import (
@@ -271,6 +272,24 @@ def pack_weights(w: np.ndarray, bias2: np.ndarray, k: int, s: int) -> np.ndarray
     return block.astype(np.int32)
 
 
+def w4_widened_words(layout: DwLayout) -> int:
+    """int32 words of weight blocks an int4 layer widens per channel group (the *_w4 drivers)."""
+    return layout.groups * layout.depth_multiplier * (1 + layout.k * words_per_row(layout.k, layout.stride_h))
+
+
+#: Instructions per weight-block word an int4 layer widens from its packed taps (emulated M7,
+#: ``bench/int4_kernel_fit.py`` prints the measured figure).
+W4_WIDEN_COST_PER_WORD = 23.0
+
+
+def w4_widen_cost(layout: DwLayout) -> float:
+    """Modelled instructions of an int4 layer's block widening: every channel's block once per
+    strip batch (layout-cost units, so the int8 families' coefficients apply)."""
+    batches = 1 if layout.transposed else -(-layout.out_h // layout.batch_rows)
+    words = 1 + layout.k * words_per_row(layout.k, layout.stride_h)
+    return W4_WIDEN_COST_PER_WORD * batches * layout.channels * layout.depth_multiplier * words
+
+
 def _accumulator_bound(w: np.ndarray, bias: np.ndarray) -> int:
     """A bound of |accumulator| / 2 over every partial sum the kernels form: the folded bias
     |bias - zp * sum(w)| plus raw int8 inputs |x| <= 128 (the true accumulator's |x - zp| <=
@@ -292,7 +311,7 @@ class DepthwisePlanes(Kernel):
         x, w = ctx.inputs[0], ctx.inputs[1]
         b = ctx.inputs[2] if len(ctx.inputs) > 2 else None
         (y,) = ctx.outputs
-        if x.dtype is not DType.INT8 or y.dtype is not DType.INT8 or w.dtype is not DType.INT8:
+        if x.dtype is not DType.INT8 or y.dtype is not DType.INT8 or w.dtype not in (DType.INT8, DType.INT4):
             return False
         if len(x.shape) != 4 or x.shape[0] != 1 or len(w.shape) != 4:
             return False
@@ -311,10 +330,20 @@ class DepthwisePlanes(Kernel):
                 return False
         return True
 
+    @staticmethod
+    def _int4(ctx: LoweringContext) -> bool:
+        return ctx.inputs[1].dtype is DType.INT4
+
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
-        return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory, layout.buffer_size_args())
+        if not self._int4(ctx):
+            return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory, layout.buffer_size_args())
+        # int4: the same driver on packed weights, a channel group's blocks widened into scratch
+        function, (_, *parts) = f"{layout.function}_w4", layout.sources
+        widened = w4_widened_words(layout)
+        return KernelPlan(function, (f"depthwise/{function}.c", *parts), layout.scratch_bytes + 4 * widened, memory,
+                          (*layout.buffer_size_args(), widened))
 
     def work(self, ctx: LoweringContext, plan: KernelPlan) -> Work:
         """The layout cost model (quads, widening, calls, strip slides) as one count, plus the
@@ -322,9 +351,9 @@ class DepthwisePlanes(Kernel):
         layout = layout_of(ctx)
         outputs = ctx.outputs[0].size
         family = f"{self.LATENCY_FAMILY}_k{ctx.inputs[1].shape[1]}s{max(ctx.op.stride)}"
+        cost = layout_cost(layout) + (w4_widen_cost(layout) if self._int4(ctx) else 0.0)
         return Work(family, ("layout_cost", "outputs", "clamped", "transposed", "layer"),
-                    (layout_cost(layout), outputs, outputs if narrows_range(ctx) else 0,
-                     outputs if layout.transposed else 0, 1))
+                    (cost, outputs, outputs if narrows_range(ctx) else 0, outputs if layout.transposed else 0, 1))
 
     def lower(self, ctx: LoweringContext) -> KernelCall:
         op = ctx.op
@@ -341,6 +370,9 @@ class DepthwisePlanes(Kernel):
         bias = bias_or_zeros(b, out_c).astype(np.int64)
         bias_folded = bias - rq.input_zp * wk.astype(np.int64).sum(axis=(0, 1))
         block = pack_weights(wk, 2 * bias_folded, k, s)
+        int4 = self._int4(ctx)
+        if int4:  # flash keeps word 0 of each block; the taps stay packed (widened per group in C)
+            block = block[:, :1]
 
         fast = fast_requant_constants(rq.multiplier, rq.shift, rq.output_zp)
         if fast is None:
@@ -367,10 +399,16 @@ class DepthwisePlanes(Kernel):
             ("row_len", layout.row_len), ("batch_rows", layout.batch_rows), ("nquads", layout.nquads),
             ("wblock", f"{p}_wblock"), ("requant", f"{p}_requant"),
         )
+        if int4:  # channel-major [out_c][K][K] in the plane's frame, two taps per byte
+            packed = np.frombuffer(pack_int4(wk.transpose(2, 0, 1)), dtype=np.uint8)
+            consts.append(ConstArray(f"{p}_w4", "uint8_t", packed))
+            fields = tuple((n, 1 + k * words_per_row(k, s)) if n == "block_words" else (n, v) for n, v in fields)
+            fields += (("w4", f"{p}_w4"), ("w4_stride", s))
         struct = ConstStruct(f"{p}_params", "mcunet_dw_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t"),
                 ConstArg(layout.job_function), IntArg(0) if mode == REQUANT_FAST_SSAT else ConstArg(EPILOGUE_FUNCTION)]
         plan = self.plan(ctx)
-        comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)} planes={layout.groups} strip={layout.strip_rows}"
+        comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)}{' int4 packed' if int4 else ''} planes={layout.groups} "
+                   f"strip={layout.strip_rows}"
                    f"{' transposed' if layout.transposed else ''} {ctx.shapes()}")
         return KernelCall(ctx.index, plan, args, consts, [struct], comment=comment)
