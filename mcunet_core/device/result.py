@@ -21,10 +21,11 @@ import numpy as np
 from .. import __version__
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..errors import UserError
+from ..paths import SPECS_DIR
 from ..sram import peak_sram_bytes
 from .runners.base import RunResult
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "specs" / "schemas" / "result.schema.json"
+SCHEMA_PATH = SPECS_DIR / "schemas" / "result.schema.json"
 SCHEMA_VERSION = 1
 
 

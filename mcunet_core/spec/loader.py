@@ -18,6 +18,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
 from ..errors import UserError
+from ..paths import SPECS_DIR
 from .located import Node, Problem, display_path, load_yaml, merge
 from .parts import Catalog
 from .schema import did_you_mean, validate
@@ -36,7 +37,7 @@ MAX_EXTENDS = 16  # specs in one extends chain (the shipped chains have 2)
 def default_specs_dir() -> Path:
     """The project's ``specs/`` folder (``$MCUNET_SPECS_DIR`` overrides it)."""
     env = os.environ.get("MCUNET_SPECS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+    return Path(env) if env else SPECS_DIR
 
 
 def _specs_dir(specs_dir: str | os.PathLike | None) -> Path:
