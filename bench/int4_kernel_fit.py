@@ -30,8 +30,9 @@ from nas_latency_fit import FIT_ARCHS, LEAN_CODE_BYTES, OPT, kernel_code_sizes  
 
 from mcunet_core import engine  # noqa: E402
 from mcunet_core.atomic import atomic_write_text  # noqa: E402
-from mcunet_core.engine import COSTS_PATH, LatencyModel, Target, fit_families  # noqa: E402
-from mcunet_core.engine.kernels.depthwise import W4_WIDEN_COST_PER_WORD  # noqa: E402
+from mcunet_core.engine import (  # noqa: E402
+    COSTS_PATH, W4_WIDEN_COST_PER_WORD, LatencyModel, Target, fit_families, w4_widen_cost,
+)
 from mcunet_core.ir import Graph, QuantParams, Tensor  # noqa: E402
 from mcunet_core.ir import ops as O  # noqa: E402
 from mcunet_core.nas.constraints import estimate_graph  # noqa: E402
@@ -45,7 +46,8 @@ ARCHS = [a for a in FIT_ARCHS if a[3] in (100, 103, 109, 112, 116, 117)]
 
 
 def int4_weights(graph: Graph) -> Graph:
-    """Every conv/depthwise/FC filter rescaled per channel to int4 (-8..7), biases with it."""
+    """Every conv/depthwise/FC filter rescaled per channel to int4 (-8..7), biases with it
+    (untrained: for costs and flash, not accuracy)."""
     for op in graph.ops:
         if not isinstance(op, (O.Conv2D, O.DepthwiseConv2D, O.FullyConnected)):
             continue
@@ -53,16 +55,16 @@ def int4_weights(graph: Graph) -> Graph:
         axis = 3 if isinstance(op, O.DepthwiseConv2D) else 0
         data = np.moveaxis(w.data.astype(np.float64), axis, 0)
         scale = np.broadcast_to(w.quant.scale.astype(np.float64), (data.shape[0],))
-        peak = np.maximum(np.abs(data).reshape(data.shape[0], -1).max(axis=1), 1)
-        new_scale = scale * peak / 7
+        peak = np.abs(data).reshape(data.shape[0], -1).max(axis=1)
+        new_scale = np.where(peak > 0, scale * peak / 7, scale)  # all-zero channels keep their scale
         ratio = (scale / new_scale).reshape(-1, *([1] * (data.ndim - 1)))
         q = np.clip(np.rint(data * ratio), -8, 7)
         graph.tensors[w.name] = Tensor(w.name, w.shape, "int4", QuantParams(new_scale, np.zeros(len(new_scale)), axis),
                                        np.moveaxis(q, 0, axis))
         if len(op.inputs) > 2 and op.inputs[2]:
             b = graph.tensors[op.inputs[2]]
-            b.data = np.rint(b.data * scale / new_scale).astype(np.int32)
-            b.quant = QuantParams(b.quant.scale * (new_scale / scale), b.quant.zero_point, b.quant.axis)
+            b.data = np.clip(np.rint(b.data * scale / new_scale), -(1 << 31), (1 << 31) - 1).astype(np.int32)
+            b.quant = QuantParams(b.quant.scale * (new_scale / scale), np.zeros(len(new_scale)), 0)
     return graph
 
 
@@ -134,8 +136,6 @@ def main(argv=None) -> int:
 
 def _widened_words(lowered, index: int) -> float:
     """Block words an int4 depthwise layer widens (what ``w4_widen_cost`` counts)."""
-    from mcunet_core.engine.kernels.depthwise import w4_widen_cost
-
     layout = lowered.decisions.depthwise_layout(index)
     return w4_widen_cost(layout) / W4_WIDEN_COST_PER_WORD
 
