@@ -3,12 +3,14 @@
 ``generate()`` writes, in one folder: ``model.c``/``weights.c`` and headers, ``build.json``
 (the build description: the generated sources, the kernel sources this model links relative
 to ``paths.KERNEL_DIR``, and the include folders), ``io.json`` (the model's inputs and outputs
-as the firmware moves them), ``plan.json`` and ``memory.png``. Building and running are the
+as the firmware moves them), ``plan.json`` (with the patch stage, ``patch``, when the model
+runs one) and ``memory.png``. Building and running are the
 device layer's (``device.generated``, ``device.host``), which reads those files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from ..ir.model_io import ModelIO
 from .codegen.render import DEFAULT_PREFIX, GeneratedModel, check_prefix, render
 from .decisions import GraphDecisions
 from .lowering import lower
+from .patch.describe import patch_stage
 from .planner.plot import plot_memory
 from .target import Target
 
@@ -33,7 +36,22 @@ def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None
     check_prefix(prefix)
     graph.validate()
     lowered = lower(graph, target, decisions)
-    return render(graph, lowered.calls, lowered.plan, prefix)
+    model = render(graph, lowered.calls, lowered.plan, prefix)
+    return dataclasses.replace(model, op_labels=op_labels(lowered), patch=patch_stage(lowered))
+
+
+def op_labels(lowered) -> list[str]:
+    """``<index>:<opcode>`` per op of the lowered graph, ``p<k>`` after the ops of patch k."""
+    patch = lowered.decisions.patched.patch if lowered.decisions.patched else [None] * len(lowered.graph.ops)
+    return [f"{i}:{op.OPCODE}" + ("" if k is None else f" p{k}") for i, (op, k) in enumerate(zip(lowered.graph.ops, patch))]
+
+
+def plan_json(model: GeneratedModel) -> str:
+    """The memory plan, with the patch stage under ``patch`` when the model has one."""
+    text = model.plan.to_json()
+    if model.patch is None:
+        return text
+    return json.dumps({**json.loads(text), "patch": model.patch}, indent=1, sort_keys=True) + "\n"
 
 
 def build_description(model: GeneratedModel) -> str:
@@ -49,11 +67,11 @@ def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, pl
     paths = model.write(out_dir)
     atomic_write_text(out_dir / BUILD_DESCRIPTION, build_description(model))
     ModelIO.of_graph(graph).save(out_dir / "io.json")
-    atomic_write_text(out_dir / "plan.json", model.plan.to_json())
+    atomic_write_text(out_dir / "plan.json", plan_json(model))
     paths += [out_dir / BUILD_DESCRIPTION, out_dir / "io.json", out_dir / "plan.json"]
     if plot:
-        labels = [f"{i}:{op.OPCODE}" for i, op in enumerate(graph.ops)]
-        plot_memory(model.plan, labels, out_dir / "memory.png")
+        labels = model.op_labels or [f"{i}:{op.OPCODE}" for i, op in enumerate(graph.ops)]
+        plot_memory(model.plan, labels, out_dir / "memory.png", patch=model.patch)
         paths.append(out_dir / "memory.png")
     return paths
 

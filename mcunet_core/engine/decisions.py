@@ -35,6 +35,7 @@ from .patch.unroll import unroll
 from .target import Target
 
 if TYPE_CHECKING:
+    from .patch.choice import PatchChoice
     from .patch.unroll import Unrolled
 
 #: Flash the engine keeps free for code and runtime when it sizes weights against the board.
@@ -51,6 +52,8 @@ class GraphDecisions:
     w16_layers: frozenset[int] = frozenset()
     #: the patched graph the op indices above refer to (None: the graph as given)
     patched: "Unrolled | None" = field(default=None, compare=False, repr=False)
+    #: how ``target.patch`` chose (None: patches off)
+    patch_choice: "PatchChoice | None" = field(default=None, compare=False, repr=False)
 
     @property
     def schedule(self) -> PatchSchedule | None:
@@ -180,7 +183,8 @@ def decide(graph: Graph, target: Target) -> GraphDecisions:
     whole = decide_whole(graph, target)
     if target.patch.mode == "off":
         return whole
-    from .patch.search import choose_schedule  # it evaluates candidates with these decisions
+    from .patch.choice import choose  # it evaluates candidates with these decisions
 
-    schedule = choose_schedule(graph, target, whole)
-    return whole if schedule is None else decide_patched(graph, target, whole, schedule)
+    choice = choose(graph, target, whole)
+    decided = whole if choice.schedule is None else decide_patched(graph, target, whole, choice.schedule)
+    return dataclasses.replace(decided, patch_choice=choice)

@@ -183,3 +183,96 @@ def test_auto_keeps_whole_tensors_when_they_are_lower():
     target = dataclasses.replace(engine.HOST, patch=PatchPolicy("auto", cap=0.0))
     assert engine.lower(g, target).decisions.schedule is None  # no patch schedule is free
     assert engine.peak_memory(g, target) == engine.peak_memory(g, engine.HOST)
+
+
+def test_policy_from_the_command_line():
+    assert PatchPolicy.from_argument("off") == PatchPolicy("off")
+    assert PatchPolicy.from_argument("auto") == PatchPolicy("auto")
+    assert PatchPolicy.from_argument("6:4").schedule == PatchSchedule(6, (4, 4))
+    assert PatchPolicy.from_argument("6:5x1").schedule == PatchSchedule(6, (5, 1))
+    assert str(PatchPolicy.from_argument("6:5x1")) == "6:5x1" and PatchPolicy.from_argument("6:3").to_json() == {
+        "split": 6, "patches": [3, 3]}
+    for bad in ("on", "6", "6:", "6:5x", "0:2", "3:1", "a:2"):
+        with pytest.raises(UserError, match=f"patch={bad}"):
+            PatchPolicy.from_argument(bad)
+
+
+def _pooled(target, capacity):
+    from mcunet_core.engine.planner.pools import Pool
+
+    return dataclasses.replace(target, pools=(Pool("arena", capacity, "mcunet_arena", ".arena"),))
+
+
+def small_early_net():
+    """wide_early_net, smaller: quick to search several times."""
+    b = GraphBuilder("early", np.random.default_rng(5))
+    x = b.conv(b.input((1, 24, 24, 3)), 8, kernel=(3, 3), stride=(2, 2), activation=Activation.RELU6)
+    h = b.conv(x, 48, kernel=(1, 1), activation=Activation.RELU6)
+    h = b.depthwise(h, kernel=(3, 3), stride=(2, 2), activation=Activation.RELU6)
+    x = b.conv(h, 8, kernel=(1, 1))
+    x = b.reshape(b.pool(x, filter=(6, 6), stride=(6, 6)), (1, 8))
+    return b.finish(b.fully_connected(x, 2))
+
+
+def test_fit_or_patch():
+    """Whole tensors that do not fit the RAM: auto takes the best schedule under the cap that
+    fits, else the fitting one of fewest instructions at any cost (relaxed), else fails naming
+    what the best schedule needed against the room."""
+    g = small_early_net()
+    auto = dataclasses.replace(engine.HOST, patch=PatchPolicy("auto"))
+    whole = engine.peak_memory(g, engine.HOST)
+    free = engine.decide(g, auto).patch_choice
+    assert not free.relaxed and free.chosen.arena < whole
+
+    tight = engine.decide(g, _pooled(auto, whole - 1)).patch_choice
+    assert tight.schedule == free.schedule and not tight.whole.fits and tight.whole.arena == whole
+
+    room = free.chosen.arena - 1  # under it, nothing within the 20 % cap fits
+    relaxed = engine.decide(g, _pooled(auto, room)).patch_choice
+    assert relaxed.relaxed and relaxed.chosen.fits and relaxed.chosen.arena <= room
+    assert relaxed.chosen.instructions > 1.2 * relaxed.whole.instructions
+    assert "over the 20% cap" in relaxed.describe()
+    assert engine.lower(g, _pooled(auto, room)).plan.arena_bytes <= room
+
+    with pytest.raises(UserError) as err:
+        engine.decide(g, _pooled(auto, 1000))
+    text = str(err.value)
+    assert "does not fit its RAM, with or without patches" in text and f"arena of {whole:,} B" in text
+    assert "the best patch schedule (split" in text and "instructions (+" in text and "arena 1,000 B" in text
+    with pytest.raises(UserError, match="overflowed"):  # off: the planner's own error, no search
+        engine.lower(g, _pooled(engine.HOST, 1000)).plan
+
+
+def test_plan_json_and_plot_show_the_patch_stage(tmp_path):
+    import json
+
+    g = wide_early_net()
+    target = dataclasses.replace(engine.HOST, patch=PatchPolicy("auto"))
+    model = engine.generate(g, target, tmp_path)
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    stage = doc["patch"]
+    s = stage["schedule"]
+    assert stage["policy"] == "auto" and stage["chosen"]["schedule"] == s and stage["arena_bytes"] == doc["arena_bytes"]
+    assert len(stage["patches"]) == s["patches"][0] * s["patches"][1] and stage["stage_ops"] == [0, s["split"] - 1]
+    assert stage["whole"]["arena_bytes"] > doc["arena_bytes"]
+    assert 0 < stage["extra_instructions"] <= 0.2
+    out = stage["assembled_output"]
+    assert out["bytes"] == g.tensors[out["name"]].nbytes
+    names = {b["name"] for b in doc["buffers"]}
+    for p in stage["patches"]:
+        assert p["buffers"] and all(b["name"] in names for b in p["buffers"]) and p["peak_bytes"] <= doc["arena_bytes"]
+        assert all(b["name"].endswith(f"@p{p['index']}") or "@p" in b["name"] or b["name"].startswith("scratch:")
+                   for b in p["buffers"])
+    assert model.op_labels[0] == "0:SLICE p0" and len(model.op_labels) > len(g.ops)
+    assert (tmp_path / "memory.png").stat().st_size > 0
+    # patches off: plan.json as before (no patch key), labels of the graph's own ops
+    engine.generate(g, engine.HOST, tmp_path / "off")
+    assert "patch" not in json.loads((tmp_path / "off" / "plan.json").read_text())
+
+
+def test_fixed_schedule_reports_whole_tensors():
+    g = wide_early_net()
+    schedule = PatchSchedule(valid_splits(g)[-1], (2, 2))
+    choice = engine.decide(g, fixed(engine.HOST, schedule)).patch_choice
+    assert choice.schedule == schedule and choice.chosen is None
+    assert choice.whole.arena == engine.peak_memory(g, engine.HOST) and "fixed" in choice.describe()

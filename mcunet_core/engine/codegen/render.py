@@ -118,6 +118,10 @@ class GeneratedModel:
     kernel_sources: list[str]  # paths relative to paths.KERNEL_DIR
     plan: MemoryPlan
     const_bytes: int
+    #: the plan's op labels (``3:CONV_2D``; a patched model's are its unrolled graph's, ``p<k>``)
+    op_labels: list[str] | None = None
+    #: the patch stage (``patch.describe.patch_stage``), None: patches off
+    patch: dict | None = None
 
     def write(self, out_dir: str | Path) -> list[Path]:
         out_dir = Path(out_dir)

@@ -1,7 +1,9 @@
-"""What a patch schedule is, and how a spec asks for one (``patch: off | auto | {split, patches}``)."""
+"""What a patch schedule is, and how a spec asks for one (``patch: off | auto | {split, patches}``)
+or the command line (``patch=off | auto | <split>:<n> | <split>:<rows>x<cols>``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...errors import UserError
@@ -27,6 +29,11 @@ class PatchSchedule:
 
     def __str__(self) -> str:
         return f"split {self.split}, {self.grid[0]}x{self.grid[1]} patches"
+
+    @property
+    def argument(self) -> str:
+        """The schedule as the SCons variable spells it: ``<split>:<rows>x<cols>``."""
+        return f"{self.split}:{self.grid[0]}x{self.grid[1]}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,30 @@ class PatchPolicy:
                 return cls("fixed", PatchSchedule(split, (int(grid[0]), int(grid[1]))))
         raise UserError(f"{where}: expected off, auto or {{split: <op index >= 1>, patches: <N> or [rows, cols]}}, "
                         f"got {value!r}")
+
+    @classmethod
+    def from_argument(cls, text: str, where: str = "patch") -> "PatchPolicy":
+        """The SCons variable: ``off``, ``auto``, ``<split>:<n>`` (n x n patches) or
+        ``<split>:<rows>x<cols>`` (``6:5x1``: split at op 6, 5 rows of patches)."""
+        if text in ("off", "auto"):
+            return cls(text)
+        m = _ARGUMENT.fullmatch(text or "")
+        if m is None:
+            raise UserError(f"{where}={text}: not valid (valid values: off, auto, <split>:<n> or "
+                            f"<split>:<rows>x<cols>, e.g. 6:4 or 6:5x1)")
+        n = int(m["rows"])
+        patches = [n, int(m["cols"])] if m["cols"] else n
+        return cls.parse({"split": int(m["split"]), "patches": patches}, f"{where}={text}")
+
+    def to_json(self):
+        """As a spec writes it: ``off``, ``auto`` or ``{split, patches}``."""
+        return self.schedule.to_json() if self.mode == "fixed" else self.mode
+
+    def __str__(self) -> str:
+        return self.schedule.argument if self.mode == "fixed" else self.mode
+
+
+_ARGUMENT = re.compile(r"(?P<split>[0-9]+):(?P<rows>[0-9]+)(?:x(?P<cols>[0-9]+))?")
 
 
 OFF = PatchPolicy("off")
