@@ -22,6 +22,10 @@ has widened every input row such a write can reach before it computes that outpu
 output may then start at the input's address (``InPlace(0, 0)``) whenever the last input row
 reached by output row ``oy`` is one the strip already holds. That holds for SAME padding with
 stride 1 and 2 and for VALID; :func:`in_place_safe` checks it exactly per layer.
+
+int4 weights (issue 14) stay packed in flash (channel-major, two taps per byte): the same
+drivers (``*_w4``) widen each channel group's weight blocks into scratch before its jobs,
+so the job kernels and every bit they compute are the int8 layers'.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from .registry import register
 
 @register
 class SmladFullyConnected(GenericFullyConnected):
-    """Weights with a zero point stay generic."""
+    """int8 weights; weights with a zero point stay generic."""
 
     FUNCTION = "mcunet_fc_s8_smlad"
     SOURCE = f"fc/{FUNCTION}.c"
@@ -24,6 +24,11 @@ class SmladFullyConnected(GenericFullyConnected):
     LATENCY_FAMILY = "fully_connected_smlad"
 
     def supports(self, ctx: LoweringContext) -> bool:
+        w = ctx.inputs[1]
+        return w.dtype is DType.INT8 and self._symmetric(ctx)
+
+    @staticmethod
+    def _symmetric(ctx: LoweringContext) -> bool:
         w = ctx.inputs[1]
         return w.quant.per_channel or w.quant.single_zero_point == 0
 
@@ -73,7 +78,7 @@ class SmladFullyConnectedW4(SmladFullyConnected):
 
     def supports(self, ctx: LoweringContext) -> bool:
         w = ctx.inputs[1]
-        if w.dtype is not DType.INT4 or not super().supports(ctx):
+        if w.dtype is not DType.INT4 or not self._symmetric(ctx):
             return False
         return int(np.abs(w.data.astype(np.int64)).sum(axis=1).max(initial=0)) * 128 < W4_MAX_ABS_DOT
 
