@@ -62,6 +62,12 @@ def _link(target, source, env):
     return 0
 
 
+def _portable(env, command: list[str]) -> str:
+    """A command line as a signature: the checkout's own absolute path replaced by ``#``."""
+    top = env.Dir("#").abspath
+    return " ".join(command).replace(top, "#")
+
+
 def firmware(env, ctx, sources, *, variant: str | None = None, name: str = "fw"):
     """Add the firmware build for ``ctx`` (a StageContext); return [elf, size.json]."""
     board = ctx.board
@@ -81,9 +87,10 @@ def firmware(env, ctx, sources, *, variant: str | None = None, name: str = "fw")
         MCUNET_FLAGS=flags,
         MCUNET_BOARD=board,
         MCUNET_VARIANT=variant,
-        # what the actions' signatures depend on: a flag or compiler change rebuilds
-        MCUNET_CC_SIG=" ".join(flags.compile_command(toolchain.gcc, "SRC", "OBJ")),
-        MCUNET_LD_SIG=" ".join(flags.link_command(toolchain.gcc, ["OBJS"], "ELF")),
+        # what the actions' signatures depend on: a flag or compiler change rebuilds; paths inside
+        # the checkout are written from its top, so checkouts share a cache (cache=DIR)
+        MCUNET_CC_SIG=_portable(env, flags.compile_command(toolchain.gcc, "SRC", "OBJ")),
+        MCUNET_LD_SIG=_portable(env, flags.link_command(toolchain.gcc, ["OBJS"], "ELF")),
         CPPPATH=list(flags.cpppath),
     )
     fenv.Command(ld, fenv.Value(render_linker_script(board, variant)), Action(_write_text, "Writing $TARGET"))

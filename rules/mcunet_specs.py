@@ -21,8 +21,11 @@ from mcunet_core.spec.schema import did_you_mean
 
 RUNNERS = ("qemu", "pyocd")
 OPTS = ("O2", "O3", "Os")
-DEFAULTS = {"runner": "qemu", "opt": "O2", "search": "mcunet", "quant": "int8"}
-VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt", "export")
+DEVICES = ("auto", "cpu", "cuda")  # mcunet_core.train.compute.DEVICES (not imported here: no torch for `scons -h`)
+SWITCHES = ("off", "on")
+DEFAULTS = {"runner": "qemu", "opt": "O2", "search": "mcunet", "quant": "int8", "device": "auto", "amp": "off"}
+VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt", "export", "device", "amp",
+             "cache")
 SPEC_VARIABLES = ("board", "task", "search", "quant")  # enumerations of spec names
 SPEC_SOURCES = ("mcunet_core/spec",)  # code whose change re-runs `scons check`
 
@@ -41,6 +44,9 @@ class Selection:
     input: str | None
     opt: str
     export: str | None = None  # a folder to write the model's C package to, instead of a run
+    device: str = "auto"  # where training runs: auto (cuda when there is one), cpu, cuda
+    amp: str = "off"  # mixed precision for training steps on cuda
+    cache: str | None = None  # a shared SCons CacheDir for every stage's outputs
 
     def argline(self) -> str:
         parts = [f"{k}={getattr(self, k)}" for k in ("board", "task", "model") if getattr(self, k)]
@@ -86,7 +92,7 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
             problem = _spec_value("model", model, specs_dir)
             if problem:
                 errors.append(problem + " (or give a path to an int8 .tflite file)")
-    for key, allowed in (("runner", RUNNERS), ("opt", OPTS)):
+    for key, allowed in (("runner", RUNNERS), ("opt", OPTS), ("device", DEVICES), ("amp", SWITCHES)):
         if values[key] not in allowed:
             errors.append(f"{key}={values[key]}: not valid (valid values: {_choices(allowed)})"
                           f"{did_you_mean(values[key], allowed)}")
@@ -125,6 +131,12 @@ def help_variables(specs_dir: Path | None = None):
         ("opt", f"compiler optimisation: {'|'.join(OPTS)}", DEFAULTS["opt"]),
         ("export", "write the model as a C package to this folder (a CMake library and a Zephyr module; "
                    "a new, empty or earlier export folder) instead of building and running the firmware", None),
+        ("device", f"where search and training run: {'|'.join(DEVICES)} (auto: cuda when torch sees a GPU)",
+         DEFAULTS["device"]),
+        ("amp", f"mixed precision (float16 autocast) for training steps on cuda: {'|'.join(SWITCHES)}",
+         DEFAULTS["amp"]),
+        ("cache", "a shared build cache folder (SCons CacheDir): stages whose inputs match an earlier build "
+                  "anywhere are copied from it instead of run", None),
     ]
 
 

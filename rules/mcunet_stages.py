@@ -84,6 +84,7 @@ class StageContext:
     budget: Budget | None = None  # what the model is compiled for (budget_for: the board's when nothing else)
     export: str | None = None  # the package folder of export=DIR (the chain ends with the export stage)
     prefix: str = HARNESS_PREFIX  # the C prefix of the generated API (engine.generate): the harness's by default
+    compute: Any = None  # where search and training run (mcunet_core.train.Compute) when a stage trains
 
 
 @dataclass(frozen=True)
@@ -156,18 +157,26 @@ def build_context(env, sel) -> StageContext:
             raise UserError(f"model={sel.model}: the model names no task to train on: add task=<task>")
         task = load_task(model.task)
     chain = chain_for(model, task, getattr(sel, "export", None))
-    data = None
-    if "train" in chain:  # find the training data now, not after minutes of search
+    data = compute = None
+    if "train" in chain:  # find the training data and the device now, not after minutes of search
         try:
             data = task.dataset.identity()
         except UserError as err:
             raise UserError(f"task={task.name} ({task.source_file}): {m}" for m in err.messages) from None
+        compute = training_compute(sel)
     name = _folder_name(model.name if model is not None else task.name)
     budget = budget_for(board, model, loaded.get("search"), chain)
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
-                        data=data, export=getattr(sel, "export", None))
+                        data=data, export=getattr(sel, "export", None), compute=compute)
+
+
+def training_compute(sel):
+    """The selection's ``device=`` and ``amp=`` on this machine (a UserError when it has no such device)."""
+    from mcunet_core.train.compute import Compute
+
+    return Compute.resolve(getattr(sel, "device", "auto"), getattr(sel, "amp", "off") == "on")
 
 
 def first_sources(env, ctx: StageContext) -> list:
@@ -183,6 +192,12 @@ def first_sources(env, ctx: StageContext) -> list:
 def data_sources(env, ctx: StageContext) -> list:
     """The training data as a dependency: pointing the task at other data rebuilds what trains."""
     return [env.Value(ctx.data)] if ctx.data else []
+
+
+def compute_sources(env, ctx: StageContext) -> list:
+    """Where training runs as a dependency (cpu and cuda round differently): a stage that trains
+    reruns on another kind of device, and a shared cache keeps their outputs apart."""
+    return [env.Value(f"compute {ctx.compute.identity()}")] if ctx.compute is not None else []
 
 
 def wire(env, sel, rules_dir: str | Path) -> list:

@@ -184,3 +184,27 @@ def test_stage_module_without_its_method(project, tmp_path):
     assert result.returncode == 2
     assert errors(result) == ["stage 'engine' is not built yet (issue 5): rules/mcunet_engine.py does not add "
                               "env.McunetEngine(ctx, sources)"]
+
+
+def test_device_is_checked_before_any_work(project):
+    import torch
+
+    result = scons(project, "board=h743", "task=vww", "device=gpu", "amp=yes")
+    assert result.returncode == 2
+    assert errors(result) == ["device=gpu: not valid (valid values: auto, cpu, cuda); did you mean 'cpu'?",
+                              "amp=yes: not valid (valid values: off, on)"]
+    if not torch.cuda.is_available():
+        result = scons(project, "board=h743", "task=vww", "device=cuda")
+        assert result.returncode == 2
+        [line] = errors(result)
+        assert line.startswith("device=cuda: torch sees no CUDA GPU here (torch.cuda.is_available() is False")
+        result = scons(project, "board=h743", "task=vww", "amp=on")
+        assert errors(result) == ["amp=on: mixed precision runs on cuda only, and device=auto trains on cpu here"]
+    assert not (project / "build" / "h743").exists()
+
+
+def test_help_documents_the_scale_out_variables(project):
+    result = scons(project, "-h")
+    for text in ("device: where search and training run: auto|cpu|cuda", "amp: mixed precision",
+                 "cache: a shared build cache folder"):
+        assert text in result.stdout

@@ -1,8 +1,10 @@
 """Resume an interrupted training, never a stale one.
 
 Training checkpoints resume when their fingerprint (network, settings, sample count) matches;
-a stage's inputs (say, a retrained supernet) can change without changing that fingerprint, so
-each checkpoint is tied to a digest of the stage's input files and dropped when they differ.
+a stage's inputs (say, a retrained supernet, or the training code) can change without changing
+that fingerprint, so each checkpoint is tied to a digest of everything the stage depends on
+and dropped when it differs. The data order and every random draw are seeded per epoch from
+(seed, epoch), so a resumed run continues exactly where the interrupted one was.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from ..atomic import atomic_write_text
 
 
 def inputs_digest(nodes) -> str:
-    """Digest of a stage's inputs: SCons nodes (files, and values such as the data's identity)."""
+    """Digest of a stage's inputs: SCons nodes (its sources and dependencies: files, and values
+    such as the data's identity)."""
     h = hashlib.sha256()
     for node in sorted(nodes, key=str):
         h.update(str(node).encode())

@@ -19,7 +19,8 @@ from ..nas.constraints import Constraints, Limits
 from ..nas.evolution import EvolutionSettings, evolve, write_search
 from ..nas.space import SearchSpace
 from ..nas.stage1 import run_stage1, write_stage1
-from ..train import SubnetEvaluator, Supernet, TrainSettings, train_supernet
+from ..train import Compute, SubnetEvaluator, Supernet, TrainSettings, train_supernet
+from ..train.compute import CPU
 from ..train.data import LabelledSubset, holdout_indices, make_dataset
 
 #: BatchNorm re-estimation batches per candidate when the search spec does not say
@@ -49,7 +50,10 @@ def save_state(path: Path, state: dict) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = True) -> SearchOutcome:
+def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = True,
+               compute: Compute = CPU) -> SearchOutcome:
+    """Stage 1, the supernet (trained on ``compute``, resumed from ``out_dir/supernet.pt``),
+    the evolution and the winner's files in ``out_dir``."""
     out = Path(out_dir)
     constraints = Constraints.for_board(board, Limits.resolve(search, board))
     context = {"board": board.name, "task": task.name, "search": search.name}
@@ -71,7 +75,8 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
         calibration, fitness_data = plain, val_data
     settings = TrainSettings(**(search.raw.get("supernet") or {}))
     supernet = Supernet(space, seed=settings.seed)
-    train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress)
+    train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress,
+                   compute=compute)
     bn_batches = int(search.evolution.get("bn_batches", BN_BATCHES))
     evaluator = SubnetEvaluator(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=settings.seed)
     evolution = EvolutionSettings.from_spec(search)

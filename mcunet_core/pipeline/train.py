@@ -14,7 +14,8 @@ from ..arch import AnyArch, arch_from_spec
 from ..atomic import atomic_write_text
 from ..errors import UserError
 from ..ir.serialize import save_graph
-from ..train import TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
+from ..train import Compute, TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
+from ..train.compute import CPU
 from ..train.data import make_dataset
 
 
@@ -40,8 +41,10 @@ class TrainOutcome:
 
 
 def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
-                 training: dict | None = None, progress: bool = True) -> TrainOutcome:
-    """``training``: the model spec's settings, over the task's (``TrainSettings`` keys)."""
+                 training: dict | None = None, progress: bool = True, compute: Compute = CPU) -> TrainOutcome:
+    """``training``: the model spec's settings, over the task's (``TrainSettings`` keys). The
+    training runs on ``compute`` (resumed from ``out_dir/model.pt``); calibration, QAT and
+    the int8 export on the CPU."""
     out, ir_dir = Path(out_dir), Path(ir_dir)
     resolution = arch.input_shape[0] if task.input_kind == "image" else None
     train_data = make_dataset(task, "train", resolution=resolution)
@@ -51,8 +54,10 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
     net = build_net(arch, seed=settings.seed)
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
-    history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data)
+    history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data,
+                        compute=compute)
     float_accuracy = evaluate(net, val_data)
+    net.cpu()
     qat = int(quant.qat.get("epochs", 0)) > 0
     graph = quantize_net(net, calibration, quant, qat_data=train_data if qat else None, settings=settings,
                          progress=progress)

@@ -3,6 +3,7 @@ tagged with what produced them, so a resumed run never continues someone else's 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import torch
@@ -17,7 +18,8 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
 
 
 def load_checkpoint(path: str | Path, fingerprint: dict) -> dict | None:
-    """The checkpoint at ``path`` if there is one; it must carry ``fingerprint``."""
+    """The checkpoint at ``path`` if there is one; it must carry ``fingerprint``. Its strings
+    come back interned, as a fresh run's are (``interned``)."""
     path = Path(path)
     if not path.exists():
         return None
@@ -28,4 +30,19 @@ def load_checkpoint(path: str | Path, fingerprint: dict) -> dict | None:
     if state.get("fingerprint") != fingerprint:
         raise UserError(f"checkpoint {path} belongs to another training run (other network or settings); "
                         "delete it to start over")
-    return state
+    return interned(state)
+
+
+def interned(value):
+    """``value`` with its dicts and lists rebuilt around interned strings. Pickle writes a string
+    object once and refers back to it: a run resumed from a checkpoint saves byte for byte what
+    an uninterrupted run saves only when its keys ("epoch", "lr", ...) are the same objects as
+    the code's own literals, as in a fresh run."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, dict):
+        rebuilt = {interned(k): interned(v) for k, v in value.items()}
+        return type(value)(rebuilt) if type(value) is not dict else rebuilt
+    if isinstance(value, list):
+        return [interned(v) for v in value]
+    return value

@@ -1,10 +1,11 @@
-"""Training on CPU: the one-shot supernet (sandwich rule with in-place distillation), a
+"""Training on CPU or a GPU (``Compute``): the one-shot supernet (sandwich rule with in-place distillation), a
 standalone network (fine-tuning a searched subnet, or training a fixed architecture), and
 accuracy, including a subnet's accuracy as the evolutionary search's fitness.
 
 Every epoch seeds torch, the shuffling and the subnet sampling from (seed, epoch), so a run
 is reproducible and a run resumed from its checkpoint (saved after every epoch) continues
 exactly as an uninterrupted one. The learning rate follows a cosine schedule per step.
+Models train on ``compute``'s device; evaluation and BN re-estimation run where the model is.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 from ..arch import Arch
 from .checkpoint import load_checkpoint, save_checkpoint
+from .compute import CPU, Compute, device_of
 from .net import IrNet
 from .supernet import Supernet
 
@@ -42,20 +44,21 @@ class TrainSettings:
 
 
 def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpoint=None,
-                   progress: bool = True) -> list[dict]:
+                   progress: bool = True, compute: Compute = CPU) -> list[dict]:
     """Train every subnet at once; returns the per-epoch history (mean loss per subnet)."""
     space = supernet.space
-    criterion = _criterion(data, settings)
+    criterion = _criterion(data, settings, compute)
 
-    def step(x, y, rng) -> float:
+    def step(x, y, rng, precision) -> float:
         archs = [space.largest(), space.smallest()][: settings.sandwich]
         archs += [space.sample(rng) for _ in range(settings.sandwich - len(archs))]
         teacher, total = None, 0.0
         for arch in archs:
             supernet.set_active(arch)
-            out = supernet(x)
-            loss = criterion(out, y) if teacher is None else soft_cross_entropy(out, teacher)
-            loss.backward()
+            with precision.autocast():
+                out = supernet(x)
+                loss = criterion(out, y) if teacher is None else soft_cross_entropy(out, teacher)
+            precision.backward(loss)
             if settings.distill and teacher is None:
                 teacher = F.softmax(out.detach(), dim=1)
             total += loss.item()
@@ -63,27 +66,29 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
 
     try:
         return _fit(supernet, data, settings, step, {"kind": "supernet", "space": dataclasses.asdict(space)},
-                    checkpoint, progress, "supernet")
+                    checkpoint, progress, "supernet", compute=compute)
     finally:
         supernet.set_active(space.largest())
 
 
 def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
-              before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None) -> list[dict]:
+              before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None,
+              compute: Compute = CPU) -> list[dict]:
     """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history
     (with each epoch's accuracy on ``val_data`` when given).
     ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there);
     ``desc`` names the phase in the progress output."""
-    criterion = _criterion(data, settings)
+    criterion = _criterion(data, settings, compute)
 
-    def step(x, y, rng) -> float:
-        loss = criterion(net(x), y)
-        loss.backward()
+    def step(x, y, rng, precision) -> float:
+        with precision.autocast():
+            loss = criterion(net(x), y)
+        precision.backward(loss)
         return loss.item()
 
     validate = None if val_data is None else (lambda: {"val_accuracy": evaluate(net, val_data)})
     return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
-                before_epoch, validate)
+                before_epoch, validate, compute=compute)
 
 
 def channels_last(x):
@@ -100,12 +105,13 @@ def soft_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor) -> torc
 
 @torch.no_grad()
 def predict(model: nn.Module, data, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted class, label) of every sample of ``data`` (eval mode)."""
+    """(predicted class, label) of every sample of ``data`` (eval mode, on the model's device)."""
     was_training = model.training
+    device = device_of(model)
     channels_last(model).eval()
     predicted, labels = [], []
     for x, y in torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False):
-        predicted.append(model(channels_last(x)).argmax(dim=1).numpy())
+        predicted.append(model(channels_last(x).to(device)).argmax(dim=1).cpu().numpy())
         labels.append(y.numpy())
     model.train(was_training)
     return np.concatenate(predicted), np.concatenate(labels)
@@ -120,7 +126,9 @@ def evaluate(model: nn.Module, data, batch_size: int = 128) -> float:
 @torch.no_grad()
 def recalibrate_bn(net: nn.Module, batches) -> None:
     """Re-estimate every BatchNorm's statistics as the exact average over ``batches``
-    (OFA: a subnet's statistics differ from the supernet's mixed running averages)."""
+    (OFA: a subnet's statistics differ from the supernet's mixed running averages), on the
+    net's device."""
+    device = device_of(net)
     norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
     momenta = [m.momentum for m in norms]
     for m in norms:
@@ -129,7 +137,7 @@ def recalibrate_bn(net: nn.Module, batches) -> None:
     channels_last(net).train()
     with torch.no_grad():  # statistics only: no autograd graph to build
         for x in batches:
-            net(channels_last(x))
+            net(channels_last(x).to(device))
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     net.eval()
@@ -151,11 +159,13 @@ class SubnetEvaluator:
     forward passes: faster, and each chunk's variance is exact over its images). Batches are
     prepared once; each arch's per-sample correctness is
     memoized, so two networks compare on the same samples (``paired_stderr``).
-    ``stderr(accuracy)`` is an accuracy's standard error on this many samples."""
+    ``stderr(accuracy)`` is an accuracy's standard error on this many samples. Subnets run on
+    the supernet's device."""
 
     def __init__(self, supernet: Supernet, calibration_data, val_data, *, bn_batches: int = 10,
                  batch_size: int = 64, seed: int = 0):
         self.supernet = supernet
+        self.device = device_of(supernet)
         g = torch.Generator().manual_seed(seed)
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
         images = [x for x, _ in _take(loader, bn_batches)]
@@ -171,10 +181,10 @@ class SubnetEvaluator:
     def correct(self, arch: Arch) -> np.ndarray:
         """Whether the subnet classifies each sample right (bool, in data order)."""
         if arch not in self.memo:
-            net = self.supernet.extract(arch)
+            net = self.supernet.extract(arch).to(self.device)
             recalibrate_bn(net, self.calibration)
             with torch.no_grad():
-                hits = [(net(x).argmax(dim=1) == y).numpy() for x, y in self.val]
+                hits = [(net(x.to(self.device)).argmax(dim=1).cpu() == y).numpy() for x, y in self.val]
             self.memo[arch] = np.concatenate(hits) if hits else np.zeros(0, bool)
         return self.memo[arch]
 
@@ -201,13 +211,13 @@ def _take(iterable, n: int):
         yield item
 
 
-def _criterion(data, settings: TrainSettings) -> Callable:
+def _criterion(data, settings: TrainSettings, compute: Compute = CPU) -> Callable:
     weight = None
     if settings.balance_classes:
         counts = np.bincount(np.asarray(data.labels), minlength=len(data.classes)).astype(np.float64)
         weight = torch.tensor(np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(counts), 0.0),
                               dtype=torch.float32)
-    return nn.CrossEntropyLoss(weight=weight, label_smoothing=settings.label_smoothing)
+    return compute.to(nn.CrossEntropyLoss(weight=weight, label_smoothing=settings.label_smoothing))
 
 
 def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
@@ -217,24 +227,49 @@ def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
                            lr=s.lr, momentum=s.momentum, nesterov=s.momentum > 0)
 
 
-def _loader(data, s: TrainSettings, epoch: int) -> torch.utils.data.DataLoader:
+def _loader(data, s: TrainSettings, epoch: int, compute: Compute = CPU) -> torch.utils.data.DataLoader:
     g = torch.Generator().manual_seed(int(np.random.SeedSequence([s.seed, epoch, 1]).generate_state(1)[0]))
     return torch.utils.data.DataLoader(data, batch_size=s.batch_size, shuffle=True, generator=g,
-                                       drop_last=len(data) > s.batch_size, num_workers=s.workers)
+                                       drop_last=len(data) > s.batch_size, num_workers=s.workers,
+                                       pin_memory=compute.device == "cuda")
+
+
+class _Precision:
+    """A training step's forward context and its backward and optimizer step: plain, or float16
+    autocast with gradient scaling (``Compute.amp``)."""
+
+    def __init__(self, compute: Compute):
+        self.autocast = compute.autocast
+        self.scaler = compute.scaler()
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (loss if self.scaler is None else self.scaler.scale(loss)).backward()
+
+    def step(self, opt: torch.optim.Optimizer) -> None:
+        if self.scaler is None:
+            opt.step()
+        else:
+            self.scaler.step(opt)
+            self.scaler.update()
 
 
 def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, checkpoint, progress: bool,
          desc: str, before_epoch: Callable[[int], None] | None = None,
-         validate: Callable[[], dict] | None = None) -> list[dict]:
+         validate: Callable[[], dict] | None = None, compute: Compute = CPU) -> list[dict]:
     fingerprint = {**fingerprint, "settings": dataclasses.asdict(s), "samples": len(data)}
-    channels_last(model)
+    compute.to(channels_last(model))
+    precision = _Precision(compute)
     opt = _optimizer(model, s)
     start, history = 0, []
     state = load_checkpoint(checkpoint, fingerprint) if checkpoint else None
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
+        if precision.scaler is not None and "scaler" in state:
+            precision.scaler.load_state_dict(state["scaler"])
         start, history = state["epoch"], state["history"]
+        if progress:
+            print(f"{desc}: resuming after epoch {start}/{s.epochs} from {checkpoint}", flush=True)
     steps = len(_loader(data, s, 0))
     for epoch in range(start, s.epochs):
         torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
@@ -244,14 +279,14 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             before_epoch(epoch)
         losses = []
         # a bar on a terminal; a log (CI, a file) gets one line per epoch instead
-        bar = tqdm(_loader(data, s, epoch), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
+        bar = tqdm(_loader(data, s, epoch, compute), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
                    disable=None if progress else True)
         for i, (x, y) in enumerate(bar):
             for group in opt.param_groups:
                 group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
             opt.zero_grad(set_to_none=True)
-            losses.append(step(channels_last(x), y, rng))
-            opt.step()
+            losses.append(step(compute.to(channels_last(x)), compute.to(y), rng, precision))
+            precision.step(opt)
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
                         **(validate() if validate is not None else {})})
@@ -260,6 +295,9 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             line = f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}{val}"
             tqdm.write(line) if not bar.disable else print(line, flush=True)
         if checkpoint:
-            save_checkpoint(checkpoint, {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
-                                         "model": model.state_dict(), "optimizer": opt.state_dict()})
+            state = {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
+                     "model": model.state_dict(), "optimizer": opt.state_dict()}
+            if precision.scaler is not None:
+                state["scaler"] = precision.scaler.state_dict()
+            save_checkpoint(checkpoint, state)
     return history

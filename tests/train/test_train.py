@@ -53,9 +53,10 @@ def test_progress_in_a_log_is_one_line_per_epoch(small_kws, capsys):
     assert "\r" not in out + err
 
 
-def test_an_interrupted_run_resumes_to_the_same_weights(small_kws, tmp_path):
+def test_an_interrupted_run_resumes_to_the_same_weights(small_kws, tmp_path, tmp_path_factory):
     whole = _fresh_net()
-    history = train_net(whole, small_kws, SETTINGS, progress=False)
+    whole_ckpt = tmp_path_factory.mktemp("whole") / "run.pt"
+    history = train_net(whole, small_kws, SETTINGS, checkpoint=whole_ckpt, progress=False)
 
     def stop_at_second_epoch(epoch):
         if epoch == 1:
@@ -68,6 +69,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(small_kws, tmp_path):
     resumed = _fresh_net()
     assert train_net(resumed, small_kws, SETTINGS, checkpoint=ckpt, progress=False) == history
     assert _same(resumed, whole)
+    assert ckpt.read_bytes() == whole_ckpt.read_bytes()  # the checkpoint too, byte for byte
     assert [p.name for p in tmp_path.iterdir()] == ["run.pt"]  # no temporary files left behind
 
     with pytest.raises(UserError, match="another training run"):

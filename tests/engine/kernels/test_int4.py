@@ -136,3 +136,28 @@ def test_int4_depthwise_transposed_and_sliding_on_qemu(tmp_path):
                       layouts=lambda gg, t: forced_layout(gg, t, transposed=True))
         dw_qemu_exact(g, board, Path(tmp_path) / f"b{seed}", seed=seed,
                       layouts=lambda gg, t: forced_layout(gg, t, groups=2, batch_rows=1))
+
+
+@pytest.mark.parametrize("task, width, resolution, seed", [("vww", 0.4, 80, 7), ("kws", 0.4, None, 8)])
+def test_cost_model_predicts_int4_networks_on_the_emulator(tmp_path, task, width, resolution, seed):
+    """Held-out int4 search-space networks (not bench/int4_kernel_fit.py's), lean flash: the
+    fitted w4 families predict the emulator's instructions; the code sizes cover the build."""
+    import dataclasses
+
+    from mcunet_core import engine
+    from mcunet_core.nas.constraints import estimate_graph
+    from mcunet_core.nas.space import SearchSpace
+    from mcunet_core.pipeline.emulator_costs import measure_on_emulator
+    from mcunet_core.spec import load_board, load_search, load_task
+
+    qemu_available()
+    board = load_board("h743")
+    space = SearchSpace.from_specs(load_search("mcunet"), load_task(task), width, resolution)
+    graph = int4(estimate_graph(space.sample(np.random.default_rng(seed))), seed)
+    weights = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
+    target = dataclasses.replace(engine.Target.from_board(board), flash_budget=weights + 16 * 1024)
+    lowered = engine.lower(graph, target)
+    assert W4_FUNCTIONS & {p.function for p in lowered.plans}
+    real = measure_on_emulator(graph, board, tmp_path, target=target)
+    assert abs(lowered.instructions() / real.instructions - 1) <= 0.05
+    assert real.code_bytes <= lowered.footprint().flash - lowered.constant_bytes + 512
