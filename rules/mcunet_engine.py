@@ -2,8 +2,10 @@
 
 ``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
 generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers, build.json), the
-plan (plan.json, memory.png), the model's I/O (io.json), the budget it was compiled for
-(budget.json: ``ctx.budget``, the one the search measured under, else the board's), a seeded
+plan (plan.json, memory.png; with its patch stage when the model runs one), the model's I/O
+(io.json), the budget it was compiled for (budget.json: ``ctx.budget``, the one the search
+measured under, else the board's) and with the patch policy ``ctx.patch`` (in a task's
+pipeline, the schedule the search recorded in its model spec), a seeded
 random ``input.npz`` (one array per model input) for the default run, and the kernel
 library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
 kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
@@ -40,7 +42,10 @@ def _generate(target, source, env):
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        engine.generate(graph, deployment_target(ctx.board, ctx.budget.limits), out, prefix=ctx.prefix)
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source))
+        model = engine.generate(graph, target_, out, prefix=ctx.prefix)
+        if model.patch is not None:
+            print(f"{ctx.name}: {engine.patch_summary(model.patch)}")
         atomic_write_text(out / "budget.json", json.dumps(ctx.budget.to_json(), indent=1) + "\n")
         io = ModelIO.of_graph(graph)
         arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
@@ -48,6 +53,19 @@ def _generate(target, source, env):
     except UserError as err:
         return print_user_error(err)
     return 0
+
+
+def patch_policy(ctx, source):
+    """``ctx.patch``'s policy; in a task's pipeline the schedule the search's model spec records
+    (``nas-<task>-<board>.yaml``, a source: what its measurements used)."""
+    from mcunet_core import engine
+    from mcunet_core.spec import load_model
+
+    if not (ctx.patch and ctx.patch.searched):
+        return ctx.patch.policy if ctx.patch else engine.PatchPolicy("off")
+    spec = next(Path(str(s)) for s in source if Path(str(s)).name.startswith("nas-") and str(s).endswith(".yaml"))
+    recorded = load_model(spec).patch
+    return engine.PatchPolicy.parse("off" if recorded is None else recorded, f"{spec}: patch")
 
 
 def kernel_library(env) -> list:
@@ -68,6 +86,12 @@ def engine(env, ctx, sources):
     signature = f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}"
     if ctx.prefix != HARNESS_PREFIX:  # the harness's prefix keeps the signature it always had
         signature += f" prefix={ctx.prefix}"
+    if ctx.patch is not None:
+        signature += ctx.patch.signature()
+    if ctx.patch is not None and ctx.patch.searched:  # the schedule the search recorded
+        from mcunet_core.pipeline.search import model_name
+
+        sources = list(sources) + [ctx.build_dir.Dir("nas").File(f"{model_name(ctx.task, ctx.board)}.yaml")]
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=signature)
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))

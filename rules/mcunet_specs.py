@@ -25,7 +25,7 @@ DEVICES = ("auto", "cpu", "cuda")  # mcunet_core.train.compute.DEVICES (not impo
 SWITCHES = ("off", "on")
 DEFAULTS = {"runner": "qemu", "opt": "O2", "search": "mcunet", "quant": "int8", "device": "auto", "amp": "off"}
 VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt", "export", "device", "amp",
-             "cache")
+             "cache", "patch")
 SPEC_VARIABLES = ("board", "task", "search", "quant")  # enumerations of spec names
 SPEC_SOURCES = ("mcunet_core/spec",)  # code whose change re-runs `scons check`
 
@@ -47,6 +47,7 @@ class Selection:
     device: str = "auto"  # where training runs: auto (cuda when there is one), cpu, cuda
     amp: str = "off"  # mixed precision for training steps on cuda
     cache: str | None = None  # a shared SCons CacheDir for every stage's outputs
+    patch: str | None = None  # patch=off|auto|<split>:<n>|<split>:<rows>x<cols> (None: the specs' or auto)
 
     def argline(self) -> str:
         parts = [f"{k}={getattr(self, k)}" for k in ("board", "task", "model") if getattr(self, k)]
@@ -98,6 +99,13 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
                           f"{did_you_mean(values[key], allowed)}")
     if values["input"] and not (values["input"].endswith((".npy", ".npz")) and Path(values["input"]).is_file()):
         errors.append(f"input={values['input']}: needs an existing .npy file (.npz: one array per model input)")
+    if values["patch"]:
+        from mcunet_core.engine import PatchPolicy
+
+        try:
+            PatchPolicy.from_argument(values["patch"])
+        except UserError as err:
+            errors.extend(err.messages)
     if values["probe"] and values["runner"] != "pyocd":
         errors.append(f"probe={values['probe']}: a probe is only used with runner=pyocd")
     if values["export"]:
@@ -137,6 +145,9 @@ def help_variables(specs_dir: Path | None = None):
          DEFAULTS["amp"]),
         ("cache", "a shared build cache folder (SCons CacheDir): stages whose inputs match an earlier build "
                   "anywhere are copied from it instead of run", None),
+        ("patch", "patch-based inference for model=: off|auto|<split>:<n>|<split>:<rows>x<cols> (6:4: ops 0-5 "
+                  "per patch, 4x4 patches; 6:5x1: 5 rows); default the model spec's patch, else the board's, else "
+                  "auto (task= and searched models: the schedule the search measured)", None),
     ]
 
 

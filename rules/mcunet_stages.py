@@ -85,6 +85,7 @@ class StageContext:
     export: str | None = None  # the package folder of export=DIR (the chain ends with the export stage)
     prefix: str = HARNESS_PREFIX  # the C prefix of the generated API (engine.generate): the harness's by default
     compute: Any = None  # where search and training run (mcunet_core.train.Compute) when a stage trains
+    patch: Patching | None = None  # the patch policy the engine compiles with (patch_for)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,53 @@ def budget_for(board: Board, model: ModelSpec | None, search: SearchSpec | None,
                if any(reserve.values()) else "")
         return Budget(Limits.resolve(search, board), f"search {search.name} on {board.name}{how}")
     return Budget(Limits(board.arena_budget, board.flash_budget, board.latency_budget_ms), f"board {board.name}")
+
+
+@dataclass(frozen=True)
+class Patching:
+    """The patch policy (``engine.PatchPolicy``) the engine compiles with and where it comes
+    from; ``searched``: the search's own model spec in this build (the engine reads the schedule
+    it recorded there: the one its measurements used)."""
+
+    policy: Any
+    source: str
+    searched: bool = False
+
+    def signature(self) -> str:
+        """What the engine stage's signature gains (nothing for off: the figures it always had)."""
+        return "" if self.policy.mode == "off" and not self.searched else f" patch={self.policy} ({self.source})"
+
+
+def patch_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, chain: list[str],
+              argument: str | None) -> Patching:
+    """A network found by a search is compiled with exactly the schedule the search measured it
+    with: in a task's pipeline the search spec's ``constraints.patch`` (default off), for a
+    searched model spec (one with a ``budget``) its ``patch`` (off when absent: searched before
+    patches); ``patch=`` may not change either. Any other model: ``patch=``, else the model
+    spec's ``patch``, else the board's, else auto."""
+    from mcunet_core.engine import PatchPolicy
+
+    if model is None and "nas" in chain and search is not None:
+        measured = PatchPolicy.parse(search.patch)
+        fixed, where = measured, f"search {search.name} constraints.patch {search.patch}"
+    elif model is not None and model.budget is not None:
+        fixed = PatchPolicy.parse(model.patch if model.patch is not None else "off", f"{model.source_file}: patch")
+        where = f"model spec {model.name}, searched with patch {fixed}"
+    else:
+        fixed = None
+    if fixed is not None:
+        if argument and PatchPolicy.from_argument(argument) != fixed:
+            raise UserError(f"patch={argument}: a searched network is compiled with the schedule its search "
+                            f"measured it with ({where}); patch= would compile it with other SRAM and latency "
+                            f"than the search checked" + ("; set constraints.patch in the search spec instead"
+                                                          if model is None else ""))
+        return Patching(fixed, where, searched=model is None)
+    if argument:
+        return Patching(PatchPolicy.from_argument(argument), f"patch={argument}")
+    for spec, what in ((model, f"model spec {model.name if model else ''}"), (board, f"board {board.name}")):
+        if spec is not None and spec.patch is not None:
+            return Patching(PatchPolicy.parse(spec.patch, f"{spec.source_file}: patch"), what)
+    return Patching(PatchPolicy("auto"), "default")
 
 
 def chain_for(model: ModelSpec | None, task: Task | None, export: str | None = None) -> list[str]:
@@ -166,10 +214,11 @@ def build_context(env, sel) -> StageContext:
         compute = training_compute(sel)
     name = _folder_name(model.name if model is not None else task.name)
     budget = budget_for(board, model, loaded.get("search"), chain)
+    patch = patch_for(board, model, loaded.get("search"), chain, getattr(sel, "patch", None))
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
-                        data=data, export=getattr(sel, "export", None), compute=compute)
+                        data=data, export=getattr(sel, "export", None), compute=compute, patch=patch)
 
 
 def training_compute(sel):

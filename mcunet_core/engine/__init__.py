@@ -45,6 +45,7 @@ from .kernels import kernel_names, specialised_kernel_names, supported_op_types
 from .kernels.base import KernelPlan
 from .kernels.depthwise import W4_WIDEN_COST_PER_WORD, w4_widen_cost
 from .lowering import Footprint, Lowered, kernel_plans, lower, peak_memory, plan_memory
+from .patch.describe import summary as patch_summary
 from .patch.schedule import PatchPolicy, PatchSchedule
 from .patch.search import Candidate as PatchCandidate
 from .patch.search import search as search_patches
@@ -82,6 +83,6 @@ __all__ = [
     "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
     "write_report",
-    "PatchCandidate", "PatchPolicy", "PatchSchedule", "search_patches",
+    "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
     "W4_WIDEN_COST_PER_WORD", "w4_widen_cost",
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..ir import Graph
 from ..ir.stats import graph_stats
+from .patch.describe import summary as patch_summary
 
 
 def _kib(n) -> str:
@@ -31,15 +32,45 @@ def budget_lines(result: dict, budget: dict, macs: int | None = None) -> list[st
     return [line]
 
 
+def _block(b) -> str:
+    return f"rows {b[0]}-{b[1] - 1}, cols {b[2]}-{b[3] - 1}"
+
+
+def patch_lines(stage: dict) -> list[str]:
+    """The patch stage of ``plan.json``: how it was chosen, then one row per patch."""
+    lines = [f"- patches: {patch_summary(stage)}"]
+    if not stage.get("patches"):
+        return lines
+    out, split = stage["assembled_output"], stage["schedule"]["split"]
+    lines += [
+        "",
+        "## Patch stage",
+        "",
+        f"Ops 0-{split - 1} run once per patch ({len(stage['patches'])} patches), each on the block of the input "
+        f"its receptive field needs (halo recomputed); each patch's output is pasted in place into the assembled "
+        f"`{out['name']}` ({'x'.join(map(str, out['shape']))}, {out['bytes']:,} B at {out['pool']} offset "
+        f"{out['offset']:,}), which op {split} on reads. Op indices are the unrolled graph's (plan.json, memory.png).",
+        "",
+        "| patch | unrolled ops | output block | input block | buffers | their bytes | arena in use |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in stage["patches"]:
+        lines.append(f"| {p['index']} | {p['ops'][0]}-{p['ops'][1]} | {_block(p['output_block'])} | "
+                     f"{_block(p['input_block'])} | {len(p['buffers'])} | {p['buffer_bytes']:,} | {p['peak_bytes']:,} |")
+    return lines
+
+
 def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None,
                   budget: dict | None = None) -> str:
     """Markdown: the headline figures (the share of the budget it was compiled for, and the
     training's accuracies when it was trained here), then one row per op with its arena
-    placement."""
+    placement, and the patch stage when the model runs one."""
     stats = graph_stats(graph)
     count_key = "cycles" if "cycles" in result else "instructions"
     count = result.get(count_key)
     offsets = {b["name"]: b for b in plan["buffers"]}
+    stage = plan.get("patch")
+    per_patch = stage["schedule"]["split"] if stage and stage.get("patches") else 0
     lines = [
         f"# {graph.name} on {result['board']} ({result['runner']})",
         "",
@@ -58,6 +89,7 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         *([f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
            f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
            f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"] if metrics else []),
+        *(patch_lines(stage)[:1] if stage else []),
         "",
         "| op | type | output shape | MACs | output at | bytes |",
         "|---|---|---|---|---|---|",
@@ -65,9 +97,11 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
     for st in stats.ops:
         out_name = graph.ops[st.index].outputs[0]
         buf = offsets.get(out_name)
-        where = f"{buf['offset']:,}" if buf else "-"
+        where = f"{buf['offset']:,}" if buf else ("per patch" if st.index < per_patch else "-")
         size = f"{buf['size']:,}" if buf else "-"
         lines.append(f"| {st.index} | {st.opcode} | {'x'.join(map(str, st.output_shapes[0]))} | {st.macs:,} | {where} | {size} |")
+    if stage:
+        lines += patch_lines(stage)[1:]
     return "\n".join(lines) + "\n"
 
 

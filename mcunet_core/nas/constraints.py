@@ -6,7 +6,10 @@ all from one engine lowering pass (``engine.lower``):
 * flash = ``footprint().flash``: the exact bytes of the lowered constants + the code of the
   kernels the network links, the runtime and the per-op calls;
 * latency = ``Lowered.instructions()`` (the engine's fitted kernel costs) / the board's clock;
-* MACs, when the search spec limits them (a compute budget), checked before any lowering.
+* MACs, when the search spec limits them (a compute budget), checked before any lowering;
+* with the search spec's ``constraints.patch: auto``, each candidate with the patch schedule
+  the engine's exact search gives it (``NAS_PATCHES``: fewer candidates than a build's auto,
+  each one planned), recorded in the measurement and in the winner's model spec.
 
 The graph is ``arch_to_graph(arch, RandomWeights(0))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
@@ -21,9 +24,20 @@ from functools import lru_cache
 
 from .. import engine
 from ..arch import Arch, RandomWeights, arch_to_graph
-from ..engine import FirmwareCosts, Target, latency_ms
+from ..engine import FirmwareCosts, PatchPolicy, Target, latency_ms
 from ..errors import UserError
 from ..ir import Graph
+
+
+#: ``constraints.patch: auto``: each candidate network's schedule among 2-5 x 2-5 patches and 2-5
+#: rows at 3 splits, per resolution the one of smallest stage output (a build's auto tries every
+#: split, up to 8x8)
+NAS_PATCHES = PatchPolicy("auto", sides=(2, 3, 4, 5), max_splits=3)
+
+
+def search_patch_policy(search) -> PatchPolicy:
+    """How a search spec's candidates are measured: ``constraints.patch`` off (whole tensors) or auto."""
+    return NAS_PATCHES if search is not None and search.patch == "auto" else PatchPolicy("off")
 
 
 @dataclass(frozen=True)
@@ -35,9 +49,19 @@ class Measurement:
     macs: int
     arena: int
     constants: int
+    patch: tuple[int, int, int] | None = None  # the patch schedule measured (split, rows, cols); None: whole tensors
+
+    @property
+    def schedule(self) -> dict | None:
+        """The patch schedule as a spec writes it (``{split, patches: [rows, cols]}``)."""
+        return None if self.patch is None else {"split": self.patch[0], "patches": list(self.patch[1:])}
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        doc = dataclasses.asdict(self)
+        del doc["patch"]
+        if self.patch is not None:  # whole tensors: the measurement as it always was
+            doc["patch"] = self.schedule
+        return doc
 
 
 @dataclass(frozen=True)
@@ -117,15 +141,17 @@ def measure(arch: Arch, board_or_target, *, clock_hz: int | None = None,
 
 @lru_cache(maxsize=1 << 16)
 def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts) -> Measurement | None:
-    lowered = engine.lower(estimate_graph(arch), target)
     try:
+        lowered = engine.lower(estimate_graph(arch), target)  # patch auto: no schedule fits raises
         fp = lowered.footprint(firmware)
     except UserError:  # no placement of the activations fits the board's RAM regions
         return None
     instructions = lowered.instructions()
+    schedule = lowered.decisions.schedule
     return Measurement(
         peak_sram=fp.peak_sram, flash=fp.flash, latency_ms=latency_ms(instructions, clock_hz),
         instructions=instructions, macs=arch.macs(), arena=fp.arena, constants=fp.constants,
+        patch=(schedule.split, *schedule.grid) if schedule else None,
     )
 
 
@@ -134,11 +160,12 @@ def lower_bounds(arch: Arch) -> tuple[int, int]:
     return engine.lower_bounds(estimate_graph(arch))
 
 
-def deployment_target(board, limits: Limits | None) -> Target:
+def deployment_target(board, limits: Limits | None, patch: PatchPolicy = PatchPolicy("off")) -> Target:
     """The engine target a network is measured and compiled with: the board's, with its flash
     budget lowered to ``limits.flash`` (kernels then keep int8 weights where pre-widened ones
-    would break it). The search measures with it and the engine stage compiles with it."""
-    target = Target.from_board(board)
+    would break it), scheduling patches by ``patch``. The search measures with it and the
+    engine stage compiles with it."""
+    target = Target.from_board(board, patch=patch)
     if limits is not None and (target.flash_budget is None or limits.flash < target.flash_budget):
         target = dataclasses.replace(target, flash_budget=limits.flash)
     return target
@@ -160,8 +187,9 @@ class Constraints:
         self._verdicts: dict[Arch, tuple[Measurement | None, str | None]] = {}
 
     @classmethod
-    def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None) -> "Constraints":
-        return cls(deployment_target(board, limits), board.clock_hz, limits, firmware)
+    def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None,
+                  patch: PatchPolicy = PatchPolicy("off")) -> "Constraints":
+        return cls(deployment_target(board, limits, patch), board.clock_hz, limits, firmware)
 
     def measure(self, arch: Arch) -> Measurement | None:
         return measure(arch, self.target, clock_hz=self.clock_hz, firmware=self.firmware)
@@ -182,7 +210,7 @@ class Constraints:
         if self.limits.macs is not None and arch.macs() > self.limits.macs:  # known before any lowering
             return None, "macs"
         arena, constants = lower_bounds(arch)
-        if arena + self.firmware.ram > self.limits.sram:
+        if arena + self.firmware.ram > self.limits.sram and self.target.patch.mode == "off":  # patches go below
             return None, "sram"
         if constants + self.firmware.code.base > self.limits.flash:
             return None, "flash"
@@ -192,7 +220,20 @@ class Constraints:
         broken = violation(m, self.limits)
         return (m, None) if broken is None else (None, broken)
 
+    def schedule_of(self, arch: Arch):
+        """The patch schedule ``arch`` was measured with, as a model spec writes it: ``off``
+        (whole tensors, also what ``auto`` chose when no schedule was lower) or ``{split, patches}``."""
+        m = self.measure(arch) if self.target.patch.mode != "off" else None
+        return "off" if m is None or m.patch is None else m.schedule
+
     def to_json(self) -> dict:
         return {"limits": self.limits.to_json(), "clock_hz": self.clock_hz, "firmware_ram": self.firmware.ram,
                 "target": {"name": self.target.name, "flash_budget": self.target.flash_budget,
-                           "ram_budget": self.target.ram_budget}}
+                           "ram_budget": self.target.ram_budget}, **self._patch_json()}
+
+    def _patch_json(self) -> dict:
+        """search.json's ``patch`` (the candidates' policy), absent when off: as it always was."""
+        p = self.target.patch
+        if p.mode == "off":
+            return {}
+        return {"patch": {"policy": p.mode, "cap": p.cap, "sides": list(p.sides or ()), "max_splits": p.max_splits}}

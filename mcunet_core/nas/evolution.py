@@ -165,15 +165,16 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
                  extra: dict | None = None) -> Path:
     """``search.json`` (the run, its history, every candidate scored with its standard error
     ``stderr(fitness)`` when known, and ``extra``: e.g. the supernet's own figures) and
-    ``nas-<task>-<board>.yaml``, a model spec of the best network with its budget and the
-    search spec's ``finetune`` settings (what the training stage reads); returns the search.json path."""
+    ``nas-<task>-<board>.yaml``, a model spec of the best network with its budget, the patch
+    schedule it was measured with (``off``: whole tensors) and the search spec's ``finetune`` settings (what the training stage reads); returns the search.json path."""
     out = Path(out_dir)
     name = f"nas-{task.name}-{board.name}"
     spec_file = f"{name}.yaml"
     # resolution: the input's height (MFCC tasks: their fixed frame count), as SearchSpace has it
     model = {"name": name, "task": task_reference(task), "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
-             "budget": constraints.limits.to_json(), "architecture": result.arch.to_spec()}
+             "budget": constraints.limits.to_json(), "patch": constraints.schedule_of(result.arch),
+             "architecture": result.arch.to_spec()}
     if search.raw.get("finetune"):  # how the winner is fine-tuned from its supernet weights
         model["training"] = dict(search.raw["finetune"])
     atomic_write_text(out / spec_file, yaml.safe_dump(model, sort_keys=False))

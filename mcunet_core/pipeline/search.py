@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_write_bytes
-from ..nas.constraints import Constraints, Limits
+from ..nas.constraints import Constraints, Limits, search_patch_policy
 from ..nas.evolution import EvolutionSettings, evolve, write_search
 from ..nas.space import SearchSpace
 from ..nas.stage1 import run_stage1, write_stage1
@@ -55,7 +55,7 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     """Stage 1, the supernet (trained on ``compute``, resumed from ``out_dir/supernet.pt``),
     the evolution and the winner's files in ``out_dir``."""
     out = Path(out_dir)
-    constraints = Constraints.for_board(board, Limits.resolve(search, board))
+    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search))
     context = {"board": board.name, "task": task.name, "search": search.name}
     stage1 = run_stage1(search, task, constraints, min_fit_ratio=search.stage1.get("min_fit_ratio", 0.1),
                         jobs=jobs, context=context)

@@ -105,12 +105,14 @@ def library_signature(board, opt: str, defines: dict) -> str:
 
 @user_errors("McunetModel")
 def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, search=None, opt="O2",
-                 defines=None, build_dir=None) -> ModelNodes:
+                 defines=None, build_dir=None, patch=None) -> ModelNodes:
     """Add the model ``name`` (its C prefix: ``name_invoke()``, ``NAME_ARENA_BYTES``) built
     from ``model`` (an int8 .tflite, a model spec name or .yaml) or ``task`` (a task spec:
     search and train) for ``board`` (a board spec name or .yaml; default: the board of
     ``env.McunetToolchain``), its C compiled with ``defines`` (a dict: the arena's placement,
-    ``{"VWW_ARENA_SECTION": '".my_sram"'}``, ``VWW_ARENA_SYMBOL``, ...); return (library, header)."""
+    ``{"VWW_ARENA_SECTION": '".my_sram"'}``, ``VWW_ARENA_SYMBOL``, ...) and patch schedule ``patch``
+    (as the ``patch=`` variable: ``off``, ``auto``, ``6:4``; default the specs', else auto); return
+    (library, header)."""
     check_prefix(name)
     if defines is not None and not isinstance(defines, dict):
         raise UserError(f"defines={defines!r}: a dict of C macros, e.g. {{'{name.upper()}_ARENA_SYMBOL': 'my_buffer'}}")
@@ -122,7 +124,8 @@ def mcunet_model(env, name, model=None, *, board=None, task=None, quant=None, se
         raise UserError("nothing to build: give a model (an int8 .tflite, a model spec) or task=<task spec>")
     specs, stages = _stages()
     arguments = {"board": spec_argument(env, board), "model": model and spec_argument(env, model),
-                 "task": task and spec_argument(env, task), "quant": quant, "search": search, "opt": opt}
+                 "task": task and spec_argument(env, task), "quant": quant, "search": search, "opt": opt,
+                 "patch": patch}
     selection = specs.selection_from_arguments({k: v for k, v in arguments.items() if v})
     ctx = stages.build_context(env, selection)
     out = env.Dir(build_dir or f"{DEFAULT_BUILD_DIR}/{ctx.board.name}/{name}")

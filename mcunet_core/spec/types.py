@@ -197,6 +197,11 @@ class Board:
     def flash_budget(self) -> int:
         return self.flash_region.size
 
+    @property
+    def patch(self):
+        """The board's ``patch`` for models that set none (None: absent, auto)."""
+        return self.raw.get("patch")
+
     def region(self, name: str) -> Region:
         for r in self.regions:
             if r.name == name:
@@ -332,6 +337,11 @@ class ModelSpec:
         """The budget a search measured this network under (``sram``, ``flash``, ``latency_ms``, ``macs``)."""
         return self.raw.get("budget")
 
+    @property
+    def patch(self):
+        """The spec's ``patch`` (``off``/False, ``auto``, ``{split, patches}``), None when absent."""
+        return self.raw.get("patch")
+
     @classmethod
     def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "ModelSpec":
         tflite = None
@@ -385,6 +395,12 @@ class SearchSpec:
             "latency_ms": board.latency_budget_ms if c["latency_ms"] == "auto" else c["latency_ms"],
             "macs": c.get("macs"),
         }
+
+    @property
+    def patch(self) -> str:
+        """``constraints.patch``: how candidates are measured, ``off`` (default) or ``auto``."""
+        value = self.constraints.get("patch", "off")
+        return "off" if value is False else value
 
     def reserve(self, board: Board) -> dict[str, int]:
         """Bytes of SRAM and flash kept for the application under 'auto' limits."""

@@ -276,3 +276,36 @@ def test_fixed_schedule_reports_whole_tensors():
     choice = engine.decide(g, fixed(engine.HOST, schedule)).patch_choice
     assert choice.schedule == schedule and choice.chosen is None
     assert choice.whole.arena == engine.peak_memory(g, engine.HOST) and "fixed" in choice.describe()
+
+
+def test_report_shows_the_patch_stage(tmp_path):
+    import json
+
+    g = wide_early_net()
+    engine.generate(g, dataclasses.replace(engine.HOST, patch=PatchPolicy("auto")), tmp_path, plot=False)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    result = {"board": "host", "runner": "host", "status": "ok", "instructions": 1, "latency_ms": None,
+              "arena_bytes": plan["arena_bytes"], "flash_bytes": 1, "output": "output.npy"}
+    text = engine.render_report(g, result, plan)
+    s = plan["patch"]["schedule"]
+    assert f"- patches: patch auto (cap 20%): split {s['split']}, {s['patches'][0]}x{s['patches'][1]} patches" in text
+    assert "## Patch stage" in text and text.count("| 0 | 0-") == 1
+    assert "per patch" in text  # the stage's own tensors live per patch
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "rows " in line]
+    assert len(rows) == len(plan["patch"]["patches"])
+    off = engine.render_report(g, result, json.loads(engine.plan_memory(g, engine.HOST).to_json()))
+    assert "patch" not in off.lower()
+
+
+def test_a_narrow_policy_searches_fewer_splits_and_grids():
+    from mcunet_core.engine.patch.search import candidates, narrow_splits
+
+    g = wide_early_net()
+    narrow = PatchPolicy("auto", sides=(2, 3), max_splits=2)
+    splits = narrow_splits(g, 2)
+    assert set(splits) <= set(valid_splits(g)) and len(splits) <= 2
+    shapes = [g.tensors[stage_output(g, s)].shape[1:3] for s in splits]
+    assert len(set(shapes)) == len(shapes)  # one split per resolution, the highest ones
+    few = candidates(g, narrow)
+    assert {c.split for c in few} == set(splits) and {c.grid for c in few} <= {(2, 2), (3, 3), (2, 1), (3, 1)}
+    assert len(few) < len(candidates(g))

@@ -43,6 +43,12 @@ class PatchChoice:
         return line
 
 
+def _tried(policy: PatchPolicy) -> str:
+    splits = "every split" if policy.max_splits is None else f"{policy.max_splits} splits"
+    grids = "up to 8x8 patches" if policy.sides is None else "/".join(f"{n}x{n}" for n in policy.sides) + " patches"
+    return f"{splits} with {grids}"
+
+
 def _room(target) -> str:
     return ", ".join(f"{p.name} {p.capacity:,} B" for p in target.pools if p.capacity is not None) or "unbounded"
 
@@ -67,5 +73,5 @@ def choose(graph: Graph, target, whole) -> PatchChoice:
     raise UserError(
         f"board {target.name}: {graph.name} does not fit its RAM, with or without patches: whole tensors need an "
         f"arena of {base.arena:,} B ({base.instructions or 0:,} instructions), {best}; the board's RAM holds "
-        f"{_room(target)} (patch auto tried every split with up to 8x8 patches, at any instruction cost); "
+        f"{_room(target)} (patch auto tried {_tried(policy)}, at any instruction cost); "
         f"shrink the model or its resolution")

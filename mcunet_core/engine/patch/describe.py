@@ -64,3 +64,22 @@ def patch_stage(lowered) -> dict | None:
         "patches": patches,
     })
     return doc
+
+
+def summary(stage: dict) -> str:
+    """One line: the policy, the schedule chosen and its cost against whole tensors."""
+    whole, schedule = stage.get("whole"), stage.get("schedule")
+    policy = stage["policy"]
+    head = (f"patch {policy} (cap {stage['cap']:.0%})" if policy == "auto"
+            else f"patch {schedule['split']}:{schedule['patches'][0]}x{schedule['patches'][1]} (fixed)")
+    if not schedule:
+        return f"{head}: whole tensors, arena {whole['arena_bytes']:,} B (no patch schedule is lower within the cap)"
+    line = (f"{head}: split {schedule['split']}, {schedule['patches'][0]}x{schedule['patches'][1]} patches, "
+            f"arena {stage['arena_bytes']:,} B")
+    if stage.get("extra_instructions") is not None:
+        line += f", {stage['extra_instructions']:+.1%} instructions"
+    if whole:
+        line += f"; whole tensors {whole['arena_bytes']:,} B" + ("" if whole["fits"] else " (do not fit the RAM)")
+    if stage.get("relaxed"):
+        line += f"; over the {stage['cap']:.0%} cap: nothing under it fits"
+    return line

@@ -45,6 +45,12 @@ class PatchPolicy:
     mode: str = "off"
     schedule: PatchSchedule | None = None
     cap: float = DEFAULT_CAP
+    #: ``auto``'s candidates: n x n grids and n rows for these n (None: 2..8); at most
+    #: ``max_splits`` splits, per resolution the one of smallest stage output (None: every
+    #: split). A search measuring thousands of networks (the NAS) asks for fewer; each is
+    #: still planned exactly.
+    sides: tuple[int, ...] | None = None
+    max_splits: int | None = None
 
     @classmethod
     def parse(cls, value, where: str = "patch") -> "PatchPolicy":

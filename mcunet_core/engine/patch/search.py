@@ -93,12 +93,32 @@ class _Costed:
         return Candidate(self.decisions.schedule, arena, self.instructions, fits)
 
 
-def candidates(graph: Graph) -> list[PatchSchedule]:
-    """Every split with grids of 2..MAX_SIDE patches a side, and of rows (tall inputs)."""
-    out = []
+def narrow_splits(graph: Graph, most: int) -> list[int]:
+    """Per stage-output resolution, highest first, the split handing on the fewest bytes (the
+    earliest of equals): where MCUNetV2 splits, after the high-resolution ops; ``most`` of them."""
+    best: dict[tuple[int, int], int] = {}
     for split in valid_splits(graph):
+        t = graph.tensors[stage_output(graph, split)]
+        hw = tuple(t.shape[1:3])
+        if hw not in best or t.nbytes < graph.tensors[stage_output(graph, best[hw])].nbytes:
+            best[hw] = split
+    ranked = sorted(best.items(), key=lambda kv: -kv[0][0] * kv[0][1])
+    return sorted(split for _, split in ranked[:most])
+
+
+def candidates(graph: Graph, policy=None) -> list[PatchSchedule]:
+    """Every split with grids of 2..MAX_SIDE patches a side, and of rows (tall inputs); or,
+    where ``policy`` (a ``PatchPolicy``) narrows them, its sides at its fewest splits."""
+    sides, most = (policy.sides, policy.max_splits) if policy is not None else (None, None)
+    splits = valid_splits(graph) if most is None else narrow_splits(graph, most)
+    out = []
+    for split in splits:
         h, w = graph.tensors[stage_output(graph, split)].shape[1:3]
-        grids = {(n, n) for n in range(2, min(h, w, MAX_SIDE) + 1)} | {(n, 1) for n in range(2, min(h, MAX_SIDE) + 1)}
+        if sides is None:
+            grids = ({(n, n) for n in range(2, min(h, w, MAX_SIDE) + 1)}
+                     | {(n, 1) for n in range(2, min(h, MAX_SIDE) + 1)})
+        else:
+            grids = {(n, n) for n in sides if 2 <= n <= min(h, w)} | {(n, 1) for n in sides if 2 <= n <= h}
         out += [PatchSchedule(split, g) for g in sorted(grids)]
     return out
 
@@ -113,7 +133,7 @@ def costed(graph: Graph, target, whole) -> list[_Costed]:
     yet): what ``search`` and ``cheapest_fit`` share."""
     from ..decisions import decide_patched
 
-    return [_Costed.of(graph, target, decide_patched(graph, target, whole, s)) for s in candidates(graph)]
+    return [_Costed.of(graph, target, decide_patched(graph, target, whole, s)) for s in candidates(graph, target.patch)]
 
 
 def search(graph: Graph, target, whole, *, exhaustive: bool = False, cap: float | None = None,

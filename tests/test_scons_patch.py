@@ -1,0 +1,129 @@
+"""Patch-based inference through the build: the ``patch=`` variable, the specs' ``patch`` field
+and where it comes from (rules/mcunet_stages.patch_for), fit or patch on a board whose RAM is
+too small, and plan.json / report.md of a patched build bit-exact on QEMU."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scons_project import errors, scons
+
+from mcunet_core.engine import PatchPolicy, PatchSchedule
+from mcunet_core.errors import UserError
+from mcunet_core.importers.tflite import import_tflite
+from mcunet_core.ir.reference import run
+from mcunet_core.spec import load_board, load_model, load_search
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rules"))
+from mcunet_specs import selection_from_arguments  # noqa: E402
+from mcunet_stages import patch_for  # noqa: E402
+
+NAS = ["nas", "train", "engine"]
+IMPORT = ["import", "engine"]
+
+
+def _with(spec, **raw):
+    return dataclasses.replace(spec, raw={**spec.raw, **raw})
+
+
+def test_user_models_default_to_auto_and_take_the_variable_then_the_model_then_the_board():
+    board, tflite = load_board("h743"), load_model("mbv2-vww-96")
+    assert patch_for(board, None, None, IMPORT, None) == type(patch_for(board, None, None, IMPORT, None))(
+        PatchPolicy("auto"), "default")
+    assert patch_for(board, tflite, None, ["train", "engine"], None).policy == PatchPolicy("auto")
+    on_board = _with(board, patch="off")
+    assert patch_for(on_board, tflite, None, ["train", "engine"], None).policy == PatchPolicy("off")
+    mine = _with(tflite, patch={"split": 4, "patches": [3, 1]})
+    chosen = patch_for(on_board, mine, None, ["train", "engine"], None)
+    assert chosen.policy.schedule == PatchSchedule(4, (3, 1)) and chosen.source == "model spec mbv2-vww-96"
+    assert patch_for(on_board, mine, None, ["train", "engine"], "6:2").policy.schedule == PatchSchedule(6, (2, 2))
+
+
+def test_a_searched_network_compiles_with_the_schedule_its_search_measured():
+    board, search = load_board("h743"), load_search("mcunet")
+    task = patch_for(_with(board, patch="auto"), None, search, NAS, None)
+    assert task.policy == PatchPolicy("off") and task.searched  # the engine reads the NAS's spec
+    assert "constraints.patch off" in task.source and task.signature()
+    searched = _with(load_model("mcunet-vww-80"), budget={"sram": 1, "flash": 1})  # no patch: searched before
+    assert patch_for(board, searched, None, ["train", "engine"], None).policy == PatchPolicy("off")
+    assert patch_for(board, _with(searched, patch={"split": 3, "patches": 2}), None, ["train", "engine"],
+                     None).policy.schedule == PatchSchedule(3, (2, 2))
+    for model, chain in ((None, NAS), (searched, ["train", "engine"])):
+        with pytest.raises(UserError, match="patch=auto: a searched network is compiled with the schedule"):
+            patch_for(board, model, search, chain, "auto")
+    assert patch_for(board, None, search, NAS, "off").policy == PatchPolicy("off")  # the same: fine
+    # the main job's engine signature gains nothing when patches are off outside a search
+    assert patch_for(board, None, None, IMPORT, "off").signature() == ""
+
+
+def test_the_variable_is_checked_with_the_others():
+    with pytest.raises(UserError) as err:
+        selection_from_arguments({"board": "h743", "model": "mbv2-vww-96", "patch": "6x4"})
+    assert [m for m in err.value.messages if m.startswith("patch=6x4: not valid")]
+    sel = selection_from_arguments({"board": "h743", "model": "mbv2-vww-96", "patch": "6:5x1"})
+    assert PatchPolicy.from_argument(sel.patch).schedule == PatchSchedule(6, (5, 1))
+
+
+def test_specs_patch_field_errors_name_file_line_and_field(tmp_path):
+    from mcunet_core.spec import check_paths
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "bad.yaml").write_text("name: bad\ndescription: x\ntflite: x.tflite\npatch: {split: 0, patches: 1}\n")
+    _, problems = check_paths([models / "bad.yaml"])
+    lines = [str(p) for p in problems]
+    assert any(ln.endswith("bad.yaml:4: $.patch: must be off, auto or {split: <op index >= 1>, patches: <N> or "
+                           "[rows, cols]}") for ln in lines), lines
+
+
+@pytest.fixture
+def kws(shared_dir) -> Path:
+    return shared_dir / "models" / "kws_ref_model.tflite"
+
+
+def test_a_model_that_fits_no_schedule_fails_naming_what_it_needed(project, kws, tmp_path):
+    (project / "specs" / "boards" / "tiny.yaml").write_text(
+        "extends: qemu-m7\nname: tiny\ndescription: qemu-m7 with a 6,000 B arena\narena_bytes: 6000\n")
+    result = scons(project, "board=tiny", f"model={kws}")
+    assert result.returncode != 0
+    text = "\n".join(errors(result))
+    assert "board tiny: kws_ref_model does not fit its RAM, with or without patches: whole tensors need an arena" in text
+    assert "the board's RAM holds RAM 6,000 B" in text and "Error 2" in text
+
+
+def test_bad_patch_variable_and_task_override_stop_before_any_work(project, kws):
+    bad = scons(project, "board=h743", f"model={kws}", "patch=6x4")
+    assert bad.returncode == 2 and any("patch=6x4: not valid" in ln for ln in errors(bad))
+    task = scons(project, "board=h743", "task=kws", "patch=auto")
+    assert task.returncode == 2
+    assert any("a searched network is compiled with the schedule its search measured" in ln for ln in errors(task))
+    assert not (project / "build" / "h743" / "kws" / "nas").exists()
+
+
+def test_a_fixed_schedule_builds_runs_bit_exact_and_reports_its_stage(project, kws):
+    out = project / "build" / "qemu-m7" / "kws_ref_model"
+    patched = scons(project, "board=qemu-m7", f"model={kws}", "patch=3:2x1")
+    assert patched.returncode == 0, patched.stderr
+    assert "kws_ref_model: patch 3:2x1 (fixed): split 3, 2x1 patches, arena" in patched.stdout
+    plan = json.loads((out / "gen" / "plan.json").read_text())
+    assert plan["patch"]["schedule"] == {"split": 3, "patches": [2, 1]} and len(plan["patch"]["patches"]) == 2
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "ok" and result["arena_bytes"] == plan["arena_bytes"]
+    graph = import_tflite(kws)
+    with np.load(out / "gen" / "input.npz") as z:
+        x = z[graph.inputs[0]]
+    np.testing.assert_array_equal(np.load(out / "output.npy"), run(graph, [x])[graph.outputs[0]])
+    report = (out / "report.md").read_text()
+    assert "## Patch stage" in report and "- patches: patch 3:2x1 (fixed)" in report
+
+    whole = scons(project, "board=qemu-m7", f"model={kws}", "patch=off")
+    assert whole.returncode == 0 and "Generating" in whole.stdout
+    plan = json.loads((out / "gen" / "plan.json").read_text())
+    assert "patch" not in plan and plan["arena_bytes"] == 9400
+    assert "Patch stage" not in (out / "report.md").read_text()
