@@ -209,6 +209,11 @@ def build_context(env, sel) -> StageContext:
     if "train" in chain:  # find the training data and the device now, not after minutes of search
         try:
             data = task.dataset.identity()
+            from mcunet_core.pipeline.pretrain import Pretraining
+
+            pretraining = Pretraining.of(task)
+            if pretraining is not None:
+                data += "; " + pretraining.identity()
         except UserError as err:
             raise UserError(f"task={task.name} ({task.source_file}): {m}" for m in err.messages) from None
         compute = training_compute(sel)

@@ -46,7 +46,12 @@ dataset:
   splits: {train: train, val: val}
   embedded: {generator: synthetic-vww, samples: 64, seed: 0}
 training: {epochs: 1, batch_size: 32}
+pretrain: {task: vww-tiny-pre, epochs: 1}
 """
+
+#: what the supernet learns first (the task's pretrain): other generated scenes
+TINY_PRE = TINY_TASK.replace("name: vww-tiny", "name: vww-tiny-pre").replace("samples: 64, seed: 0", "samples: 40, seed: 1") \
+    .replace("pretrain: {task: vww-tiny-pre, epochs: 1}\n", "")
 
 
 #: what must come out byte for byte the same from the same specs (result.json: but its wall time)
@@ -63,6 +68,7 @@ def _result_without_wall_time(path):
 def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     (project / "specs" / "search" / "tiny.yaml").write_text(TINY_SEARCH)
     (project / "specs" / "tasks" / "vww-tiny.yaml").write_text(TINY_TASK)
+    (project / "specs" / "tasks" / "vww-tiny-pre.yaml").write_text(TINY_PRE)
     args = ("board=h743", "task=vww-tiny", "search=tiny", "quant=int8-ptq")
     first = scons(project, *args)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -86,6 +92,9 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     assert versus["val"]["samples"] == metrics["val_samples"]
     assert all(v["paired_stderr"] >= 0 and v["difference"] == v["winner"] - v["median"] for v in versus.values())
     assert metrics["initialised_from"] == "subnet.pt" and 0.0 <= metrics["int8_accuracy"] <= 1.0
+    # the task's pretrain: the supernet learns the other scenes first; the winner inherits that
+    assert sn["pretrained"] == {"task": "vww-tiny-pre", "epochs": 1, "samples": 32} and metrics["pretrained"] is None
+    assert (out / "nas" / "supernet-pretrain.pt").is_file()
     # the winner is fine-tuned as the search spec says (not as the task trains from scratch),
     # with the validation accuracy of every epoch
     assert spec["training"] == {"epochs": 2, "lr": 0.02} and metrics["epochs"] == 2
@@ -121,7 +130,7 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     # the same specs in another build folder: the same network, weights and figures
     (tmp_path / "second").mkdir()
     second = copy_project(tmp_path / "second")
-    for sub, name in (("search", "tiny"), ("tasks", "vww-tiny")):
+    for sub, name in (("search", "tiny"), ("tasks", "vww-tiny"), ("tasks", "vww-tiny-pre")):
         shutil.copy2(project / "specs" / sub / f"{name}.yaml", second / "specs" / sub / f"{name}.yaml")
     assert scons(second, *args).returncode == 0
     other_out = second / "build" / "h743" / "vww-tiny"

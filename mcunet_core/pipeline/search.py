@@ -22,6 +22,7 @@ from ..nas.stage1 import run_stage1, write_stage1
 from ..train import Compute, SubnetEvaluator, Supernet, TrainSettings, train_supernet
 from ..train.compute import CPU
 from ..train.data import LabelledSubset, holdout_indices, make_dataset
+from .pretrain import Pretraining
 
 #: BatchNorm re-estimation batches per candidate when the search spec does not say
 BN_BATCHES = 10
@@ -75,6 +76,11 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
         calibration, fitness_data = plain, val_data
     settings = TrainSettings(**(search.raw.get("supernet") or {}))
     supernet = Supernet(space, seed=settings.seed)
+    pretraining = Pretraining.of(task)
+    if pretraining is not None:
+        pre_data = pretraining.data(resolution)
+        train_supernet(supernet, pre_data, pretraining.settings(settings), checkpoint=out / "supernet-pretrain.pt",
+                       progress=progress, compute=compute)
     train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress,
                    compute=compute)
     bn_batches = int(search.evolution.get("bn_batches", BN_BATCHES))
@@ -85,6 +91,7 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
                     "fitness_split": f"holdout {holdout:g} of train" if holdout else "val",
                     "bn_samples": sum(len(x) for x in evaluator.calibration),
                     "chance": 1.0 / task.classes,
+                    "pretrained": None if pretraining is None else pretraining.to_json(len(pre_data)),
                     "smallest_accuracy": evaluator(space.smallest()), "largest_accuracy": evaluator(space.largest())}
     result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
     versus = {"fitness": versus_initial(result, evaluator)}

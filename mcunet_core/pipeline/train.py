@@ -17,6 +17,7 @@ from ..ir.serialize import save_graph
 from ..train import Compute, TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
 from ..train.compute import CPU
 from ..train.data import make_dataset
+from .pretrain import Pretraining
 
 
 def arch_of_model(model_spec, task) -> AnyArch:
@@ -52,8 +53,15 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
     val_data = make_dataset(task, "val", resolution=resolution)
     settings = TrainSettings(**{**(task.raw.get("training") or {}), **(training or {})})
     net = build_net(arch, seed=settings.seed)
+    pretraining = Pretraining.of(task) if init_state is None else None  # a supernet's weights already are
+    pretrained = None
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
+    elif pretraining is not None:
+        pre_data = pretraining.data(resolution)
+        train_net(net, pre_data, pretraining.settings(settings), checkpoint=out / "pretrain.pt", progress=progress,
+                  val_data=val_data, compute=compute)
+        pretrained = pretraining.to_json(len(pre_data))
     history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data,
                         compute=compute)
     float_accuracy = evaluate(net, val_data)
@@ -68,6 +76,7 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
         "float_accuracy": float_accuracy, "int8_accuracy": int8_accuracy(graph, val_data),
         "macs": arch.macs(), "params": arch.params(), "epochs": settings.epochs,
         "initialised_from": None if init_state is None else Path(init_state).name,
+        "pretrained": pretrained,
         "history": history,
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1) + "\n")
