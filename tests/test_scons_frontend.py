@@ -50,7 +50,7 @@ def test_unknown_values_list_the_valid_ones(project):
     assert result.returncode == 2
     assert errors(result) == [
         "board=nope: no such board (valid values: f412, f746, h743, h743-rev-y, qemu-m4, qemu-m7)",
-        "task=vwv: no such task (valid values: imagenet, kws, vww); did you mean 'vww'?",
+        "task=vwv: no such task (valid values: imagenet, kws, person-det, voc, vww); did you mean 'vww'?",
         "runner=jlink: not valid (valid values: qemu, pyocd)",
         "opt=O1: not valid (valid values: O2, O3, Os)",
     ]
@@ -80,7 +80,7 @@ def test_bad_model_input_probe(project):
 def test_help_documents_the_variables(project):
     result = scons(project, "-h")
     assert result.returncode == 0
-    for text in ("board: target board: f412|f746|h743|h743-rev-y|qemu-m4|qemu-m7", "task: ", "imagenet|kws|vww",
+    for text in ("board: target board: f412|f746|h743|h743-rev-y|qemu-m4|qemu-m7", "task: ", "imagenet|kws|person-det|voc|vww",
                  "model: ", ".tflite", "runner: where the firmware runs: qemu|pyocd", "probe: ", "input: ",
                  "opt: compiler optimisation: O2|O3|Os", "scons check"):
         assert text in result.stdout

@@ -464,8 +464,8 @@ def _image_input(ctx: Context):
     if inp["kind"] != "image":
         return
     h, w, c = inp["shape"]
-    if h != w:
-        yield ("input", "shape"), f"image input must be square, got {h}x{w}"
+    if h != w and "detection" not in ctx.raw:
+        yield ("input", "shape"), f"image input must be square, got {h}x{w} (only a detection task's may be wider or higher)"
     elif h not in inp["resolutions"]:
         yield ("input", "shape"), f"default resolution {h} is not in input.resolutions {inp['resolutions']}"
     channels = {"rgb": 3, "grayscale": 1}[inp["color"]]
@@ -504,9 +504,66 @@ def _mfcc_input(ctx: Context):
 
 @check("task", "top-k", needs=("classes", "metric"))
 def _top_k(ctx: Context):
+    if ctx.raw["metric"]["name"] != "accuracy":
+        return
     k = ctx.raw["metric"].get("top_k", 1)
     if k >= ctx.raw["classes"]:
         yield ("metric", "top_k"), f"top_k {k} must be below the number of classes ({ctx.raw['classes']})"
+
+
+DETECTION_METRICS = ("voc_map", "coco_map")
+DETECTION_FORMATS = ("voc", "coco", "npz")
+DETECTION_GENERATORS = ("synthetic-person-det",)
+
+
+@check("task", "metric-kind", needs=("metric",))
+def _metric_kind(ctx: Context):
+    name, detection = ctx.raw["metric"]["name"], "detection" in ctx.raw
+    if detection and name not in DETECTION_METRICS:
+        yield ("metric", "name"), f"a detection task is scored by {' or '.join(DETECTION_METRICS)}, not {name}"
+    elif not detection and name in DETECTION_METRICS:
+        yield ("metric", "name"), f"{name} scores detection: a task with it needs a 'detection' head"
+
+
+@check("task", "detection-kind", needs=("classes", "input"))
+def _detection_kind(ctx: Context):
+    if "detection" in ctx.raw:
+        if ctx.raw["input"]["kind"] != "image":
+            yield ("input", "kind"), f"a detection task's input is an image, not {ctx.raw['input']['kind']}"
+    elif ctx.raw["classes"] < 2:
+        yield ("classes",), f"a classification task needs at least 2 classes, got {ctx.raw['classes']} (one is for detection tasks)"
+
+
+@check("task", "detection-data", needs=("dataset",))
+def _detection_data(ctx: Context):
+    ds, detection = ctx.raw["dataset"], "detection" in ctx.raw
+    formats = DETECTION_FORMATS if detection else ("imagefolder", "speech_commands", "npz")
+    if ds["format"] not in formats:
+        what = "a detection task's boxes" if detection else "a classification task's labels"
+        yield ("dataset", "format"), f"format {ds['format']} does not hold {what} (formats: {', '.join(formats)})"
+    gen = (ds.get("embedded") or {}).get("generator")
+    if gen is not None and (gen in DETECTION_GENERATORS) != detection:
+        what = "boxes for a detection task" if detection else "labels for a classification task"
+        yield ("dataset", "embedded", "generator"), f"generator {gen} does not make {what}"
+
+
+@check("task", "detection-head", needs=("detection", "input"))
+def _detection_head(ctx: Context):
+    head = ctx.raw["detection"]["head"]
+    strides, anchors = head["strides"], head["anchors"]
+    if strides != sorted(strides):
+        yield ("detection", "head", "strides"), f"strides must increase, got {strides}"
+    if len(anchors) != len(strides):
+        yield ("detection", "head", "anchors"), (f"{len(anchors)} anchor list(s) for {len(strides)} stride(s): "
+                                                 f"one list per level")
+    h, w = ctx.raw["input"]["shape"][:2]
+    top = max(strides)
+    for i, side in ((0, h), (1, w)):
+        if side % top:
+            yield ("input", "shape", i), f"{'height' if i == 0 else 'width'} {side} is not a multiple of the largest stride {top}"
+    for i, r in enumerate(ctx.raw["input"].get("resolutions") or []):
+        if r % top:
+            yield ("input", "resolutions", i), f"input height {r} is not a multiple of the largest stride {top}"
 
 
 # ---------------------------------------------------------------------------- models

@@ -42,6 +42,9 @@ def _grey(images: np.ndarray) -> np.ndarray:
 
 
 def make_dataset(task, split: str, *, resolution: int | None = None, augment: bool | None = None):
+    if "detection" in task.raw:
+        raise UserError(f"task {task.name} is a detection task: its data is mcunet_core.detect.data's, and the "
+                        f"search and training of detectors are not built yet (issue 17)")
     augment = split == "train" if augment is None else augment
     ds = task.dataset
     root = ds.data_path()
