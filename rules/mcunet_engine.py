@@ -68,6 +68,15 @@ def patch_policy(ctx, source):
     return engine.PatchPolicy.parse("off" if recorded is None else recorded, f"{spec}: patch")
 
 
+def patch_sources(ctx) -> list:
+    """The search's model spec in a task's pipeline: the schedule it recorded is compiled."""
+    if ctx.patch is None or not ctx.patch.searched:
+        return []
+    from mcunet_core.pipeline.search import model_name
+
+    return [ctx.build_dir.Dir("nas").File(f"{model_name(ctx.task, ctx.board)}.yaml")]
+
+
 def kernel_library(env) -> list:
     files = sorted(KERNEL_DIR.rglob("*.c")) + sorted(KERNEL_DIR.rglob("*.h"))
     return [env.File(str(p)) for p in files]
@@ -86,12 +95,8 @@ def engine(env, ctx, sources):
     signature = f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()}"
     if ctx.prefix != HARNESS_PREFIX:  # the harness's prefix keeps the signature it always had
         signature += f" prefix={ctx.prefix}"
-    if ctx.patch is not None:
-        signature += ctx.patch.signature()
-    if ctx.patch is not None and ctx.patch.searched:  # the schedule the search recorded
-        from mcunet_core.pipeline.search import model_name
-
-        sources = list(sources) + [ctx.build_dir.Dir("nas").File(f"{model_name(ctx.task, ctx.board)}.yaml")]
+    signature += ctx.patch.signature() if ctx.patch is not None else ""
+    sources = list(sources) + patch_sources(ctx)
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=signature)
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))

@@ -16,7 +16,7 @@ from pathlib import Path
 from SCons.Action import Action
 
 from mcunet_core.errors import UserError, print_user_error
-from mcunet_engine import engine_dependencies, kernel_library
+from mcunet_engine import engine_dependencies, kernel_library, patch_policy, patch_sources
 from mcunet_import import code_dependencies
 
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "mcunet_core" / "package" / "templates"
@@ -31,8 +31,8 @@ def _export(target, source, env):
     folder = Path(target[0].dir.abspath)
     try:
         graph = load_graph(Path(str(source[0])).parent)
-        pkg = export_package(graph, deployment_target(ctx.board, ctx.budget.limits), ctx.board, folder, ctx.name,
-                             opt=ctx.opt)
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source))
+        pkg = export_package(graph, target_, ctx.board, folder, ctx.name, opt=ctx.opt)
     except UserError as err:
         return print_user_error(err)
     except OSError as err:  # an unwritable folder, a full disk: the old package (if any) stays
@@ -50,8 +50,9 @@ def export(env, ctx, sources):
     graph = [s for s in sources if Path(str(s)).name in ("graph.json", "weights.npz")]
     folder = env.Dir(str(Path(ctx.export).expanduser().absolute()))
     xenv = env.Clone(MCUNET_CTX=ctx, MCUNET_EXPORT_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()} "
-                                                      f"prefix={package_prefix(ctx.name)} opt={ctx.opt}")
-    manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str),
+                                                      f"prefix={package_prefix(ctx.name)} opt={ctx.opt}"
+                                                      + (ctx.patch.signature() if ctx.patch else ""))
+    manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str) + patch_sources(ctx),
                             Action(_export, f"Exporting {ctx.name} to {folder}", varlist=["MCUNET_EXPORT_SIG"]))
     templates = [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))]
     xenv.Depends(manifest, engine_dependencies(env) + kernel_library(env)

@@ -62,7 +62,7 @@ def choose(graph: Graph, target, whole) -> PatchChoice:
     pool = costed(graph, target, whole)
     best, seen = search(graph, target, whole, pool=pool)
     base = seen[0]
-    if best.fits:
+    if best.fits or not pool or base.instructions is None:  # no schedule to try: the planner's own error
         return PatchChoice(policy, best.schedule, base, best)
     cheapest = cheapest_fit(graph, target, whole, pool)
     if cheapest is not None:
@@ -72,6 +72,6 @@ def choose(graph: Graph, target, whole) -> PatchChoice:
             else "no patch schedule needs less")
     raise UserError(
         f"board {target.name}: {graph.name} does not fit its RAM, with or without patches: whole tensors need an "
-        f"arena of {base.arena:,} B ({base.instructions or 0:,} instructions), {best}; the board's RAM holds "
+        f"arena of {base.arena:,} B ({base.instructions:,} instructions), {best}; the board's RAM holds "
         f"{_room(target)} (patch auto tried {_tried(policy)}, at any instruction cost); "
         f"shrink the model or its resolution")
