@@ -42,10 +42,15 @@ class DetectionSpec:
     def classes(self) -> int:
         return len(self.labels)
 
+    def anchors_at(self, height: int | None = None) -> tuple[tuple[tuple[float, float], ...], ...]:
+        """The anchors at input ``height``: they scale with the input, as the objects do."""
+        k = (height or self.height) / self.height
+        return tuple(tuple((w * k, h * k) for w, h in level) for level in self.anchors)
+
     def input_size(self, height: int | None = None) -> tuple[int, int]:
         """(width, height) at input ``height``: the width nearest the default aspect that the
-        largest stride divides."""
+        largest stride divides (halves round up)."""
         if height is None or height == self.height:
             return self.width, self.height
         top = max(self.strides)
-        return max(top, round(height * self.width / self.height / top) * top), height
+        return max(top, int(height * self.width / self.height / top + 0.5) * top), height

@@ -1,0 +1,73 @@
+"""A ``DetectionArch`` as a PyTorch network: the mbv2 backbone's layers (``ArchNet``'s, IR
+names and all), then per level a head block (``det<l>.dw``, ``det<l>.pw``) and the
+prediction convolution (``det<l>.pred``, with bias). ``forward`` returns the raw prediction
+maps, one per level, NCHW with ``anchors x (5 + classes)`` channels."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..arch.detection import DetectionArch
+from ..ir import Activation
+from ..train.net import ConvBNAct, InvertedResidual, init_weights
+
+PRIOR_OBJECTNESS = 0.01  # initial objectness probability (a few cells of thousands hold an object)
+
+
+class Prediction(nn.Module):
+    """1x1 convolution with bias: the level's raw outputs."""
+
+    def __init__(self, name: str, cin: int, cout: int):
+        super().__init__()
+        self.ir_name = name
+        self.conv = nn.Conv2d(cin, cout, 1, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
+class DetectionNet(nn.Module):
+    def __init__(self, arch: DetectionArch, seed: int = 0):
+        super().__init__()
+        self.arch = arch
+        bb = arch.backbone
+        self.stem = ConvBNAct("stem", bb.input_shape[2], bb.stem_channels, bb.stem_kernel, bb.stem_stride, False,
+                              Activation.RELU6)
+        self.taps = arch.taps()
+        self.blocks = nn.ModuleList(InvertedResidual(i, b) for i, b in enumerate(bb.blocks[:max(self.taps) + 1]))
+        self.heads = nn.ModuleList()
+        for level, (cin, width) in enumerate(zip(arch.tap_channels(), arch.head_widths())):
+            self.heads.append(nn.Sequential(
+                ConvBNAct(f"det{level}.dw", cin, cin, 3, 1, True, Activation.RELU6),
+                ConvBNAct(f"det{level}.pw", cin, width, 1, 1, False, Activation.RELU6),
+                Prediction(f"det{level}.pred", width, arch.level_outputs(level))))
+        init_weights(self, seed)
+        for level, head in enumerate(self.heads):
+            self._prior(head[-1].conv, arch.anchors[level])
+
+    def _prior(self, conv: nn.Conv2d, anchors: int) -> None:
+        """Small weights; objectness biased to PRIOR_OBJECTNESS so training starts near the
+        empty-image answer instead of a sea of false positives."""
+        nn.init.normal_(conv.weight, 0.0, 0.01, generator=torch.Generator().manual_seed(1))
+        nn.init.zeros_(conv.bias)
+        with torch.no_grad():
+            bias = conv.bias.view(anchors, -1)
+            bias[:, 4] = math.log(PRIOR_OBJECTNESS / (1 - PRIOR_OBJECTNESS))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        x = self.stem(x)
+        features = []
+        for i, block in enumerate(self.blocks):
+            x = block(x)
+            if i in self.taps:
+                features.append(x)
+        by_block = dict(zip(sorted(self.taps), features))
+        return [head(by_block[t]) for t, head in zip(self.taps, self.heads)]
+
+    def ir_layers(self) -> dict[str, nn.Module]:
+        """IR layer name -> ConvBNAct / ResidualAdd / Prediction."""
+        from ..train.net import ResidualAdd
+        return {m.ir_name: m for m in self.modules() if isinstance(m, (ConvBNAct, ResidualAdd, Prediction))}
