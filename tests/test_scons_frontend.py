@@ -61,7 +61,7 @@ def test_unknown_variable(project):
     assert result.returncode == 2
     assert errors(result) == [
         "unknown variable 'bord=h743' (valid variables: board, task, model, search, quant, runner, probe, "
-        "input, opt, export); did you mean 'board'?"]
+        "input, opt, export, device, amp, cache, patch); did you mean 'board'?"]
 
 
 def test_bad_model_input_probe(project):
@@ -82,7 +82,8 @@ def test_help_documents_the_variables(project):
     assert result.returncode == 0
     for text in ("board: target board: f412|f746|h743|h743-rev-y|qemu-m4|qemu-m7", "task: ", "imagenet|kws|person-det|voc|vww",
                  "model: ", ".tflite", "runner: where the firmware runs: qemu|pyocd", "probe: ", "input: ",
-                 "opt: compiler optimisation: O2|O3|Os", "scons check"):
+                 "opt: compiler optimisation: O2|O3|Os", "patch: patch-based inference for model=: "
+                 "off|auto|<split>:<n>|<split>:<rows>x<cols>", "scons check"):
         assert text in result.stdout
 
 
