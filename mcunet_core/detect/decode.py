@@ -81,6 +81,13 @@ class Decoder:
         level's ``sigmoid_table``."""
         return self.decode([np.asarray(t)[np.asarray(o, dtype=np.int64) + 128] for o, t in zip(outputs, tables)])
 
+    def from_graph(self, outputs, quants) -> np.ndarray:
+        """Detections of one image from the IR graph's int8 outputs (1, H, W, A * (5 + C)) per
+        level and their output quantization ``(scale, zero_point)`` (what the reference
+        interpreter and the firmware return)."""
+        levels = [np.asarray(o)[0].transpose(2, 0, 1) for o in outputs]
+        return self.from_int8(levels, [sigmoid_table(s, z) for s, z in quants])
+
     # -- the integer core ------------------------------------------------------------------
     def candidates(self, probs) -> np.ndarray:
         """int64 (K, 7) rows ``class, score, x0, y0, x1, y1, position`` of the anchors whose
