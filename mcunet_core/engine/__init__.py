@@ -43,7 +43,7 @@ from .cost_model import (
 from .decisions import CODE_RESERVE_BYTES, GraphDecisions, decide, live_activation_bytes
 from .kernels import kernel_names, specialised_kernel_names, supported_op_types
 from .kernels.base import KernelPlan
-from .kernels.depthwise import W4_WIDEN_COST_PER_WORD, w4_widen_cost
+from .kernels.depthwise import W4_WIDEN_COST_PER_WORD, W8_WIDEN_COST_PER_WORD, w4_widen_cost, widened_layer_words
 from .lowering import Footprint, Lowered, kernel_plans, lower, peak_memory, plan_memory
 from .patch.describe import summary as patch_summary
 from .patch.schedule import PatchPolicy, PatchSchedule
@@ -84,5 +84,5 @@ __all__ = [
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
     "write_report",
     "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
-    "W4_WIDEN_COST_PER_WORD", "w4_widen_cost",
+    "W4_WIDEN_COST_PER_WORD", "W8_WIDEN_COST_PER_WORD", "w4_widen_cost", "widened_layer_words",
 ]

@@ -7,8 +7,9 @@ in this order, and handed to every kernel as data (``LoweringContext.decisions``
    run): where the model's activation peak is;
 2. depthwise layouts (planes per group, output rows per strip): a layer at the peak pays
    for each byte of scratch that raises it (``kernels/depthwise.choose_layout``);
-3. weight formats: which 1x1 / im2col layers get int16 pre-widened weights under the flash
-   budget, weighed on the very arrays the code generator emits;
+3. weight formats: which 1x1 / im2col layers get int16 pre-widened weights and which int8
+   depthwise layers int16 weight blocks (the others keep their taps as stored, widened at run
+   time) under the flash budget, weighed on the very arrays the code generator emits;
 4. the patch schedule (``target.patch``): whether the first ops run patch by patch
    (``patch/``); a patched graph's decisions are made on its unrolled graph, its weight
    formats taken from the whole graph's (every patch of a layer shares its constants).
@@ -24,8 +25,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from ..ir import Graph
+from ..ir import DType, Graph
 from ..ir.ops import Conv2D, DepthwiseConv2D, FullyConnected
+from .cost_model import NoCostModel, OpWork, default_latency_model
+from .kernels import depthwise as dw
 from .kernels import select_kernel
 from .kernels.base import LoweringContext
 from .kernels.depthwise import DepthwisePlanes, DwLayout, choose_layout
@@ -50,6 +53,8 @@ class GraphDecisions:
     depthwise_layouts: Mapping[int, DwLayout] = field(default_factory=dict)
     #: op indices whose core runs int16 pre-widened weights; every other core layer runs int8
     w16_layers: frozenset[int] = frozenset()
+    #: int8 depthwise layers whose taps stay as stored (w8); every other one stores int16 blocks
+    lean_depthwise: frozenset[int] = frozenset()
     #: the patched graph the op indices above refer to (None: the graph as given)
     patched: "Unrolled | None" = field(default=None, compare=False, repr=False)
     #: how ``target.patch`` chose (None: patches off)
@@ -69,6 +74,10 @@ class GraphDecisions:
 
     def weight_format(self, index: int) -> str:
         return W16 if index in self.w16_layers else W8
+
+    def depthwise_format(self, index: int) -> str:
+        """An int8 depthwise layer's taps in flash (int4 layers are always w4)."""
+        return dw.W8 if index in self.lean_depthwise else dw.W16
 
     def depthwise_layout(self, index: int) -> DwLayout:
         return self.depthwise_layouts[index]
@@ -135,37 +144,69 @@ def constant_bytes(graph: Graph, target: Target, decisions: GraphDecisions,
     return {i: sum(c.data.nbytes for c in select_kernel(contexts[i]).lower(contexts[i]).constants) for i in wanted}
 
 
-def _w16_layers(graph: Graph, target: Target, base: GraphDecisions) -> frozenset[int]:
-    """int16 weights (about one extra flash byte per weight, the fastest core) for every core
-    layer without a flash budget; under one, greedily by output pixels (instructions saved per
-    extra byte) while the constants + a code reserve fit. Both the constants with int8 weights
-    everywhere and each layer's extra bytes with int16 ones are measured by lowering (records,
-    depthwise blocks and tables weigh more than the graph's own weights), so the firmware
-    links whenever its code fits the reserve."""
-    layers = sorted(_core_layers(graph), key=lambda r: (-r[1], r[0]))
-    indices = [i for i, _ in layers]
+def _int8_depthwise(graph: Graph, decisions: GraphDecisions) -> list[int]:
+    """Depthwise layers on the plane kernels with int8 weights (their tap format is a choice)."""
+    return [i for i in sorted(decisions.depthwise_layouts)
+            if graph.tensors[graph.ops[i].inputs[1]].dtype is DType.INT8]
+
+
+def predicted_instructions(graph: Graph, target: Target, decisions: GraphDecisions,
+                           ops: Iterable[int]) -> dict[int, float]:
+    """Modelled instructions of each op of ``ops`` lowered with ``decisions`` (0 where the
+    cost table lacks its family)."""
+    model = default_latency_model()
+    contexts = LoweringContext.every_op(graph, target, decisions)
+    out = {}
+    for i in ops:
+        kernel = select_kernel(contexts[i])
+        work = kernel.work(contexts[i], kernel.plan(contexts[i]))
+        try:
+            out[i] = model.op_instructions(OpWork.of(i, work)) if work is not None else 0.0
+        except NoCostModel:
+            out[i] = 0.0
+    return out
+
+
+def _weight_formats(graph: Graph, target: Target, base: GraphDecisions) -> tuple[frozenset[int], frozenset[int]]:
+    """(w16 core layers, w8 depthwise layers). Without a flash budget every core layer gets
+    int16 weights (about one extra flash byte per weight, the fastest core) and every depthwise
+    layer int16 blocks (the job kernels read them as stored). Under one, everything starts
+    lean (int8 core weights, depthwise taps as stored) and layers are widened in flash greedily
+    by modelled instructions saved per extra byte while the constants + a code reserve fit.
+    The lean constants and each layer's extra bytes are measured by lowering (records,
+    depthwise blocks and tables weigh more than the graph's own weights), so the firmware links
+    whenever its code fits the reserve."""
+    cores = [i for i, _ in sorted(_core_layers(graph), key=lambda r: (-r[1], r[0]))]
+    dws = _int8_depthwise(graph, base)
     budget = target.flash_budget
     if budget is None:
-        return frozenset(indices)
-    w8 = constant_bytes(graph, target, base)
-    free = budget - CODE_RESERVE_BYTES - sum(w8.values())
-    if free <= 0 or not indices:
-        return frozenset()
-    w16 = constant_bytes(graph, target, dataclasses.replace(base, w16_layers=frozenset(indices)), indices)
+        return frozenset(cores), frozenset()
+    lean = dataclasses.replace(base, w16_layers=frozenset(), lean_depthwise=frozenset(dws))
+    low = constant_bytes(graph, target, lean)
+    free = budget - CODE_RESERVE_BYTES - sum(low.values())
+    layers = cores + dws
+    if free <= 0 or not layers:
+        return frozenset(), frozenset(dws)
+    fast = dataclasses.replace(base, w16_layers=frozenset(cores), lean_depthwise=frozenset())
+    high = constant_bytes(graph, target, fast, layers)
+    slow_i = predicted_instructions(graph, target, lean, layers)
+    fast_i = predicted_instructions(graph, target, fast, layers)
+    extra = {i: high[i] - low[i] for i in layers}
+    gain = {i: slow_i[i] - fast_i[i] for i in layers}
     chosen = set()
-    for index in indices:
-        extra = w16[index] - w8[index]
-        if 0 < extra <= free:
-            free -= extra
-            chosen.add(index)
-    return frozenset(chosen)
+    for i in sorted((i for i in layers if extra[i] > 0), key=lambda i: (-gain[i] / extra[i], layers.index(i))):
+        if extra[i] <= free:
+            free -= extra[i]
+            chosen.add(i)
+    return frozenset(chosen.intersection(cores)), frozenset(dws).difference(chosen)
 
 
 def decide_whole(graph: Graph, target: Target) -> GraphDecisions:
     """The decisions for ``graph`` run on whole tensors."""
     live = live_activation_bytes(graph)
     base = GraphDecisions(tuple(live), _depthwise_layouts(graph, target, live))
-    return dataclasses.replace(base, w16_layers=_w16_layers(graph, target, base))
+    w16, lean = _weight_formats(graph, target, base)
+    return dataclasses.replace(base, w16_layers=w16, lean_depthwise=lean)
 
 
 def decide_patched(graph: Graph, target: Target, whole: GraphDecisions, schedule: PatchSchedule) -> GraphDecisions:
@@ -174,7 +215,8 @@ def decide_patched(graph: Graph, target: Target, whole: GraphDecisions, schedule
     patched = unroll(graph, schedule)
     live = live_activation_bytes(patched.graph)
     w16 = frozenset(i for i, o in enumerate(patched.origin) if o is not None and o in whole.w16_layers)
-    return GraphDecisions(tuple(live), _depthwise_layouts(patched.graph, target, live), w16, patched)
+    lean = frozenset(i for i, o in enumerate(patched.origin) if o is not None and o in whole.lean_depthwise)
+    return GraphDecisions(tuple(live), _depthwise_layouts(patched.graph, target, live), w16, lean, patched)
 
 
 def decide(graph: Graph, target: Target) -> GraphDecisions:

@@ -3,8 +3,8 @@
 The Python plans are what the planner (and so the NAS) counts; the C twins are what a
 hand-written integration would call. One program asks the C side for every plan of a corpus
 that reaches every kernel: both MLPerf models on a board and with tight flash, random
-MCUNet-style networks (int8 and int4 weights), and one random model of each op family the
-importer knows.
+MCUNet-style networks (int8 and int4 weights; tight flash runs the lean depthwise drivers), and
+one random model of each op family the importer knows.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def _edge_graphs():
     x = b2.input((1, 4, 4, 3))
     b3 = GraphBuilder("tall_int4", np.random.default_rng(2))  # an int4 depthwise layer on transposed planes
     tall = with_int4_weights(b3.finish(b3.depthwise(b3.input((1, 25, 5, 32)))), np.random.default_rng(2))
-    return [g, b2.finish(x, b2.reshape(x, (1, 48))), tall]
+    b4 = GraphBuilder("tall", np.random.default_rng(3))  # int8 taps on transposed planes (tight flash: w8)
+    tall8 = b4.finish(b4.depthwise(b4.input((1, 25, 5, 32))))
+    return [g, b2.finish(x, b2.reshape(x, (1, 48))), tall, tall8]
 
 
 def _corpus():

@@ -9,7 +9,8 @@ int32_t mcunet_dw_epilogue_get_buffer_size(void)
 
 void mcunet_dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const mcunet_dw_job_t *job, int8_t *out)
 {
-    const int32_t *rq = p->requant + 3 * oc;
+    const int32_t *rq = job->rq; /* channel oc's (M, C, s) or (multiplier, 0, shift) */
+    (void)oc;
     const int32_t lo = p->act_min, hi = p->act_max;
     const int32_t *acc = job->acc;
     for (int32_t r = 0; r < job->epi_rows; ++r, out += job->epi_skip) {

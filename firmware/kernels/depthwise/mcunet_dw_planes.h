@@ -78,62 +78,59 @@ static inline int32_t dw_group_size(const mcunet_dw_params_t *p, int32_t c0)
     return (p->groups >= 4 && left >= 4) ? 4 : (p->groups >= 2 && left >= 2) ? 2 : 1;
 }
 
-/* A strip batch of channel group [c0, c0 + g) (job->rows/nrows/count are set): one job call
- * that requantizes and stores (epilogue NULL: the fast SSAT mode), else one call per channel
- * followed by the C epilogue. */
-/* Tap i of the packed int4 weights (two per byte, low nibble first), sign-extended. */
-static inline int32_t dw_w4_tap(const uint8_t *w4, int32_t i)
-{
-    const uint32_t b = w4[i >> 1];
-    return (i & 1) ? (int32_t)(int8_t)(uint8_t)b >> 4 : (int32_t)(int8_t)(uint8_t)(b << 4) >> 4;
-}
+/* The weight blocks and requantization records of channel group [c0, c0 + g): in flash
+ * (wblock as int16 pairs, requant as 3 words per channel; widen NULL), else widened into
+ * `wscratch` (the *_w8 / *_w4 drivers, once per group) from the taps and the 2-word records
+ * in flash: blocks first (groups x dm of them), then the group's 3-word records. */
+typedef void (*dw_widen_blocks_fn)(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk);
 
-static inline uint32_t dw_w4_pair(int32_t lo, int32_t hi)
+/* (M, s) -> (M, C, s) of mcunet_requant.h's fast form, C = 2^(s-1) + zp * 2^s (wrapping as the
+ * int32 the generator would store), or (multiplier, shift) -> (multiplier, 0, shift). */
+static inline void dw_widen_records(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *rq)
 {
-    return ((uint32_t)(2 * lo) & 0xFFFFu) | ((uint32_t)(2 * hi) << 16);
-}
-
-/* The weight blocks of output channels [c, c + n) (layout: mcunet_depthwise.h) from the packed
- * int4 taps (p->w4: channel c's K x K taps from tap c * K * K, in the plane's frame) and the
- * folded biases (p->wblock[c], word 0 of each block): the same words an int8 layer stores. */
-static inline void dw_widen_w4_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
-{
-    const int32_t k = p->k;
-    for (int32_t ch = c; ch < c + n; ++ch, blk += p->block_words) {
-        int32_t *o = blk;
-        *o++ = p->wblock[ch];
-        for (int32_t ky = 0; ky < k; ++ky) {
-            const int32_t r = (ch * k + ky) * k;
-            if (p->w4_stride == 1) { /* (w0,w1), (w2,w3), ... then (w1,w2), (w3,w4), ... */
-                for (int32_t j = 0; j + 1 < k; j += 2) {
-                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), dw_w4_tap(p->w4, r + j + 1));
-                }
-                for (int32_t j = 1; j + 1 < k; j += 2) {
-                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), dw_w4_tap(p->w4, r + j + 1));
-                }
-            } else { /* (w0,w1), (w2,w3), ..., (w[K-1], 0) */
-                for (int32_t j = 0; j < k; j += 2) {
-                    *o++ = (int32_t)dw_w4_pair(dw_w4_tap(p->w4, r + j), j + 1 < k ? dw_w4_tap(p->w4, r + j + 1) : 0);
-                }
-            }
-        }
+    const int32_t *src = p->requant + 2 * c;
+    const int32_t tflite = p->requant_mode == MCUNET_DW_REQUANT_TFLITE;
+    for (int32_t i = 0; i < n; ++i, src += 2, rq += 3) {
+        const int32_t m = src[0], sh = src[1];
+        rq[0] = m;
+        rq[1] = tflite ? 0 : (int32_t)((1u << (sh - 1)) + ((uint32_t)p->output_zp << sh));
+        rq[2] = sh;
     }
 }
 
-/* `wscratch` non-NULL (int4 layers): the group's blocks are widened there first. */
-static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue,
-                            mcunet_dw_job_t *job, int32_t c0, int32_t g, int8_t *out0, const int16_t *rows,
-                            int32_t plane, int32_t *wscratch)
+static inline const int32_t *dw_group_blocks(const mcunet_dw_params_t *p, int32_t c0, int32_t g,
+                                             dw_widen_blocks_fn widen, int32_t *wscratch, const int32_t **rq)
 {
     const int32_t dm = p->depth_multiplier;
-    const int32_t *blocks = p->wblock + c0 * dm * p->block_words;
-    if (wscratch) {
-        dw_widen_w4_blocks(p, c0 * dm, g * dm, wscratch);
-        blocks = wscratch;
+    if (!widen) {
+        *rq = p->requant + 3 * c0 * dm;
+        return p->wblock + c0 * dm * p->block_words;
     }
+    int32_t *records = wscratch + p->groups * dm * p->block_words;
+    widen(p, c0 * dm, g * dm, wscratch);
+    dw_widen_records(p, c0 * dm, g * dm, records);
+    *rq = records;
+    return wscratch;
+}
+
+/* Widened weight blocks and records sit in the scratch after the planes and accumulators. */
+static inline int32_t *dw_widened_scratch(const mcunet_dw_params_t *p, int16_t *scratch)
+{
+    const int32_t before = dw_buffer_size(p->groups, p->strip_rows, p->row_len, p->batch_rows, p->nquads);
+    return (int32_t *)(void *)((int8_t *)scratch + before);
+}
+
+/* A strip batch of channel group [c0, c0 + g) (job->rows/nrows/count are set) with the group's
+ * weight blocks and records: one job call that requantizes and stores (epilogue NULL: the fast
+ * SSAT mode), else one call per channel followed by the C epilogue (job->rq: its record). */
+static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue,
+                            mcunet_dw_job_t *job, int32_t c0, int32_t g, int8_t *out0, const int16_t *rows,
+                            int32_t plane, const int32_t *blocks, const int32_t *rq)
+{
+    const int32_t dm = p->depth_multiplier;
     if (!epilogue) { /* the job kernel requantizes and stores: one call per group */
         job->wblock = blocks;
-        job->rq = p->requant + 3 * c0 * dm;
+        job->rq = rq;
         job->out = out0;
         job->nch = g * dm;
         job_fn(job);
@@ -142,6 +139,7 @@ static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn
     for (int32_t i = 0; i < g * dm; ++i) { /* one call per channel, requantized here */
         job->rows = rows + (i / dm) * plane;
         job->wblock = blocks + i * p->block_words;
+        job->rq = rq + 3 * i;
         job->nch = 1;
         job_fn(job);
         epilogue(p, c0 * dm + i, job, out0 + i);

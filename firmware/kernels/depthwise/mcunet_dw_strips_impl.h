@@ -5,8 +5,9 @@
  * (rows still needed are moved to its top) between batches.
  *
  * Private to the depthwise plane kernels: the driver's body, shared by mcunet_dw_strips.c
- * (int8 weight blocks in flash; wscratch NULL) and mcunet_dw_strips_w4.c (int4 weights, each
- * channel group's blocks widened into `wscratch`).
+ * (int16 weight blocks in flash; widen NULL), mcunet_dw_strips_w8.c (int8 taps) and
+ * mcunet_dw_strips_w4.c (int4 taps): each channel group's blocks are widened once, into the
+ * scratch after the accumulators, before its first strip batch.
  */
 #ifndef MCUNET_DW_STRIPS_IMPL_H
 #define MCUNET_DW_STRIPS_IMPL_H
@@ -212,8 +213,9 @@ static void dw_move_words(uint32_t *dst, const uint32_t *src, int32_t words)
 #endif
 
 static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
-                                  mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue, int32_t *wscratch)
+                                  mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue, dw_widen_blocks_fn widen)
 {
+    int32_t *wscratch = widen ? dw_widened_scratch(p, scratch) : 0;
     const int32_t rl = p->row_len, hs = p->strip_rows, plane = hs * rl;
     const int32_t cin = p->in_c, w = p->in_w, h = p->in_h, dm = p->depth_multiplier;
     const int32_t sv = p->stride_v, oh = p->out_h, batch = p->batch_rows;
@@ -249,7 +251,9 @@ static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, 
             if (rows > 0) {
                 dw_widen(in + r0 * w * cin + c0, cin, w, g, rows, scratch + (pt + r0) * rl + pl, plane, rl);
             }
-            dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, wscratch);
+            const int32_t *rq;
+            const int32_t *blocks = dw_group_blocks(p, c0, g, widen, wscratch, &rq);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, blocks, rq);
             c0 += g;
         }
         return;
@@ -257,6 +261,8 @@ static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, 
 
     for (int32_t c0 = 0; c0 < cin;) {
         const int32_t g = dw_group_size(p, c0);
+        const int32_t *rq;
+        const int32_t *blocks = dw_group_blocks(p, c0, g, widen, wscratch, &rq);
         int32_t base = 0; /* padded row held by slot 0 */
         int32_t next = 0; /* next padded row to fill */
         for (int32_t oy0 = 0; oy0 < oh; oy0 += batch) {
@@ -295,7 +301,7 @@ static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, 
             job.rows = scratch + (first - base) * rl;
             job.nrows = n;
             job.count = n * p->out_w;
-            dw_group(p, job_fn, epilogue, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane, wscratch);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane, blocks, rq);
         }
         c0 += g;
     }

@@ -1,4 +1,4 @@
-/* The depthwise layer on transposed whole planes, int8 weight blocks in flash:
+/* The depthwise layer on transposed whole planes, int16 weight blocks in flash:
  * the driver of mcunet_dw_transposed_impl.h (scheme: mcunet_depthwise.h). */
 #include "mcunet_dw_transposed_impl.h"
 

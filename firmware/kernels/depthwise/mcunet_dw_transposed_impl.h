@@ -4,8 +4,9 @@
  * quads run down the columns; a group's outputs are written after all its input was widened.
  *
  * Private to the depthwise plane kernels: the driver's body, shared by mcunet_dw_transposed.c
- * (int8 weight blocks in flash; wscratch NULL) and mcunet_dw_transposed_w4.c (int4 weights, each
- * channel group's blocks widened into `wscratch`).
+ * (int16 weight blocks in flash; widen NULL), mcunet_dw_transposed_w8.c (int8 taps) and
+ * mcunet_dw_transposed_w4.c (int4 taps): each channel group's blocks are widened into the
+ * scratch after the accumulators before its jobs.
  */
 #ifndef MCUNET_DW_TRANSPOSED_IMPL_H
 #define MCUNET_DW_TRANSPOSED_IMPL_H
@@ -69,8 +70,9 @@ static void dw_widen_t(const int8_t *in, const mcunet_dw_params_t *p, int32_t c0
 }
 
 static inline void dw_transposed_run(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
-                                  mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue, int32_t *wscratch)
+                                  mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue, dw_widen_blocks_fn widen)
 {
+    int32_t *wscratch = widen ? dw_widened_scratch(p, scratch) : 0;
     const int32_t rl = p->row_len, plane = p->strip_rows * rl;
     const int32_t cin = p->in_c, dm = p->depth_multiplier;
     const int32_t fast = epilogue == 0;
@@ -94,7 +96,9 @@ static inline void dw_transposed_run(const mcunet_dw_params_t *p, const int8_t *
     for (int32_t c0 = 0; c0 < cin;) {
         const int32_t g = dw_group_size(p, c0);
         dw_widen_t(in, p, c0, g, scratch, plane);
-        dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, wscratch);
+        const int32_t *rq;
+        const int32_t *blocks = dw_group_blocks(p, c0, g, widen, wscratch, &rq);
+        dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, blocks, rq);
         c0 += g;
     }
 }

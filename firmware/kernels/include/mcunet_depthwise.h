@@ -28,12 +28,14 @@
  *    where that last condition holds; out of place always works).
  *
  * Constants (mcunet_core/engine/kernels/depthwise.py builds them):
- *  wblock[out_c][1 + K * WPR] int32: word 0 = 2 * (bias - input_zp * sum(w)), then per
+ *  wblock[out_c][1 + K * WPR] int32 (the w8 / w4 drivers: word 0 only in flash, the rest
+ *  widened per channel group from the taps, below): word 0 = 2 * (bias - input_zp * sum(w)), then per
  *  kernel row WPR words of doubled weights packed in int16 pairs (low half first):
  *    S = 1: WPR = K - 1: (w0,w1), (w2,w3), ... (w[K-3],w[K-2]), then (w1,w2), (w3,w4), ... (w[K-2],w[K-1])
  *    S = 2: WPR = (K + 1) / 2: (w0,w1), (w2,w3), ..., (w[K-1], 0)
  *  requant[out_c][3]: modes 0/1: (M, C = 2^(s-1) + zp * 2^s, s) of mcunet_requant.h's fast form;
- *  mode 2: (TFLite multiplier, 0, TFLite shift).
+ *  mode 2: (TFLite multiplier, 0, TFLite shift). The w8 / w4 drivers: requant[out_c][2], (M, s)
+ *  or (multiplier, shift), widened per channel group into the 3-word records (C from s and zp).
  */
 #ifndef MCUNET_DEPTHWISE_H
 #define MCUNET_DEPTHWISE_H
@@ -64,12 +66,14 @@ typedef struct {
     int32_t batch_rows;           /* plane rows of outputs per kernel call */
     int32_t nquads;               /* quads per plane row of outputs: ceil(out_w / 4), or out_h / 4 */
     const int32_t *wblock;        /* [out_c][1 + K * WPR] */
-    const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift) */
-    /* int4 layers only (the *_w4 drivers): wblock holds word 0 of each block, [out_c]; the
-     * weights stay packed here, two taps per byte, low nibble first, channel c's K x K taps
-     * (plane frame, row-major) from tap c * K * K; w4_stride = the job kernel's S */
-    const uint8_t *w4;
-    int32_t w4_stride;
+    const int32_t *requant;       /* [out_c][3]: modes 0/1 (M, C, s); mode 2 (multiplier, 0, shift);
+                                   * w8 / w4 drivers: [out_c][2] without the middle word */
+    /* int8 / int4 taps kept in flash (the *_w8 / *_w4 drivers; NULL for the others): wblock
+     * holds word 0 of each block, [out_c]; channel c's K x K taps (plane frame, row-major) from
+     * tap c * K * K, one per byte (w8) or two per byte, low nibble first (w4); tap_stride = the
+     * job kernel's S */
+    const void *taps;
+    int32_t tap_stride;
 } mcunet_dw_params_t;
 
 /* The job of a kernel call (mcunet_dw_strips / mcunet_dw_transposed fill it in). */
@@ -112,7 +116,7 @@ MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k7s1)
 MCUNET_DW_DECLARE_JOB(mcunet_dwconv_s8_k7s2)
 
 /* Requantization in C for the clamp and TFLite modes (the job kernels only do the fast SSAT
- * one): one channel's accumulators of a job. NULL where every channel takes the fast mode. */
+ * one): one channel's accumulators of a job, with its 3-word record at job->rq. NULL where every channel takes the fast mode. */
 typedef void (*mcunet_dw_epilogue_fn)(const mcunet_dw_params_t *p, int32_t oc, const mcunet_dw_job_t *job,
                                       int8_t *out);
 void mcunet_dw_epilogue(const mcunet_dw_params_t *p, int32_t oc, const mcunet_dw_job_t *job, int8_t *out);
@@ -129,8 +133,17 @@ void mcunet_dw_transposed(const mcunet_dw_params_t *p, const int8_t *in, int8_t 
 int32_t mcunet_dw_transposed_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
                                              int32_t nquads);
 
-/* The same drivers for int4 weights kept packed (p->w4): each channel group's blocks are
- * widened into `widened_words` int32 of scratch after the accumulators before its jobs. */
+/* The same drivers for taps kept in flash, int8 as stored (w8) or int4 packed (w4): each
+ * channel group's blocks and records are widened once into `widened_words` int32 of scratch
+ * (groups x dm x (block_words + 3)) after the accumulators before its jobs. */
+void mcunet_dw_strips_w8(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                         mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_strips_w8_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,
+                                            int32_t nquads, int32_t widened_words);
+void mcunet_dw_transposed_w8(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
+                             mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
+int32_t mcunet_dw_transposed_w8_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len,
+                                                int32_t batch_rows, int32_t nquads, int32_t widened_words);
 void mcunet_dw_strips_w4(const mcunet_dw_params_t *p, const int8_t *in, int8_t *out, int16_t *scratch,
                          mcunet_dw_job_fn job, mcunet_dw_epilogue_fn epilogue);
 int32_t mcunet_dw_strips_w4_get_buffer_size(int32_t groups, int32_t strip_rows, int32_t row_len, int32_t batch_rows,

@@ -23,9 +23,12 @@ output may then start at the input's address (``InPlace(0, 0)``) whenever the la
 reached by output row ``oy`` is one the strip already holds. That holds for SAME padding with
 stride 1 and 2 and for VALID; :func:`in_place_safe` checks it exactly per layer.
 
-int4 weights (issue 14) stay packed in flash (channel-major, two taps per byte): the same
-drivers (``*_w4``) widen each channel group's weight blocks into scratch before its jobs,
-so the job kernels and every bit they compute are the int8 layers'.
+Taps in flash (``tap_format``): int16 pair blocks (w16, the job kernels read them as stored:
+7 words per channel for 3x3 stride 1), or the taps themselves, widened at run time: int8 as
+stored (w8, K x K bytes + the folded bias word; chosen under flash pressure by
+``engine/decisions.py``) and int4 packed (w4, issue 14). The same drivers (``*_w8``, ``*_w4``)
+widen each channel group's weight blocks into scratch once, before its first strip batch, so
+the job kernels and every bit they compute are the w16 layers'.
 """
 
 from __future__ import annotations
@@ -276,22 +279,53 @@ def pack_weights(w: np.ndarray, bias2: np.ndarray, k: int, s: int) -> np.ndarray
     return block.astype(np.int32)
 
 
-def w4_widened_words(layout: DwLayout) -> int:
-    """int32 words of weight blocks an int4 layer widens per channel group (the *_w4 drivers)."""
-    return layout.groups * layout.depth_multiplier * (1 + layout.k * words_per_row(layout.k, layout.stride_h))
+#: Tap formats of a layer's weights in flash: int16 pair blocks (the fastest: the job kernels
+#: read them as stored), int8 taps as stored, int4 taps packed (both widened at run time).
+W16, W8, W4 = "w16", "w8", "w4"
 
 
-#: Instructions per weight-block word an int4 layer widens from its packed taps (emulated M7,
-#: ``bench/int4_kernel_fit.py`` prints the measured figure).
+#: int32 words of a requantization record the job kernels read (M, C, s); flash keeps 2 of them
+#: for w8 / w4 layers (C follows from s and the output zero point).
+RECORD_WORDS, PACKED_RECORD_WORDS = 3, 2
+
+
+def widened_words(layout: DwLayout) -> int:
+    """int32 words a w8 / w4 layer widens per channel group (its extra scratch): the group's
+    weight blocks, then its requantization records."""
+    block = 1 + layout.k * words_per_row(layout.k, layout.stride_h)
+    return layout.groups * layout.depth_multiplier * (block + RECORD_WORDS)
+
+
+def widened_layer_words(layout: DwLayout) -> int:
+    """int32 words a w8 / w4 layer widens in all (every channel's block and record once)."""
+    block = 1 + layout.k * words_per_row(layout.k, layout.stride_h)
+    return layout.channels * layout.depth_multiplier * (block + RECORD_WORDS)
+
+
+#: Instructions per weight-block word widened from the taps in flash (emulated M7; the int4
+#: figure from ``bench/int4_kernel_fit.py``, the int8 one from ``bench/dw_lean_fit.py``).
 W4_WIDEN_COST_PER_WORD = 23.0
+W8_WIDEN_COST_PER_WORD = 12.0
+WIDEN_COST_PER_WORD = {W8: W8_WIDEN_COST_PER_WORD, W4: W4_WIDEN_COST_PER_WORD}
+
+
+def widen_cost(layout: DwLayout, fmt: str) -> float:
+    """Modelled instructions of a w8 / w4 layer's block widening (0 for w16): every channel's
+    block once per layer, the drivers widening a group's blocks before its first strip batch
+    (layout-cost units, so the depthwise families' coefficients apply)."""
+    return 0.0 if fmt == W16 else WIDEN_COST_PER_WORD[fmt] * widened_layer_words(layout)
 
 
 def w4_widen_cost(layout: DwLayout) -> float:
-    """Modelled instructions of an int4 layer's block widening: every channel's block once per
-    strip batch (layout-cost units, so the int8 families' coefficients apply)."""
-    batches = 1 if layout.transposed else -(-layout.out_h // layout.batch_rows)
-    words = 1 + layout.k * words_per_row(layout.k, layout.stride_h)
-    return W4_WIDEN_COST_PER_WORD * batches * layout.channels * layout.depth_multiplier * words
+    return widen_cost(layout, W4)
+
+
+def tap_format(ctx: LoweringContext) -> str:
+    """The layer's taps in flash: w4 for int4 weights, else the whole-graph decision (w16
+    without flash pressure, w8 where the budget wants the bytes: ``engine/decisions.py``)."""
+    if ctx.inputs[1].dtype is DType.INT4:
+        return W4
+    return ctx.decisions.depthwise_format(ctx.index)
 
 
 def _accumulator_bound(w: np.ndarray, bias: np.ndarray) -> int:
@@ -334,18 +368,15 @@ class DepthwisePlanes(Kernel):
                 return False
         return True
 
-    @staticmethod
-    def _int4(ctx: LoweringContext) -> bool:
-        return ctx.inputs[1].dtype is DType.INT4
-
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         layout = layout_of(ctx)
         memory = InPlace(0, 0) if in_place_safe(layout) else None
-        if not self._int4(ctx):
+        fmt = tap_format(ctx)
+        if fmt == W16:
             return KernelPlan(layout.function, layout.sources, layout.scratch_bytes, memory, layout.buffer_size_args())
-        # int4: the same driver on packed weights, a channel group's blocks widened into scratch
-        function, (_, *parts) = f"{layout.function}_w4", layout.sources
-        widened = w4_widened_words(layout)
+        # the same driver on taps in flash, a channel group's blocks widened into scratch
+        function, (_, *parts) = f"{layout.function}_{fmt}", layout.sources
+        widened = widened_words(layout)
         return KernelPlan(function, (f"depthwise/{function}.c", *parts), layout.scratch_bytes + 4 * widened, memory,
                           (*layout.buffer_size_args(), widened))
 
@@ -355,7 +386,7 @@ class DepthwisePlanes(Kernel):
         layout = layout_of(ctx)
         outputs = ctx.outputs[0].size
         family = f"{self.LATENCY_FAMILY}_k{ctx.inputs[1].shape[1]}s{max(ctx.op.stride)}"
-        cost = layout_cost(layout) + (w4_widen_cost(layout) if self._int4(ctx) else 0.0)
+        cost = layout_cost(layout) + widen_cost(layout, tap_format(ctx))
         return Work(family, ("layout_cost", "outputs", "clamped", "transposed", "layer"),
                     (cost, outputs, outputs if narrows_range(ctx) else 0, outputs if layout.transposed else 0, 1))
 
@@ -374,8 +405,8 @@ class DepthwisePlanes(Kernel):
         bias = bias_or_zeros(b, out_c).astype(np.int64)
         bias_folded = bias - rq.input_zp * wk.astype(np.int64).sum(axis=(0, 1))
         block = pack_weights(wk, 2 * bias_folded, k, s)
-        int4 = self._int4(ctx)
-        if int4:  # flash keeps word 0 of each block; the taps stay packed (widened per group in C)
+        fmt = tap_format(ctx)
+        if fmt != W16:  # flash keeps word 0 of each block; the taps as stored (widened per group in C)
             block = block[:, :1]
 
         fast = fast_requant_constants(rq.multiplier, rq.shift, rq.output_zp)
@@ -385,6 +416,8 @@ class DepthwisePlanes(Kernel):
         else:
             mode = REQUANT_FAST_SSAT if (rq.act_min, rq.act_max) == (-128, 127) else REQUANT_FAST_CLAMP
             requant = np.stack([fast.multiplier, fast.rounding, fast.shift], axis=1)
+        if fmt != W16:  # (M, s) / (multiplier, shift): the middle word is widened per group
+            requant = requant[:, [0, 2]]
         p = ctx.prefix
         consts = [
             ConstArray(f"{p}_wblock", "int32_t", block.reshape(-1)),
@@ -403,16 +436,19 @@ class DepthwisePlanes(Kernel):
             ("row_len", layout.row_len), ("batch_rows", layout.batch_rows), ("nquads", layout.nquads),
             ("wblock", f"{p}_wblock"), ("requant", f"{p}_requant"),
         )
-        if int4:  # channel-major [out_c][K][K] in the plane's frame, two taps per byte
-            packed = np.frombuffer(pack_int4(wk.transpose(2, 0, 1)), dtype=np.uint8)
-            consts.append(ConstArray(f"{p}_w4", "uint8_t", packed))
+        if fmt != W16:  # channel-major [out_c][K][K] in the plane's frame, int8 or two int4 taps per byte
+            taps = wk.transpose(2, 0, 1)
+            data = (np.frombuffer(pack_int4(taps), dtype=np.uint8) if fmt == W4
+                    else np.ascontiguousarray(taps.astype(np.int8)).reshape(-1))
+            consts.append(ConstArray(f"{p}_{fmt}", "uint8_t" if fmt == W4 else "int8_t", data))
             fields = tuple((n, 1 + k * words_per_row(k, s)) if n == "block_words" else (n, v) for n, v in fields)
-            fields += (("w4", f"{p}_w4"), ("w4_stride", s))
+            fields += (("taps", f"{p}_{fmt}"), ("tap_stride", s))
         struct = ConstStruct(f"{p}_params", "mcunet_dw_params_t", fields)
         args = [StructArg(struct.name), TensorArg(x.name, const=True), TensorArg(y.name), ScratchArg("int16_t"),
                 ConstArg(layout.job_function), IntArg(0) if mode == REQUANT_FAST_SSAT else ConstArg(EPILOGUE_FUNCTION)]
         plan = self.plan(ctx)
-        comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)}{' int4 packed' if int4 else ''} planes={layout.groups} "
+        label = {W16: "", W8: " int8 taps", W4: " int4 packed"}[fmt]
+        comment = (f"{op.OPCODE} {k}x{k} s{tuple(op.stride)}{label} planes={layout.groups} "
                    f"strip={layout.strip_rows}"
                    f"{' transposed' if layout.transposed else ''} {ctx.shapes()}")
         return KernelCall(ctx.index, plan, args, consts, [struct], comment=comment)
