@@ -127,3 +127,23 @@ def test_a_fixed_schedule_builds_runs_bit_exact_and_reports_its_stage(project, k
     plan = json.loads((out / "gen" / "plan.json").read_text())
     assert "patch" not in plan and plan["arena_bytes"] == 9400
     assert "Patch stage" not in (out / "report.md").read_text()
+
+
+def test_the_engine_stage_compiles_the_schedule_the_search_recorded(tmp_path):
+    import types
+
+    import yaml
+
+    from mcunet_engine import patch_policy
+    from mcunet_stages import Patching
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "specs" / "models" / "mcunet-vww-80.yaml").read_text())
+    raw.update(name="nas-vww-h743", budget={"sram": 400000, "flash": 1000000})
+    spec = tmp_path / "nas-vww-h743.yaml"
+    ctx = types.SimpleNamespace(patch=Patching(PatchPolicy("off"), "search mcunet", searched=True))
+    for recorded, want in ((None, PatchPolicy("off")), ("off", PatchPolicy("off")),
+                           ({"split": 6, "patches": [5, 1]}, PatchPolicy("fixed", PatchSchedule(6, (5, 1))))):
+        spec.write_text(yaml.safe_dump({**raw, **({} if recorded is None else {"patch": recorded})}))
+        assert patch_policy(ctx, [tmp_path / "graph.json", spec]) == want
+    mine = types.SimpleNamespace(patch=Patching(PatchPolicy("auto"), "default"))
+    assert patch_policy(mine, [tmp_path / "graph.json"]) == PatchPolicy("auto")
