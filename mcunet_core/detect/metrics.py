@@ -15,8 +15,9 @@ found nothing and lies in a ``crowd`` box (intersection over its own area above 
 threshold) counts neither way, and crowd boxes are not to be found. Areas are continuous (no
 devkit "+1" pixel) unless ``plus_one``.
 
-``coco_map`` follows pycocotools' ``COCOeval`` for boxes (area "all", ``max_detections``
-per image and class, 101 recall points, IoU thresholds .50:.05:.95), including its crowd rule
+``coco_map`` follows pycocotools' ``COCOeval`` for boxes (an area range, "all" by default,
+truths outside it ignored as are unmatched detections outside it; ``max_detections`` per
+image and class, 101 recall points, IoU thresholds .50:.05:.95), including its crowd rule
 (a crowd box matches any number of detections, by intersection over the detection's area,
 and those detections count neither way); ``difficult`` boxes are ignored alike, without the
 crowd overlap rule. Classes without ground truth to find are left out of both means (their
@@ -29,10 +30,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .boxes import as_boxes, iou
+from .boxes import area, as_boxes, iou
 
 COCO_IOUS = tuple(np.linspace(0.5, 0.95, 10))
 COCO_RECALLS = np.linspace(0.0, 1.0, 101)
+#: COCO's area ranges (box area in pixels of the evaluated image; COCO's own are original pixels)
+AREAS = {"all": (0.0, 1e10), "small": (0.0, 32.0**2), "medium": (32.0**2, 96.0**2), "large": (96.0**2, 1e10)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,12 @@ class Truth:
 
     def __len__(self) -> int:
         return len(self.boxes)
+
+    def ignoring_small(self, min_side: float) -> "Truth":
+        """The same boxes, those narrower or lower than ``min_side`` pixels flagged difficult:
+        found or not, they count neither way (a benchmark's "tiny boxes ignored" rule)."""
+        wh = self.boxes[:, 2:] - self.boxes[:, :2]
+        return Truth(self.boxes, self.classes, self.difficult | (wh.min(1) < min_side), self.crowd)
 
     def of_class(self, c: int) -> "Truth":
         keep = self.classes == c
@@ -164,11 +173,13 @@ def voc_map(detections, truths, classes: int, *, threshold: float = 0.5, interpo
 
 # -- COCO --------------------------------------------------------------------------------------
 
-def _coco_image(dets: np.ndarray, truth: Truth, thresholds, max_detections: int):
+def _coco_image(dets: np.ndarray, truth: Truth, thresholds, max_detections: int, areas=AREAS["all"]):
     """One image and class as COCOeval.evaluateImg: (scores, matched (T, D), ignored (T, D),
     number of truths to find)."""
     dets = dets[np.argsort(-dets[:, 1], kind="mergesort")][:max_detections]
-    ignore = truth.crowd | truth.difficult
+    lo, hi = areas
+    gt_area = area(truth.boxes)
+    ignore = truth.crowd | truth.difficult | (gt_area < lo) | (gt_area > hi)
     gorder = np.argsort(ignore, kind="mergesort")  # truths to find first
     boxes, crowd, ignore = truth.boxes[gorder], truth.crowd[gorder], ignore[gorder]
     T, D, G = len(thresholds), len(dets), len(boxes)
@@ -189,6 +200,8 @@ def _coco_image(dets: np.ndarray, truth: Truth, thresholds, max_detections: int)
                     best, m = ious[d, g], g
                 if m > -1:
                     matched[t, d], dignored[t, d], gtaken[m] = True, ignore[m], True
+    det_area = area(dets[:, 2:6])
+    dignored |= ~matched & ((det_area < lo) | (det_area > hi))[None, :]
     return dets[:, 1], matched, dignored, int((~ignore).sum())
 
 
@@ -216,14 +229,17 @@ def _coco_precision(per_image, T: int, recalls: np.ndarray) -> np.ndarray | None
     return ap
 
 
-def coco_map(detections, truths, classes: int, *, thresholds=COCO_IOUS, max_detections: int = 100) -> MapResult:
-    """COCO mAP@[.5:.95] (area "all"); ``by_iou`` holds the mAP at each threshold (0.5, 0.75, ...)."""
+def coco_map(detections, truths, classes: int, *, thresholds=COCO_IOUS, max_detections: int = 100,
+             areas: str | tuple[float, float] = "all") -> MapResult:
+    """COCO mAP@[.5:.95] over boxes of ``areas`` ("all", "small", "medium", "large" or a
+    (min, max) in square pixels); ``by_iou`` holds the mAP at each threshold (0.5, 0.75, ...)."""
     detections, truths = _check(detections, truths)
+    areas = AREAS[areas] if isinstance(areas, str) else tuple(areas)
     thresholds = tuple(float(t) for t in thresholds)
     T = len(thresholds)
     per_class = np.full((classes, T), np.nan)
     for c in range(classes):
-        per_image = [_coco_image(d[d[:, 0] == c], t.of_class(c), thresholds, max_detections)
+        per_image = [_coco_image(d[d[:, 0] == c], t.of_class(c), thresholds, max_detections, areas)
                      for d, t in zip(detections, truths)]
         ap = _coco_precision(per_image, T, COCO_RECALLS)
         if ap is not None:

@@ -62,6 +62,17 @@ def test_difficult_boxes_count_neither_way():
     assert np.isnan(voc_map([[[0, 0.9, *B]]], only_difficult, 1).map)
 
 
+def test_tiny_boxes_can_be_ignored():
+    tiny = [70, 70, 72, 75]
+    truth = [Truth([A, tiny], [0, 0])]
+    dets = [[[0, 0.9, *A]]]
+    assert voc_map(dets, truth, 1, interpolation="all").map == pytest.approx(0.5)
+    ignored = [t.ignoring_small(4) for t in truth]
+    assert ignored[0].difficult.tolist() == [False, True]
+    assert voc_map(dets, ignored, 1, interpolation="all").map == pytest.approx(1.0)
+    assert coco_map(dets + [[]], ignored + [Truth([], [])], 1).map == pytest.approx(1.0)
+
+
 def test_crowd_region_absorbs_many_detections():
     crowd = [0, 0, 100, 100]
     truth = [Truth([A, crowd], [0, 0], crowd=[False, True])]
@@ -82,12 +93,12 @@ def test_voc_ap_edges():
 
 # -- random cases against the references --------------------------------------------------------
 
-def _random_case(rng, images=12, classes=3):
+def _random_case(rng, images=12, classes=3, scale=1.0):
     truths, dets = [], []
     for _ in range(images):
         m = int(rng.integers(0, 6))
-        xy = rng.uniform(0, 80, (m, 2))
-        wh = rng.uniform(2, 40, (m, 2))
+        xy = rng.uniform(0, 80, (m, 2)) * scale
+        wh = rng.uniform(2, 40, (m, 2)) * scale
         boxes = np.concatenate([xy, xy + wh], 1)
         cls = rng.integers(0, classes, m)
         crowd = rng.random(m) < 0.1
@@ -100,7 +111,7 @@ def _random_case(rng, images=12, classes=3):
                 wrong = rng.random() < 0.15
                 rows.append([rng.integers(classes) if wrong else c, rng.random(), *(b + jitter)])
         for _ in range(int(rng.integers(0, 4))):  # and boxes anywhere
-            xy, wh = rng.uniform(0, 80, 2), rng.uniform(2, 40, 2)
+            xy, wh = rng.uniform(0, 80, 2) * scale, rng.uniform(2, 40, 2) * scale
             rows.append([rng.integers(classes), rng.random(), *xy, *(xy + wh)])
         rows = [r for r in rows if r[4] > r[2] and r[5] > r[3]]
         dets.append(np.array(rows).reshape(-1, 6))
@@ -139,6 +150,16 @@ def test_coco_map_matches_pycocotools(seed):
     stats = _pycocotools(dets, truths, 3)
     r = coco_map(dets, truths, 3)
     assert (r.map, r.map50, r.map75) == pytest.approx(tuple(stats[:3]), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coco_area_ranges_match_pycocotools(seed):
+    rng = np.random.default_rng(50 + seed)
+    dets, truths = _random_case(rng, images=20, scale=4.0)  # boxes 8 to 160 px: small, medium and large
+    truths = [Truth(t.boxes, t.classes, None, t.crowd) for t in truths]
+    stats = _pycocotools(dets, truths, 3)
+    for k, name in ((3, "small"), (4, "medium"), (5, "large")):
+        assert coco_map(dets, truths, 3, areas=name).map == pytest.approx(stats[k], abs=1e-12), name
 
 
 def test_coco_max_detections_per_image_and_class():
