@@ -12,8 +12,8 @@ from .letterbox import Geometry
 
 class DetectionDataset(torch.utils.data.Dataset):
     """``ds[i]`` -> (float (C, H, W), float (M, 7) target rows ``class, x0, y0, x1, y1,
-    difficult, crowd``); ``ds.truth(i)`` the image's Truth in input pixels, without
-    augmentation's randomness only when the geometry has none."""
+    difficult, crowd`` in input pixels); ``ds.truth(i)``: the image's ``Truth`` in input
+    pixels (a fresh draw of the augmentation where there is one, so score unaugmented sets)."""
 
     def __init__(self, source, geometry: Geometry, mean, std, color_jitter: float = 0.0):
         self.source, self.geometry, self.classes = source, geometry, source.classes

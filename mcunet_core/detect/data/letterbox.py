@@ -91,11 +91,16 @@ def _paste(image: np.ndarray, width: int, height: int, px: int, py: int, pad: in
     return canvas
 
 
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+
+
 def _clip(truth: Truth, boxes: np.ndarray, width: int, height: int, cropped: bool) -> Truth:
+    """Boxes clipped to the input; after a random crop, those it cut below MIN_SIDE or to
+    less than MIN_KEPT of their area are dropped."""
     clipped = np.clip(boxes, 0, [width, height, width, height]) if len(boxes) else boxes
     keep = np.ones(len(boxes), bool)
     if cropped and len(boxes):
-        area = lambda b: np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)  # noqa: E731
         sides = np.minimum(clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1])
-        keep = (sides >= MIN_SIDE) & (area(clipped) >= MIN_KEPT * np.maximum(area(boxes), 1e-9))
+        keep = (sides >= MIN_SIDE) & (_area(clipped) >= MIN_KEPT * np.maximum(_area(boxes), 1e-9))
     return Truth(clipped[keep], truth.classes[keep], truth.difficult[keep], truth.crowd[keep])
