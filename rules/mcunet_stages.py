@@ -128,8 +128,9 @@ class Patching:
     searched: bool = False
 
     def signature(self) -> str:
-        """What the engine stage's signature gains (nothing for off: the figures it always had)."""
-        return "" if self.policy.mode == "off" and not self.searched else f" patch={self.policy} ({self.source})"
+        """What the engine stage's signature gains: the policy (nothing for off, the signature it
+        always had; a searched network's schedule is in its model spec, a source)."""
+        return "" if self.policy.mode == "off" else f" patch={self.policy}"
 
 
 def patch_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, chain: list[str],

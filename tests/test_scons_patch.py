@@ -49,7 +49,7 @@ def test_a_searched_network_compiles_with_the_schedule_its_search_measured():
     board, search = load_board("h743"), load_search("mcunet")
     task = patch_for(_with(board, patch="auto"), None, search, NAS, None)
     assert task.policy == PatchPolicy("off") and task.searched  # the engine reads the NAS's spec
-    assert "constraints.patch off" in task.source and task.signature()
+    assert "constraints.patch off" in task.source and task.signature() == ""
     searched = _with(load_model("mcunet-vww-80"), budget={"sram": 1, "flash": 1})  # no patch: searched before
     assert patch_for(board, searched, None, ["train", "engine"], None).policy == PatchPolicy("off")
     assert patch_for(board, _with(searched, patch={"split": 3, "patches": 2}), None, ["train", "engine"],
@@ -58,8 +58,9 @@ def test_a_searched_network_compiles_with_the_schedule_its_search_measured():
         with pytest.raises(UserError, match="patch=auto: a searched network is compiled with the schedule"):
             patch_for(board, model, search, chain, "auto")
     assert patch_for(board, None, search, NAS, "off").policy == PatchPolicy("off")  # the same: fine
-    # the main job's engine signature gains nothing when patches are off outside a search
+    # the engine's signature gains nothing when patches are off (the main job's stays as it was)
     assert patch_for(board, None, None, IMPORT, "off").signature() == ""
+    assert patch_for(board, None, None, IMPORT, None).signature() == " patch=auto"
 
 
 def test_the_variable_is_checked_with_the_others():
