@@ -27,7 +27,8 @@ def _nas(target, source, env):
     out = Path(str(target[0])).parent
     keep_checkpoint_if_same_inputs(out / "supernet.pt", inputs_digest(target[0].children()))
     return run_stage(["search", "--board", str(ctx.board.source_file), "--task", str(ctx.task.source_file),
-                      "--search", str(ctx.search.source_file), "--out", str(out), *compute_args(ctx.compute)])
+                      "--search", str(ctx.search.source_file), "--quant", str(ctx.quant.source_file),
+                      "--out", str(out), *compute_args(ctx.compute)], ctx.launch)
 
 
 def nas(env, ctx, sources):

@@ -1,4 +1,4 @@
-"""Architecture -> int8 IR graph, with the layer values from a ``WeightSource``.
+"""Architecture -> int8 IR graph (int4 filters where the source says), with the values of a ``WeightSource``.
 
 One mapping from architecture to operators serves two callers: the NAS builds graphs with
 ``RandomWeights`` (shapes are what matter: the engine's planner gives the exact peak SRAM and
@@ -18,18 +18,20 @@ import numpy as np
 from ..ir import Activation, Graph, Padding2D, QuantParams, Tensor
 from ..ir import ops as O
 from .arch import Arch
+from .bits import WeightBits
 from .dscnn import DsCnnArch, pair
 from .family import AnyArch
 
 
 @dataclass
 class LayerValues:
-    """A conv / depthwise / fully connected layer's int8 weights, int32 bias and output quantization."""
+    """A conv / depthwise / fully connected layer's int8 (or int4) weights, int32 bias and output quantization."""
 
-    weights: np.ndarray  # int8, IR layout: conv [O,KH,KW,I], depthwise [1,KH,KW,C], FC [O,I]
+    weights: np.ndarray  # int8 values, IR layout: conv [O,KH,KW,I], depthwise [1,KH,KW,C], FC [O,I]
     weight_scales: np.ndarray  # float32, one per output channel
     bias: np.ndarray  # int32, one per output channel
     output: QuantParams  # per-tensor
+    dtype: str = "int8"  # the weights' IR dtype: "int4" holds values -8..7
 
 
 class WeightSource(Protocol):
@@ -50,13 +52,15 @@ class RandomWeights:
     network where the kernels' constants depend on them: a ReLU6 output at most 6/255 (its
     range never narrows int8, so no clamp records), logits over [-6, 6] (the softmax keeps its
     whole exp table); elsewhere the input's, so scales do not compound through deep networks
-    and overflow float32."""
+    and overflow float32. With 4-bit ``bits`` a layer's int8 values are rescaled to -7..7 (its
+    scales by 127 / 7): the int8 graph's random stream, so an int8 search measures what it did."""
 
     #: logits of a trained classifier span about [-6, 6] (the exp table is whole below a span of 15)
     LOGIT_SCALE = 12.0 / 255
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, bits: WeightBits = WeightBits()):
         self.rng = np.random.default_rng(seed)
+        self.bits = bits
 
     def input_quant(self) -> QuantParams:
         return QuantParams([1.0 / 255], [-128])
@@ -72,12 +76,14 @@ class RandomWeights:
             out_scale = min(out_scale, 6.0 / 255)
         if kind == "fc":
             out_scale = self.LOGIT_SCALE
-        return LayerValues(
-            self.rng.integers(-127, 128, weight_shape).astype(np.int8),
-            (scales / np.float32(gain) * np.float32(out_scale / x.single_scale)).astype(np.float32),
-            self.rng.integers(-2000, 2000, channels).astype(np.int32),
-            QuantParams([out_scale], [zp]),
-        )
+        values = self.rng.integers(-127, 128, weight_shape).astype(np.int8)
+        scales = (scales / np.float32(gain) * np.float32(out_scale / x.single_scale)).astype(np.float32)
+        bias = self.rng.integers(-2000, 2000, channels).astype(np.int32)
+        qmax = self.bits.qmax(name)
+        if qmax != 127:
+            values = np.rint(values * (qmax / 127)).astype(np.int8)
+            scales = (scales * np.float32(127 / qmax)).astype(np.float32)
+        return LayerValues(values, scales, bias, QuantParams([out_scale], [zp]), self.bits.dtype(name))
 
     def add(self, name, a, b) -> QuantParams:
         return QuantParams([max(a.single_scale, b.single_scale) * 1.5], [0])
@@ -103,7 +109,7 @@ class _Builder:
             wshape = (out_c, kh, kw, c)
         v = self.src.layer(name, kind, wshape, xt.quant, activation)
         axis = 3 if kind == "depthwise" else 0
-        wt = self.tensor(f"{name}:w", wshape, QuantParams(v.weight_scales, np.zeros(out_c), axis), v.weights)
+        wt = self.tensor(f"{name}:w", wshape, QuantParams(v.weight_scales, np.zeros(out_c), axis), v.weights, v.dtype)
         bias_scales = (np.float32(xt.quant.single_scale) * v.weight_scales).astype(np.float32)
         bt = self.tensor(f"{name}:b", (out_c,), QuantParams(bias_scales, np.zeros(out_c), 0), v.bias, "int32")
         pad = Padding2D.same((h, w), (kh, kw), (stride, stride))
@@ -127,7 +133,8 @@ class _Builder:
         flat = self.tensor("flatten:out", (1, c), xt.quant)
         self.g.ops.append(O.Reshape((pooled,), (flat,)))
         v = self.src.layer("fc", "fc", (num_classes, c), xt.quant, Activation.NONE)
-        wt = self.tensor("fc:w", (num_classes, c), QuantParams(v.weight_scales, np.zeros(num_classes), 0), v.weights)
+        wt = self.tensor("fc:w", (num_classes, c), QuantParams(v.weight_scales, np.zeros(num_classes), 0), v.weights,
+                         v.dtype)
         bias_scales = (np.float32(xt.quant.single_scale) * v.weight_scales).astype(np.float32)
         bt = self.tensor("fc:b", (num_classes,), QuantParams(bias_scales, np.zeros(num_classes), 0), v.bias, "int32")
         logits = self.tensor("fc:out", (1, num_classes), v.output)

@@ -11,9 +11,10 @@ all from one engine lowering pass (``engine.lower``):
   the engine's exact search gives it (``NAS_PATCHES``: fewer candidates than a build's auto,
   each one planned), recorded in the measurement and in the winner's model spec.
 
-The graph is ``arch_to_graph(arch, RandomWeights(0))``: the same mapping the exporter
+The graph is ``arch_to_graph(arch, RandomWeights(0, bits))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
-kernels and constants).
+kernels and constants), and the quant spec's weight bits (``arch.WeightBits``): under int4 the
+flash counts packed 4-bit filters, as the deployed graph stores them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import engine
-from ..arch import Arch, RandomWeights, arch_to_graph
+from ..arch import Arch, RandomWeights, WeightBits, arch_to_graph
 from ..engine import FirmwareCosts, PatchPolicy, Target, latency_ms
 from ..errors import UserError
 from ..ir import Graph
@@ -115,9 +116,9 @@ def fits(m: Measurement, limits: Limits) -> bool:
     return violation(m, limits) is None
 
 
-def estimate_graph(arch: Arch) -> Graph:
-    """The int8 IR the NAS measures (deterministic: seeded random values)."""
-    return arch_to_graph(arch, RandomWeights(0))
+def estimate_graph(arch: Arch, bits: WeightBits = WeightBits()) -> Graph:
+    """The IR the NAS measures (deterministic: seeded random values; int4 filters by ``bits``)."""
+    return arch_to_graph(arch, RandomWeights(0, bits))
 
 
 def _key(arch: Arch) -> Arch:
@@ -126,7 +127,7 @@ def _key(arch: Arch) -> Arch:
 
 
 def measure(arch: Arch, board_or_target, *, clock_hz: int | None = None,
-            firmware: FirmwareCosts | None = None) -> Measurement | None:
+            firmware: FirmwareCosts | None = None, bits: WeightBits = WeightBits()) -> Measurement | None:
     """Exact SRAM and flash of ``arch`` and its predicted latency on a board (or a Target,
     with ``clock_hz``); None when the engine cannot plan it into the target's RAM pools.
     Memoized by network: evolution revisits genes."""
@@ -136,13 +137,14 @@ def measure(arch: Arch, board_or_target, *, clock_hz: int | None = None,
         target = board_or_target
     else:
         target, clock_hz = Target.from_board(board_or_target), clock_hz or board_or_target.clock_hz
-    return _measure(_key(arch), target, int(clock_hz), firmware or FirmwareCosts.measured())
+    return _measure(_key(arch), target, int(clock_hz), firmware or FirmwareCosts.measured(), bits)
 
 
 @lru_cache(maxsize=1 << 16)
-def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts) -> Measurement | None:
+def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts,
+             bits: WeightBits = WeightBits()) -> Measurement | None:
     try:
-        lowered = engine.lower(estimate_graph(arch), target)  # patch auto: no schedule fits raises
+        lowered = engine.lower(estimate_graph(arch, bits), target)  # patch auto: no schedule fits raises
         fp = lowered.footprint(firmware)
     except UserError:  # no placement of the activations fits the board's RAM regions
         return None
@@ -155,9 +157,9 @@ def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts)
     )
 
 
-def lower_bounds(arch: Arch) -> tuple[int, int]:
+def lower_bounds(arch: Arch, bits: WeightBits = WeightBits()) -> tuple[int, int]:
     """``engine.lower_bounds`` of the network: (arena, constants) no kernel choice goes below."""
-    return engine.lower_bounds(estimate_graph(arch))
+    return engine.lower_bounds(estimate_graph(arch, bits))
 
 
 def deployment_target(board, limits: Limits | None, patch: PatchPolicy = PatchPolicy("off")) -> Target:
@@ -176,23 +178,26 @@ class Constraints:
 
     ``target`` is what the NAS measured with and what the deployed model must be compiled
     with: the board's, with the flash budget lowered to the search's flash limit, so kernels
-    keep int8 weights where pre-widened ones would break it.
+    keep int8 weights where pre-widened ones would break it. ``bits``: the quant spec's weight
+    bits the candidates are measured with (int8 by default).
     """
 
-    def __init__(self, target: Target, clock_hz: int, limits: Limits, firmware: FirmwareCosts | None = None):
+    def __init__(self, target: Target, clock_hz: int, limits: Limits, firmware: FirmwareCosts | None = None,
+                 bits: WeightBits = WeightBits()):
         self.target = target
         self.clock_hz = int(clock_hz)
         self.limits = limits
         self.firmware = firmware or FirmwareCosts.measured()
+        self.bits = bits
         self._verdicts: dict[Arch, tuple[Measurement | None, str | None]] = {}
 
     @classmethod
     def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None,
-                  patch: PatchPolicy = PatchPolicy("off")) -> "Constraints":
-        return cls(deployment_target(board, limits, patch), board.clock_hz, limits, firmware)
+                  patch: PatchPolicy = PatchPolicy("off"), bits: WeightBits = WeightBits()) -> "Constraints":
+        return cls(deployment_target(board, limits, patch), board.clock_hz, limits, firmware, bits)
 
     def measure(self, arch: Arch) -> Measurement | None:
-        return measure(arch, self.target, clock_hz=self.clock_hz, firmware=self.firmware)
+        return measure(arch, self.target, clock_hz=self.clock_hz, firmware=self.firmware, bits=self.bits)
 
     def check(self, arch: Arch) -> Measurement | None:
         """The measurement of a feasible arch, None for an infeasible one."""
@@ -209,7 +214,7 @@ class Constraints:
     def _verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
         if self.limits.macs is not None and arch.macs() > self.limits.macs:  # known before any lowering
             return None, "macs"
-        arena, constants = lower_bounds(arch)
+        arena, constants = lower_bounds(arch, self.bits)
         if arena + self.firmware.ram > self.limits.sram and self.target.patch.mode == "off":  # patches go below
             return None, "sram"
         if constants + self.firmware.code.base > self.limits.flash:
@@ -229,7 +234,8 @@ class Constraints:
     def to_json(self) -> dict:
         return {"limits": self.limits.to_json(), "clock_hz": self.clock_hz, "firmware_ram": self.firmware.ram,
                 "target": {"name": self.target.name, "flash_budget": self.target.flash_budget,
-                           "ram_budget": self.target.ram_budget}, **self._patch_json()}
+                           "ram_budget": self.target.ram_budget}, **self._patch_json(),
+                **({} if self.bits == WeightBits() else {"weights": self.bits.to_json()})}
 
     def _patch_json(self) -> dict:
         """search.json's ``patch`` (the candidates' policy), absent when off: as it always was."""

@@ -1,7 +1,7 @@
 """``python -m mcunet_core.pipeline``: the long stages as processes of their own (what SCons
 runs, and what a cluster's launcher starts).
 
-    python -m mcunet_core.pipeline search --board B --task T --search S --out DIR [--device D] [--amp]
+    python -m mcunet_core.pipeline search --board B --task T --search S [--quant Q] --out DIR [--device D] [--amp]
     python -m mcunet_core.pipeline train --model M --task T --quant Q --out DIR --ir DIR [--init subnet.pt]
         [--device D] [--amp]
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--board", required=True)
     search.add_argument("--task", required=True)
     search.add_argument("--search", required=True)
+    search.add_argument("--quant", help="the quant spec whose weight bits the flash limit counts (default int8)")
     train = sub.add_parser("train", help="train (or fine-tune) a network, quantize it and export the IR")
     train.add_argument("--model", required=True, help="an architecture model spec")
     train.add_argument("--task", required=True)
@@ -53,7 +54,8 @@ def main(argv=None) -> int:
     if args.command == "search":
         from .search import run_search
 
-        outcome = run_search(load_board(args.board), task, load_search(args.search), args.out, compute=compute)
+        outcome = run_search(load_board(args.board), task, load_search(args.search), args.out, compute=compute,
+                             quant=load_quant(args.quant) if args.quant else None)
         print(f"search: {outcome.model_spec}")
         return 0
     from .train import arch_of_model, run_training

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..arch import WeightBits
 from ..atomic import atomic_write_bytes
 from ..nas.constraints import Constraints, Limits, search_patch_policy
 from ..nas.evolution import EvolutionSettings, evolve, write_search
@@ -52,11 +53,13 @@ def save_state(path: Path, state: dict) -> None:
 
 
 def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = True,
-               compute: Compute = CPU) -> SearchOutcome:
+               compute: Compute = CPU, quant=None) -> SearchOutcome:
     """Stage 1, the supernet (trained on ``compute``, resumed from ``out_dir/supernet.pt``),
-    the evolution and the winner's files in ``out_dir``."""
+    the evolution and the winner's files in ``out_dir``; candidates' flash is measured with
+    the weight bits of ``quant`` (a QuantSpec; None: int8)."""
     out = Path(out_dir)
-    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search))
+    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search),
+                                        bits=WeightBits.from_quant(quant))
     context = {"board": board.name, "task": task.name, "search": search.name}
     stage1 = run_stage1(search, task, constraints, min_fit_ratio=search.stage1.get("min_fit_ratio", 0.1),
                         jobs=jobs, context=context)

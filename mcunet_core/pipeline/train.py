@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..ir.serialize import save_graph
 from ..train import Compute, TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
 from ..train.compute import CPU
+from ..train.export import int8_filters
 from ..train.data import make_dataset
 from .pretrain import Pretraining
 
@@ -78,6 +79,7 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
         "initialised_from": None if init_state is None else Path(init_state).name,
         "pretrained": pretrained,
         "history": history,
+        **({"int8_filters": int8_filters(graph)} if quant.weights.get("dtype") == "int4" else {}),
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1) + "\n")
     return TrainOutcome(ir_dir, metrics)

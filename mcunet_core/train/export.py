@@ -1,5 +1,10 @@
 """A trained, calibrated network (``ArchNet``, ``DsCnnNet``) -> the int8 IR graph, through ``arch_to_graph``.
 
+The quant spec's weights (``arch.WeightBits``) say which filters become int4 tensors (values
+-7..7, stored packed); activations stay int8 either way. An int4 layer whose requantization
+multiplier would reach 0.5 (``quantize.right_shifts_only``: the engine's fast kernels need a
+right shift) is exported with int8 weights instead, and named in ``TorchWeights.kept_int8``.
+
 ``TorchWeights`` is the ``WeightSource`` the exporter hands to ``arch_to_graph``: the graph
 the NAS measured with ``RandomWeights`` and the deployed graph are built by the same
 function, so their ops, shapes and memory plans are the same (constant bytes differ by about
@@ -14,27 +19,30 @@ import dataclasses
 import numpy as np
 import torch
 
-from ..arch import arch_to_graph
+from ..arch import WeightBits, arch_to_graph
 from ..arch.to_ir import LayerValues
 from ..errors import UserError
-from ..ir import Activation, Graph, QuantParams, Tensor
+from ..ir import Activation, DType, Graph, QuantParams, Tensor
+from ..ir import ops as O
 from ..ir import reference
 from ..ir.reference.quantize import affine_quantize
 from .net import ConvBNAct, IrNet
 from .qat import qat_finetune
-from .quantize import (Ranges, activation_qparams, bias_safe_scales, calibrate, calibration_batches, layer_weights,
-                       quantize_bias, quantize_weights, weight_scales)
+from .quantize import (WEIGHT_MAX, Ranges, activation_qparams, bias_safe_scales, calibrate, calibration_batches,
+                       layer_weights, right_shifts_only, quantize_bias, quantize_weights, weight_scales)
 from .train import TrainSettings
 
 _TO_IR_LAYOUT = {"conv": (0, 2, 3, 1), "depthwise": (1, 2, 3, 0), "fc": (0, 1)}
 
 
 class TorchWeights:
-    """Folded, per-channel int8 weights and calibrated activation ranges of a trained net."""
+    """Folded, per-channel int8 (or int4, by ``bits``) weights and calibrated activation ranges of a trained net."""
 
-    def __init__(self, net: IrNet, ranges: Ranges):
+    def __init__(self, net: IrNet, ranges: Ranges, bits: WeightBits = WeightBits()):
         self.layers = net.ir_layers()
         self.ranges = ranges
+        self.bits = bits
+        self.kept_int8: list[str] = []  # int4 layers exported at int8 (right_shifts_only)
 
     def _output(self, name: str) -> QuantParams:
         return activation_qparams(*self.ranges[name])
@@ -48,34 +56,53 @@ class TorchWeights:
             raise ValueError(f"layer {name}: the network has {module.kind}/{module.activation.value}, "
                              f"the graph wants {kind}/{Activation(activation).value}")
         w, b = layer_weights(module)
-        scales = bias_safe_scales(weight_scales(w), b, x.single_scale)
-        q = quantize_weights(w, scales).permute(*_TO_IR_LAYOUT[kind]).numpy().astype(np.int8)
+        qmax, dtype = self.bits.qmax(name), self.bits.dtype(name)
+        scales = bias_safe_scales(weight_scales(w, qmax), b, x.single_scale)
+        q = quantize_weights(w, scales, qmax)
+        live = q.reshape(q.shape[0], -1).abs().amax(dim=1).numpy() > 0
+        if dtype == "int4" and not right_shifts_only(x.single_scale, scales.numpy(), self._output(name).single_scale,
+                                                     live):
+            self.kept_int8.append(name)
+            qmax, dtype = WEIGHT_MAX, "int8"
+            scales = bias_safe_scales(weight_scales(w, qmax), b, x.single_scale)
+            q = quantize_weights(w, scales, qmax)
+        q = q.permute(*_TO_IR_LAYOUT[kind]).numpy().astype(np.int8)
         if q.shape != tuple(weight_shape):
             raise ValueError(f"layer {name}: weights {q.shape}, the graph wants {tuple(weight_shape)}")
         s = scales.numpy()
-        return LayerValues(q, s, quantize_bias(b.numpy(), x.single_scale, s), self._output(name))
+        return LayerValues(q, s, quantize_bias(b.numpy(), x.single_scale, s), self._output(name), dtype)
 
     def add(self, name, a, b) -> QuantParams:
         return self._output(name)
 
 
-def export_graph(net: IrNet, ranges: Ranges) -> Graph:
-    return arch_to_graph(net.arch, TorchWeights(net, ranges))
+def export_graph(net: IrNet, ranges: Ranges, bits: WeightBits = WeightBits()) -> Graph:
+    return arch_to_graph(net.arch, TorchWeights(net, ranges, bits))
 
 
 def quantize_net(net: IrNet, calibration_data, quant, *, qat_data=None, settings: TrainSettings | None = None,
                  progress: bool = True) -> Graph:
     """The int8 graph of a trained net under ``quant`` (a QuantSpec): min/max calibration on
     ``quant.calibration.samples`` inputs of ``calibration_data``, then, when ``qat_data`` is
-    given, ``quant.qat`` quantization-aware fine-tuning on it. Write it with ``save_graph``."""
+    given, ``quant.qat`` quantization-aware fine-tuning on it, on the weight grids of
+    ``quant.weights`` (int8 or int4 filters). Write it with ``save_graph``."""
     cal = quant.calibration
     if cal.get("method", "minmax") != "minmax":
         raise UserError(f"quantization {quant.name}: calibration method {cal['method']!r} is not supported (minmax)")
     net.eval()
+    bits = WeightBits.from_quant(quant)
     ranges = calibrate(net, calibration_batches(calibration_data, int(cal["samples"]), int(cal["batch_size"])))
     if qat_data is not None:
-        ranges = qat_finetune(net, qat_data, ranges, quant.qat, settings or TrainSettings(), progress=progress)
-    return export_graph(net, ranges)
+        ranges = qat_finetune(net, qat_data, ranges, quant.qat, settings or TrainSettings(), progress=progress,
+                              bits=bits)
+    return export_graph(net, ranges, bits)
+
+
+def int8_filters(graph: Graph) -> list[str]:
+    """The layers whose filters are int8 (under int4: ``keep_int8`` and ``right_shifts_only``'s)."""
+    return [graph.tensors[op.inputs[1]].name.removesuffix(":w") for op in graph.ops
+            if isinstance(op, (O.Conv2D, O.DepthwiseConv2D, O.FullyConnected))
+            and graph.tensors[op.inputs[1]].dtype is DType.INT8]
 
 
 def with_batch(graph: Graph, n: int) -> Graph:

@@ -4,7 +4,10 @@
   running variance) and its BN follows; once BN is frozen (eval mode) that equals the
   folded int8 layer ``conv(x, fq(w_folded)) + b_folded`` exactly, before it the BN still
   learns from batch statistics (PyTorch's ConvBn QAT scheme). The classifier's weights are
-  fake-quantized per channel directly. ``fq`` is the exporter's own per-channel quantizer.
+  fake-quantized per channel directly. ``fq`` is the exporter's own per-channel quantizer,
+  on the layer's grid (``arch.WeightBits``: -127..127, or -7..7 for int4 layers); its
+  gradient is the straight-through estimator's (identity: the scale is ``max|w| / qmax``,
+  so no weight lies outside the grid's range).
 - Activations: the input and every IR layer's output are fake-quantized with parameters
   from ``activation_qparams`` of ranges that start at the calibration min/max and follow
   an exponential moving average until the observers freeze.
@@ -21,33 +24,41 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from ..arch import WeightBits
 from .net import ConvBNAct, IrNet
-from .quantize import QMAX, QMIN, Ranges, activation_qparams, quantize_weights, round_half_away_tensor, weight_scales
+from .quantize import (QMAX, QMIN, WEIGHT_MAX, Ranges, activation_qparams, quantize_weights, round_half_away_tensor,
+                       weight_scales)
 from .train import TrainSettings, train_net
 
 
-def fake_quant_weights(w: torch.Tensor) -> torch.Tensor:
-    scales = weight_scales(w)
-    q = quantize_weights(w, scales) * scales.reshape(-1, *([1] * (w.dim() - 1)))
+def fake_quant_weights(w: torch.Tensor, qmax: int = WEIGHT_MAX) -> torch.Tensor:
+    """``w`` on its per-channel grid of ``2 * qmax + 1`` steps; gradients pass straight through."""
+    scales = weight_scales(w, qmax)
+    q = quantize_weights(w, scales, qmax) * scales.reshape(-1, *([1] * (w.dim() - 1)))
     return w + (q - w).detach()
 
 
 class FoldedWeight(nn.Module):
     """Parametrization of a conv weight: fake-quantized after folding its BN's scale in."""
 
-    def __init__(self, bn: nn.BatchNorm2d):
+    def __init__(self, bn: nn.BatchNorm2d, qmax: int = WEIGHT_MAX):
         super().__init__()
         self._bn = [bn]  # a plain list: the BN stays registered only in its own layer
+        self.qmax = qmax
 
     def forward(self, w: torch.Tensor) -> torch.Tensor:
         bn = self._bn[0]
         factor = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).reshape(-1, 1, 1, 1)
-        return fake_quant_weights(w * factor) / factor
+        return fake_quant_weights(w * factor, self.qmax) / factor
 
 
 class PerChannelWeight(nn.Module):
+    def __init__(self, qmax: int = WEIGHT_MAX):
+        super().__init__()
+        self.qmax = qmax
+
     def forward(self, w: torch.Tensor) -> torch.Tensor:
-        return fake_quant_weights(w)
+        return fake_quant_weights(w, self.qmax)
 
 
 class ActivationQuant:
@@ -70,9 +81,10 @@ class ActivationQuant:
 
 
 class FakeQuantized:
-    """Puts fake quantization into ``net`` (in place) until ``remove``; a context manager."""
+    """Puts fake quantization into ``net`` (in place) until ``remove``; a context manager.
+    ``bits``: each layer's weight grid (int8 everywhere by default)."""
 
-    def __init__(self, net: IrNet, ranges: Ranges):
+    def __init__(self, net: IrNet, ranges: Ranges, bits: WeightBits = WeightBits()):
         self.net = net
         layers = net.ir_layers()
         self.observers = {name: ActivationQuant(*ranges[name]) for name in ["input", *layers]}
@@ -84,12 +96,12 @@ class FakeQuantized:
             self.hooks.append(m.register_forward_hook(
                 lambda mod, args, out, name=name: self.observers[name](out, mod.training)))
         self.parametrized = []
-        for m in layers.values():
+        for name, m in layers.items():
             if isinstance(m, ConvBNAct):
-                parametrize.register_parametrization(m.conv, "weight", FoldedWeight(m.bn))
+                parametrize.register_parametrization(m.conv, "weight", FoldedWeight(m.bn, bits.qmax(name)))
                 self.parametrized.append(m.conv)
             elif isinstance(m, nn.Linear):
-                parametrize.register_parametrization(m, "weight", PerChannelWeight())
+                parametrize.register_parametrization(m, "weight", PerChannelWeight(bits.qmax(name)))
                 self.parametrized.append(m)
 
     def __enter__(self) -> "FakeQuantized":
@@ -120,10 +132,11 @@ class FakeQuantized:
 
 
 def qat_finetune(net: IrNet, data, ranges: Ranges, qat: dict, settings: TrainSettings, *,
-                 progress: bool = True) -> Ranges:
+                 progress: bool = True, bits: WeightBits = WeightBits()) -> Ranges:
     """Fine-tune ``net`` with fake quantization (``qat``: the quant spec's epochs, lr,
-    freeze_bn_epoch, freeze_observers_epoch); returns the activation ranges to export with."""
-    with FakeQuantized(net, ranges) as fq:
+    freeze_bn_epoch, freeze_observers_epoch; ``bits``: its weight grids); returns the
+    activation ranges to export with."""
+    with FakeQuantized(net, ranges, bits) as fq:
         train_net(net, data, dataclasses.replace(settings, epochs=int(qat["epochs"]), lr=float(qat["lr"])),
                   progress=progress, before_epoch=fq.schedule(int(qat["freeze_bn_epoch"]), int(qat["freeze_observers_epoch"])),
                   desc="qat")

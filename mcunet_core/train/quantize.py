@@ -3,7 +3,8 @@
 - BatchNorm folds into the convolution before it: ``w' = w * g / sqrt(var + eps)``,
   ``b' = beta - g * mean / sqrt(var + eps)``.
 - Weights: per output channel, symmetric, ``scale = max|w| / 127``, values in [-127, 127]
-  (TFLite's int8 spec keeps -128 out of weights).
+  (TFLite's int8 spec keeps -128 out of weights); int4 layers (``qmax`` 7, ``arch.bits``)
+  ``max|w| / 7`` and [-7, 7].
 - Activations: per tensor, asymmetric, from the min/max seen on calibration samples; the
   range is widened to contain 0 and the zero point nudged to an integer (TFLite's rule).
 - Bias: int32, ``round(b / (s_in * s_w))`` with the float32 scales the graph stores.
@@ -20,6 +21,7 @@ from torch import nn
 
 from ..ir import QuantParams
 from ..quant import round_half_away
+from ..quant.multiplier import conv_output_multipliers
 from .net import ConvBNAct, IrNet
 
 #: IR layer name (or "input") -> (min, max) of its float output on calibration data.
@@ -42,9 +44,9 @@ def round_half_away_tensor(x: torch.Tensor) -> torch.Tensor:
     return t + torch.where(torch.abs(x - t) >= 0.5, torch.sign(x), torch.zeros_like(x))
 
 
-def weight_scales(w: torch.Tensor) -> torch.Tensor:
-    """Per-output-channel (axis 0) symmetric scales as float32; an all-zero channel gets 1."""
-    m = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1).to(torch.float32) / WEIGHT_MAX
+def weight_scales(w: torch.Tensor, qmax: int = WEIGHT_MAX) -> torch.Tensor:
+    """Per-output-channel (axis 0) symmetric scales ``max|w| / qmax`` as float32; an all-zero channel gets 1."""
+    m = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1).to(torch.float32) / qmax
     return torch.where(m > 0, m, torch.ones_like(m))
 
 
@@ -62,10 +64,19 @@ def bias_safe_scales(scales: torch.Tensor, bias: torch.Tensor, input_scale: floa
     return torch.maximum(scales.to(torch.float64), need).to(torch.float32)
 
 
-def quantize_weights(w: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
-    """Integer weights (as float values) for per-channel ``scales`` along axis 0."""
+def quantize_weights(w: torch.Tensor, scales: torch.Tensor, qmax: int = WEIGHT_MAX) -> torch.Tensor:
+    """Integer weights in [-qmax, qmax] (as float values) for per-channel ``scales`` along axis 0."""
     s = scales.reshape(-1, *([1] * (w.dim() - 1)))
-    return torch.clamp(round_half_away_tensor(w / s), -WEIGHT_MAX, WEIGHT_MAX)
+    return torch.clamp(round_half_away_tensor(w / s), -qmax, qmax)
+
+
+def right_shifts_only(input_scale: float, scales: np.ndarray, output_scale: float, live: np.ndarray) -> bool:
+    """Whether every live channel's requantization ``s_in * s_w / s_out`` is below 0.5 (a right
+    shift of at least 1, TFLite's exponent < 0): what the engine's fast kernels compute; a
+    multiplier of 0.5 or more runs the generic kernel. 4-bit weights' 18x coarser scales
+    reach it in narrow layers, which then keep int8 weights (``export.TorchWeights``)."""
+    _, shift = conv_output_multipliers(input_scale, scales, output_scale)
+    return bool(np.all(shift[np.asarray(live)] < 0))
 
 
 def quantize_bias(bias: np.ndarray, input_scale: float, scales: np.ndarray) -> np.ndarray:
