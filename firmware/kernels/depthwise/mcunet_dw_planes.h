@@ -86,7 +86,9 @@ typedef void (*dw_widen_blocks_fn)(const mcunet_dw_params_t *p, int32_t c, int32
 
 /* (M, s) -> (M, C, s) of mcunet_requant.h's fast form, C = 2^(s-1) + zp * 2^s (wrapping as the
  * int32 the generator would store), or (multiplier, shift) -> (multiplier, 0, shift). */
-static inline void dw_widen_records(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *rq)
+static void dw_widen_records(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *rq)
+    __attribute__((unused, noinline));
+static void dw_widen_records(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *rq)
 {
     const int32_t *src = p->requant + 2 * c;
     const int32_t tflite = p->requant_mode == MCUNET_DW_REQUANT_TFLITE;
@@ -102,9 +104,9 @@ static inline const int32_t *dw_group_blocks(const mcunet_dw_params_t *p, int32_
                                              dw_widen_blocks_fn widen, int32_t *wscratch, const int32_t **rq)
 {
     const int32_t dm = p->depth_multiplier;
-    if (!widen) {
-        *rq = p->requant + 3 * c0 * dm;
-        return p->wblock + c0 * dm * p->block_words;
+    if (!widen) { /* NULL: dw_group reads them from flash */
+        *rq = 0;
+        return 0;
     }
     int32_t *records = wscratch + p->groups * dm * p->block_words;
     widen(p, c0 * dm, g * dm, wscratch);
@@ -121,13 +123,17 @@ static inline int32_t *dw_widened_scratch(const mcunet_dw_params_t *p, int16_t *
 }
 
 /* A strip batch of channel group [c0, c0 + g) (job->rows/nrows/count are set) with the group's
- * weight blocks and records: one job call that requantizes and stores (epilogue NULL: the fast
+ * weight blocks and records (widen NULL: in flash, read here): one job call that requantizes and stores (epilogue NULL: the fast
  * SSAT mode), else one call per channel followed by the C epilogue (job->rq: its record). */
 static inline void dw_group(const mcunet_dw_params_t *p, mcunet_dw_job_fn job_fn, mcunet_dw_epilogue_fn epilogue,
                             mcunet_dw_job_t *job, int32_t c0, int32_t g, int8_t *out0, const int16_t *rows,
-                            int32_t plane, const int32_t *blocks, const int32_t *rq)
+                            int32_t plane, dw_widen_blocks_fn widen, const int32_t *blocks, const int32_t *rq)
 {
     const int32_t dm = p->depth_multiplier;
+    if (!widen) { /* in flash (the int16-block drivers; blocks and rq NULL) */
+        blocks = p->wblock + c0 * dm * p->block_words;
+        rq = p->requant + 3 * c0 * dm;
+    }
     if (!epilogue) { /* the job kernel requantizes and stores: one call per group */
         job->wblock = blocks;
         job->rq = rq;

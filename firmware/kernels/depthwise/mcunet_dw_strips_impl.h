@@ -253,7 +253,7 @@ static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, 
             }
             const int32_t *rq;
             const int32_t *blocks = dw_group_blocks(p, c0, g, widen, wscratch, &rq);
-            dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, blocks, rq);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, widen, blocks, rq);
             c0 += g;
         }
         return;
@@ -301,7 +301,7 @@ static inline void dw_strips_run(const mcunet_dw_params_t *p, const int8_t *in, 
             job.rows = scratch + (first - base) * rl;
             job.nrows = n;
             job.count = n * p->out_w;
-            dw_group(p, job_fn, epilogue, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane, blocks, rq);
+            dw_group(p, job_fn, epilogue, &job, c0, g, out + oy0 * p->out_w * p->out_c + c0 * dm, scratch + (first - base) * rl, plane, widen, blocks, rq);
         }
         c0 += g;
     }

@@ -58,14 +58,14 @@ static inline void dw_widen_taps(const mcunet_dw_params_t *p, int32_t c, int32_t
 }
 
 static void dw_widen_w8_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
-    __attribute__((unused));
+    __attribute__((unused, noinline));
 static void dw_widen_w8_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
 {
     dw_widen_taps(p, c, n, blk, dw_w8_tap);
 }
 
 static void dw_widen_w4_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
-    __attribute__((unused));
+    __attribute__((unused, noinline));
 static void dw_widen_w4_blocks(const mcunet_dw_params_t *p, int32_t c, int32_t n, int32_t *blk)
 {
     dw_widen_taps(p, c, n, blk, dw_w4_tap);

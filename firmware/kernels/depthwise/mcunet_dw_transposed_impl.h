@@ -98,7 +98,7 @@ static inline void dw_transposed_run(const mcunet_dw_params_t *p, const int8_t *
         dw_widen_t(in, p, c0, g, scratch, plane);
         const int32_t *rq;
         const int32_t *blocks = dw_group_blocks(p, c0, g, widen, wscratch, &rq);
-        dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, blocks, rq);
+        dw_group(p, job_fn, epilogue, &job, c0, g, out + c0 * dm, scratch, plane, widen, blocks, rq);
         c0 += g;
     }
 }

@@ -304,8 +304,8 @@ def widened_layer_words(layout: DwLayout) -> int:
 
 #: Instructions per weight-block word widened from the taps in flash (emulated M7; the int4
 #: figure from ``bench/int4_kernel_fit.py``, the int8 one from ``bench/dw_lean_fit.py``).
-W4_WIDEN_COST_PER_WORD = 23.0
-W8_WIDEN_COST_PER_WORD = 12.0
+W4_WIDEN_COST_PER_WORD = 20.4
+W8_WIDEN_COST_PER_WORD = 11.4
 WIDEN_COST_PER_WORD = {W8: W8_WIDEN_COST_PER_WORD, W4: W4_WIDEN_COST_PER_WORD}
 
 
