@@ -25,7 +25,7 @@ DEVICES = ("auto", "cpu", "cuda")  # mcunet_core.train.compute.DEVICES (not impo
 SWITCHES = ("off", "on")
 DEFAULTS = {"runner": "qemu", "opt": "O2", "search": "mcunet", "quant": "int8", "device": "auto", "amp": "off"}
 VARIABLES = ("board", "task", "model", "search", "quant", "runner", "probe", "input", "opt", "export", "device", "amp",
-             "cache", "patch")
+             "cache", "patch", "procs", "torchrun")
 SPEC_VARIABLES = ("board", "task", "search", "quant")  # enumerations of spec names
 SPEC_SOURCES = ("mcunet_core/spec",)  # code whose change re-runs `scons check`
 
@@ -48,6 +48,8 @@ class Selection:
     amp: str = "off"  # mixed precision for training steps on cuda
     cache: str | None = None  # a shared SCons CacheDir for every stage's outputs
     patch: str | None = None  # patch=off|auto|<split>:<n>|<split>:<rows>x<cols> (None: the specs' or auto)
+    procs: str | None = None  # training processes on this machine (torchrun's --nproc-per-node)
+    torchrun: str | None = None  # torchrun's options for several machines (--nnodes, --rdzv-*)
 
     def argline(self) -> str:
         parts = [f"{k}={getattr(self, k)}" for k in ("board", "task", "model") if getattr(self, k)]
@@ -106,6 +108,13 @@ def selection_from_arguments(arguments: dict, specs_dir: Path | None = None) -> 
             PatchPolicy.from_argument(values["patch"])
         except UserError as err:
             errors.extend(err.messages)
+    if values["procs"] or values["torchrun"]:
+        from mcunet_core.pipeline.launch import Launch
+
+        try:
+            Launch.parse(values["procs"], values["torchrun"])
+        except UserError as err:
+            errors.extend(err.messages)
     if values["probe"] and values["runner"] != "pyocd":
         errors.append(f"probe={values['probe']}: a probe is only used with runner=pyocd")
     if values["export"]:
@@ -148,6 +157,10 @@ def help_variables(specs_dir: Path | None = None):
         ("patch", "patch-based inference for model=: off|auto|<split>:<n>|<split>:<rows>x<cols> (6:4: ops 0-5 "
                   "per patch, 4x4 patches; 6:5x1: 5 rows); default the model spec's patch, else the board's, else "
                   "auto (task= and searched models: the schedule the search measured)", None),
+        ("procs", "processes that train the supernet and the fine-tune together (data-parallel through "
+                  "torchrun: gloo on CPU, nccl with one GPU each)", "1"),
+        ("torchrun", "options for torchrun when the training spans machines, passed through "
+                     "(\"--nnodes=2 --rdzv-backend=c10d --rdzv-endpoint=HOST:29400 --rdzv-id=JOB\")", None),
     ]
 
 

@@ -85,6 +85,7 @@ class StageContext:
     export: str | None = None  # the package folder of export=DIR (the chain ends with the export stage)
     prefix: str = HARNESS_PREFIX  # the C prefix of the generated API (engine.generate): the harness's by default
     compute: Any = None  # where search and training run (mcunet_core.train.Compute) when a stage trains
+    launch: Any = None  # how many processes train (mcunet_core.pipeline.launch.Launch) when a stage trains
     patch: Patching | None = None  # the patch policy the engine compiles with (patch_for)
 
 
@@ -206,7 +207,7 @@ def build_context(env, sel) -> StageContext:
             raise UserError(f"model={sel.model}: the model names no task to train on: add task=<task>")
         task = load_task(model.task)
     chain = chain_for(model, task, getattr(sel, "export", None))
-    data = compute = None
+    data = compute = launch = None
     if task is not None and "detection" in task.raw:
         raise UserError(f"task={task.name}: a detection task; its search and training are not in the build yet "
                         f"(issue 17: mcunet_core.detect has its data, metric, head, loss and decoding)")
@@ -221,13 +222,15 @@ def build_context(env, sel) -> StageContext:
         except UserError as err:
             raise UserError(f"task={task.name} ({task.source_file}): {m}" for m in err.messages) from None
         compute = training_compute(sel)
+        launch = training_launch(sel)
     name = _folder_name(model.name if model is not None else task.name)
     budget = budget_for(board, model, loaded.get("search"), chain)
     patch = patch_for(board, model, loaded.get("search"), chain, getattr(sel, "patch", None))
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
-                        data=data, export=getattr(sel, "export", None), compute=compute, patch=patch)
+                        data=data, export=getattr(sel, "export", None), compute=compute, patch=patch,
+                        launch=launch)
 
 
 def training_compute(sel):
@@ -235,6 +238,13 @@ def training_compute(sel):
     from mcunet_core.train.compute import Compute
 
     return Compute.resolve(getattr(sel, "device", "auto"), getattr(sel, "amp", "off") == "on")
+
+
+def training_launch(sel):
+    """The selection's ``procs=`` and ``torchrun=``: one process, or torchrun's."""
+    from mcunet_core.pipeline.launch import Launch
+
+    return Launch.parse(getattr(sel, "procs", None), getattr(sel, "torchrun", None))
 
 
 def first_sources(env, ctx: StageContext) -> list:
@@ -255,7 +265,9 @@ def data_sources(env, ctx: StageContext) -> list:
 def compute_sources(env, ctx: StageContext) -> list:
     """Where training runs as a dependency (cpu and cuda round differently): a stage that trains
     reruns on another kind of device, and a shared cache keeps their outputs apart."""
-    return [env.Value(f"compute {ctx.compute.identity()}")] if ctx.compute is not None else []
+    if ctx.compute is None:
+        return []
+    return [env.Value(f"compute {ctx.compute.identity()}{ctx.launch.identity() if ctx.launch else ''}")]
 
 
 def wire(env, sel, rules_dir: str | Path) -> list:

@@ -33,7 +33,7 @@ def _train(target, source, env):
     keep_checkpoint_if_same_inputs(train_dir / "model.pt", inputs_digest(target[0].children()))
     return run_stage(["train", "--model", str(model), "--task", str(ctx.task.source_file), "--quant",
                       str(ctx.quant.source_file), "--out", str(train_dir), "--ir", str(ir_dir), *init,
-                      *compute_args(ctx.compute)])
+                      *compute_args(ctx.compute)], ctx.launch)
 
 
 def train(env, ctx, sources):

@@ -61,7 +61,7 @@ def test_unknown_variable(project):
     assert result.returncode == 2
     assert errors(result) == [
         "unknown variable 'bord=h743' (valid variables: board, task, model, search, quant, runner, probe, "
-        "input, opt, export, device, amp, cache, patch); did you mean 'board'?"]
+        "input, opt, export, device, amp, cache, patch, procs, torchrun); did you mean 'board'?"]
 
 
 def test_bad_model_input_probe(project):
@@ -201,11 +201,13 @@ def test_device_is_checked_before_any_work(project):
         assert line.startswith("device=cuda: torch sees no CUDA GPU here (torch.cuda.is_available() is False")
         result = scons(project, "board=h743", "task=vww", "amp=on")
         assert errors(result) == ["amp=on: mixed precision runs on cuda only, and device=auto trains on cpu here"]
+    result = scons(project, "board=h743", "task=vww", "procs=0")
+    assert errors(result) == ["procs=0: needs a whole number of processes, at least 1"]
     assert not (project / "build" / "h743").exists()
 
 
 def test_help_documents_the_scale_out_variables(project):
     result = scons(project, "-h")
     for text in ("device: where search and training run: auto|cpu|cuda", "amp: mixed precision",
-                 "cache: a shared build cache folder"):
+                 "cache: a shared build cache folder", "procs: processes that train", "torchrun: options for torchrun"):
         assert text in result.stdout

@@ -118,13 +118,16 @@ class _Search:
 
 
 def evolve(space: SearchSpace, fitness: Callable[[Arch], float], constraints, settings: EvolutionSettings,
-           rng: np.random.Generator) -> SearchResult:
+           rng: np.random.Generator, prefetch: Callable[[list[Arch]], None] | None = None) -> SearchResult:
     """The fittest feasible network found; ``constraints`` has ``check(arch) -> Measurement | None``
-    and ``limits`` (``constraints.Constraints``)."""
+    and ``limits`` (``constraints.Constraints``). ``prefetch(archs)``, when given, is told each
+    generation's networks before they are scored (to score them at once, e.g. over several ranks)."""
     s = _Search(space, fitness, constraints, rng, settings.max_tries)
     population = [s.feasible(lambda: space.sample(rng), "random network") for _ in range(settings.population)]
     history, initial = [], []
     for generation in range(settings.generations + 1):
+        if prefetch is not None:
+            prefetch([a for a, _ in population])
         ranked = sorted(population, key=lambda am: -s.score(am[0]))  # stable: ties keep their order
         history.append(_record(generation, ranked, s))
         initial = initial or [a for a, _ in ranked]

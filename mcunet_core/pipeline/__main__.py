@@ -5,7 +5,9 @@ runs, and what a cluster's launcher starts).
     python -m mcunet_core.pipeline train --model M --task T --quant Q --out DIR --ir DIR [--init subnet.pt]
         [--device D] [--amp]
 
-Specs are names or .yaml paths. A stage resumes from its checkpoint in ``--out``
+Under ``python -m torch.distributed.run`` (torchrun) each process is one rank of a
+data-parallel training (gloo on CPU, nccl on cuda: one GPU per process) and rank 0 writes the
+outputs. Specs are names or .yaml paths. A stage resumes from its checkpoint in ``--out``
 (``supernet.pt``, ``model.pt``); an interrupt (Ctrl-C) exits with status 130 and leaves the
 last epoch's checkpoint. User mistakes print one line each and exit with status 2.
 """
@@ -47,22 +49,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     from ..spec import load_board, load_model, load_quant, load_search, load_task
     from ..train.compute import Compute
+    from ..train.distributed import Ranks
 
     args = build_parser().parse_args(argv)
     compute = Compute.resolve(args.device, args.amp)
+    ranks = Ranks.from_environment(compute.device)
     task = load_task(args.task)
     if args.command == "search":
         from .search import run_search
 
         outcome = run_search(load_board(args.board), task, load_search(args.search), args.out, compute=compute,
-                             quant=load_quant(args.quant) if args.quant else None)
-        print(f"search: {outcome.model_spec}")
+                             quant=load_quant(args.quant) if args.quant else None, ranks=ranks)
+        if ranks.main:
+            print(f"search: {outcome.model_spec}")
         return 0
     from .train import arch_of_model, run_training
 
     spec = load_model(args.model)
-    m = run_training(arch_of_model(spec, task), task, load_quant(args.quant), args.out, args.ir,
-                     init_state=args.init, training=spec.raw.get("training"), compute=compute).metrics
+    outcome = run_training(arch_of_model(spec, task), task, load_quant(args.quant), args.out, args.ir,
+                           init_state=args.init, training=spec.raw.get("training"), compute=compute, ranks=ranks)
+    if outcome is None:  # not rank 0
+        return 0
+    m = outcome.metrics
     print(f"trained {m['model']}: float accuracy {m['float_accuracy']:.3f}, int8 {m['int8_accuracy']:.3f}")
     return 0
 

@@ -22,6 +22,7 @@ from ..nas.space import SearchSpace
 from ..nas.stage1 import run_stage1, write_stage1
 from ..train import Compute, SubnetEvaluator, Supernet, TrainSettings, train_supernet
 from ..train.compute import CPU
+from ..train.distributed import Ranks
 from ..train.data import LabelledSubset, holdout_indices, make_dataset
 from .pretrain import Pretraining
 
@@ -53,17 +54,22 @@ def save_state(path: Path, state: dict) -> None:
 
 
 def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = True,
-               compute: Compute = CPU, quant=None) -> SearchOutcome:
+               compute: Compute = CPU, quant=None, ranks: Ranks = Ranks()) -> SearchOutcome:
     """Stage 1, the supernet (trained on ``compute``, resumed from ``out_dir/supernet.pt``),
     the evolution and the winner's files in ``out_dir``; candidates' flash is measured with
-    the weight bits of ``quant`` (a QuantSpec; None: int8)."""
+    the weight bits of ``quant`` (a QuantSpec; None: int8). With several ``ranks`` (torchrun)
+    the supernet trains data-parallel, candidates are scored spread over the ranks and rank 0
+    alone runs stage 1 and writes the files."""
     out = Path(out_dir)
     constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search),
                                         bits=WeightBits.from_quant(quant))
     context = {"board": board.name, "task": task.name, "search": search.name}
-    stage1 = run_stage1(search, task, constraints, min_fit_ratio=search.stage1.get("min_fit_ratio", 0.1),
-                        jobs=jobs, context=context)
-    write_stage1(stage1, out)
+    stage1 = None
+    if ranks.main:  # the other ranks wait for its choice
+        stage1 = run_stage1(search, task, constraints, min_fit_ratio=search.stage1.get("min_fit_ratio", 0.1),
+                            jobs=jobs, context=context)
+        write_stage1(stage1, out)
+    stage1 = ranks.broadcast(stage1)
     space = SearchSpace.from_specs(search, task, stage1.chosen.width, stage1.chosen.resolution)
     resolution = space.resolution
     train_data = make_dataset(task, "train", resolution=resolution)
@@ -83,11 +89,12 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     if pretraining is not None:
         pre_data = pretraining.data(resolution)
         train_supernet(supernet, pre_data, pretraining.settings(settings), checkpoint=out / "supernet-pretrain.pt",
-                       progress=progress, compute=compute)
+                       progress=progress, compute=compute, ranks=ranks)
     train_supernet(supernet, train_data, settings, checkpoint=out / "supernet.pt", progress=progress,
-                   compute=compute)
+                   compute=compute, ranks=ranks)
     bn_batches = int(search.evolution.get("bn_batches", BN_BATCHES))
-    evaluator = SubnetEvaluator(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=settings.seed)
+    evaluator = SubnetEvaluator(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=settings.seed,
+                                ranks=ranks)
     evolution = EvolutionSettings.from_spec(search)
     # did the supernet learn? its extreme subnets' accuracies (feasible or not), as the search scores them
     supernet_doc = {"epochs": settings.epochs, "train_samples": len(train_data), "fitness_samples": evaluator.samples,
@@ -96,22 +103,27 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
                     "chance": 1.0 / task.classes,
                     "pretrained": None if pretraining is None else pretraining.to_json(len(pre_data)),
                     "smallest_accuracy": evaluator(space.smallest()), "largest_accuracy": evaluator(space.largest())}
-    result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed))
+    evaluator.prefetch([space.smallest(), space.largest()])
+    result = evolve(space, evaluator, constraints, evolution, np.random.default_rng(seed), prefetch=evaluator.prefetch)
     versus = {"fitness": versus_initial(result, evaluator)}
     if holdout:
         versus["val"] = versus_initial(result, SubnetEvaluator(supernet, calibration, val_data, bn_batches=bn_batches,
-                                                               seed=settings.seed))
-    search_json = write_search(out, result, space, constraints, board=board, task=task, search=search,
+                                                               seed=settings.seed, ranks=ranks))
+    outcome = SearchOutcome(out / "search.json", out / f"{model_name(task, board)}.yaml", out / "subnet.pt")
+    if not ranks.main:
+        return outcome
+    write_search(out, result, space, constraints, board=board, task=task, search=search,
                                fitness="supernet-accuracy", seed=seed, settings=evolution, stderr=evaluator.stderr,
                                extra={"supernet": supernet_doc, "versus_initial_median": versus})
     save_state(out / "subnet.pt", supernet.extract(result.arch).state_dict())
-    return SearchOutcome(search_json, out / f"{model_name(task, board)}.yaml", out / "subnet.pt")
+    return outcome
 
 
 def versus_initial(result, evaluator: SubnetEvaluator) -> dict:
     """The winner against the initial population's median network on the evaluator's samples:
     both accuracies, their difference, its paired standard error and the ratio of the two."""
     winner, median = result.arch, result.initial_median()
+    evaluator.prefetch([winner, median])
     a, b = evaluator(winner), evaluator(median)
     se = evaluator.paired_stderr(winner, median)
     return {"samples": evaluator.samples, "winner": a, "winner_stderr": evaluator.stderr(a), "median": b,

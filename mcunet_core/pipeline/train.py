@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..ir.serialize import save_graph
 from ..train import Compute, TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
 from ..train.compute import CPU
+from ..train.distributed import Ranks
 from ..train.export import int8_filters
 from ..train.data import make_dataset
 from .pretrain import Pretraining
@@ -43,10 +44,12 @@ class TrainOutcome:
 
 
 def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Path | None = None,
-                 training: dict | None = None, progress: bool = True, compute: Compute = CPU) -> TrainOutcome:
+                 training: dict | None = None, progress: bool = True, compute: Compute = CPU,
+                 ranks: Ranks = Ranks()) -> TrainOutcome | None:
     """``training``: the model spec's settings, over the task's (``TrainSettings`` keys). The
     training runs on ``compute`` (resumed from ``out_dir/model.pt``); calibration, QAT and
-    the int8 export on the CPU."""
+    the int8 export on the CPU. With several ``ranks`` (torchrun) the training is data-parallel
+    and rank 0 alone goes on to quantize and write (the others return None)."""
     out, ir_dir = Path(out_dir), Path(ir_dir)
     resolution = arch.input_shape[0] if task.input_kind == "image" else None
     train_data = make_dataset(task, "train", resolution=resolution)
@@ -61,10 +64,12 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
     elif pretraining is not None:
         pre_data = pretraining.data(resolution)
         train_net(net, pre_data, pretraining.settings(settings), checkpoint=out / "pretrain.pt", progress=progress,
-                  val_data=val_data, compute=compute)
+                  val_data=val_data, compute=compute, ranks=ranks)
         pretrained = pretraining.to_json(len(pre_data))
     history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data,
-                        compute=compute)
+                        compute=compute, ranks=ranks)
+    if not ranks.main:
+        return None
     float_accuracy = evaluate(net, val_data)
     net.cpu()
     qat = int(quant.qat.get("epochs", 0)) > 0

@@ -20,6 +20,7 @@ from ..arch import Arch
 from ..errors import UserError
 from ..ir import Activation
 from ..nas.space import SearchSpace
+from .distributed import batch_norm
 from .net import ArchNet, ConvBNAct, InvertedResidual, activate, init_weights, same_pad
 
 
@@ -46,7 +47,7 @@ class DynamicConvBNAct(nn.Module):
                      groups=c if self.depthwise else 1)
         bn = self.bn
         # Slices of the running statistics are views: training updates the shared buffers in place.
-        y = F.batch_norm(y, bn.running_mean[:c], bn.running_var[:c], bn.weight[:c], bn.bias[:c],
+        y = batch_norm(y, bn.running_mean[:c], bn.running_var[:c], bn.weight[:c], bn.bias[:c],
                          bn.training, bn.momentum, bn.eps)
         return activate(y, self.activation)
 

@@ -6,6 +6,8 @@ Every epoch seeds torch, the shuffling and the subnet sampling from (seed, epoch
 is reproducible and a run resumed from its checkpoint (saved after every epoch) continues
 exactly as an uninterrupted one. The learning rate follows a cosine schedule per step.
 Models train on ``compute``'s device; evaluation and BN re-estimation run where the model is.
+With ``ranks`` (torchrun's processes) each rank trains on its slice of every global batch
+(``distributed``); only rank 0 prints and writes the checkpoint.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tqdm import tqdm
 from ..arch import Arch
 from .checkpoint import load_checkpoint, save_checkpoint
 from .compute import CPU, Compute, device_of
+from .distributed import Ranks
 from .net import IrNet
 from .supernet import Supernet
 
@@ -44,7 +47,7 @@ class TrainSettings:
 
 
 def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpoint=None,
-                   progress: bool = True, compute: Compute = CPU) -> list[dict]:
+                   progress: bool = True, compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
     """Train every subnet at once; returns the per-epoch history (mean loss per subnet)."""
     space = supernet.space
     criterion = _criterion(data, settings, compute)
@@ -66,14 +69,14 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
 
     try:
         return _fit(supernet, data, settings, step, {"kind": "supernet", "space": dataclasses.asdict(space)},
-                    checkpoint, progress, "supernet", compute=compute)
+                    checkpoint, progress, "supernet", compute=compute, ranks=ranks)
     finally:
         supernet.set_active(space.largest())
 
 
 def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
               before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None,
-              compute: Compute = CPU) -> list[dict]:
+              compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
     """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history
     (with each epoch's accuracy on ``val_data`` when given).
     ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there);
@@ -88,7 +91,7 @@ def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, pro
 
     validate = None if val_data is None else (lambda: {"val_accuracy": evaluate(net, val_data)})
     return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
-                before_epoch, validate, compute=compute)
+                before_epoch, validate, compute=compute, ranks=ranks)
 
 
 def channels_last(x):
@@ -160,11 +163,11 @@ class SubnetEvaluator:
     prepared once; each arch's per-sample correctness is
     memoized, so two networks compare on the same samples (``paired_stderr``).
     ``stderr(accuracy)`` is an accuracy's standard error on this many samples. Subnets run on
-    the supernet's device."""
+    the supernet's device; ``prefetch(archs)`` scores several at once, spread over ``ranks``."""
 
     def __init__(self, supernet: Supernet, calibration_data, val_data, *, bn_batches: int = 10,
-                 batch_size: int = 64, seed: int = 0):
-        self.supernet = supernet
+                 batch_size: int = 64, seed: int = 0, ranks: Ranks = Ranks()):
+        self.supernet, self.ranks = supernet, ranks
         self.device = device_of(supernet)
         g = torch.Generator().manual_seed(seed)
         loader = torch.utils.data.DataLoader(calibration_data, batch_size=batch_size, shuffle=True, generator=g)
@@ -181,12 +184,20 @@ class SubnetEvaluator:
     def correct(self, arch: Arch) -> np.ndarray:
         """Whether the subnet classifies each sample right (bool, in data order)."""
         if arch not in self.memo:
-            net = self.supernet.extract(arch).to(self.device)
-            recalibrate_bn(net, self.calibration)
-            with torch.no_grad():
-                hits = [(net(x.to(self.device)).argmax(dim=1).cpu() == y).numpy() for x, y in self.val]
-            self.memo[arch] = np.concatenate(hits) if hits else np.zeros(0, bool)
+            self.memo[arch] = self._hits(arch)
         return self.memo[arch]
+
+    def prefetch(self, archs) -> None:
+        """Score the ``archs`` not scored yet, each on one rank (every rank gets every result)."""
+        missing = list(dict.fromkeys(a for a in archs if a not in self.memo))
+        self.memo.update(zip(missing, self.ranks.gather(missing, self._hits)))
+
+    def _hits(self, arch: Arch) -> np.ndarray:
+        net = self.supernet.extract(arch).to(self.device)
+        recalibrate_bn(net, self.calibration)
+        with torch.no_grad():
+            hits = [(net(x.to(self.device)).argmax(dim=1).cpu() == y).numpy() for x, y in self.val]
+        return np.concatenate(hits) if hits else np.zeros(0, bool)
 
     def evaluate(self, arch: Arch) -> float:
         hits = self.correct(arch)
@@ -236,13 +247,16 @@ def _loader(data, s: TrainSettings, epoch: int, compute: Compute = CPU) -> torch
 
 class _Precision:
     """A training step's forward context and its backward and optimizer step: plain, or float16
-    autocast with gradient scaling (``Compute.amp``)."""
+    autocast with gradient scaling (``Compute.amp``). ``share``: this rank's part of the global
+    batch (its mean loss is weighted by it, so the averaged gradient is the global batch's)."""
 
     def __init__(self, compute: Compute):
         self.autocast = compute.autocast
         self.scaler = compute.scaler()
+        self.share = 1.0
 
     def backward(self, loss: torch.Tensor) -> None:
+        loss = loss if self.share == 1.0 else loss * self.share
         (loss if self.scaler is None else self.scaler.scale(loss)).backward()
 
     def step(self, opt: torch.optim.Optimizer) -> None:
@@ -255,13 +269,15 @@ class _Precision:
 
 def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, checkpoint, progress: bool,
          desc: str, before_epoch: Callable[[int], None] | None = None,
-         validate: Callable[[], dict] | None = None, compute: Compute = CPU) -> list[dict]:
+         validate: Callable[[], dict] | None = None, compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
     fingerprint = {**fingerprint, "settings": dataclasses.asdict(s), "samples": len(data)}
+    ranks.check_batch(s.batch_size)
+    progress = progress and ranks.main
     compute.to(channels_last(model))
     precision = _Precision(compute)
     opt = _optimizer(model, s)
     start, history = 0, []
-    state = load_checkpoint(checkpoint, fingerprint) if checkpoint else None
+    state = ranks.broadcast(load_checkpoint(checkpoint, fingerprint) if checkpoint and ranks.main else None)
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -271,33 +287,37 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
         if progress:
             print(f"{desc}: resuming after epoch {start}/{s.epochs} from {checkpoint}", flush=True)
     steps = len(_loader(data, s, 0))
-    for epoch in range(start, s.epochs):
-        torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
-        rng = np.random.default_rng([s.seed, epoch, 2])
-        model.train()
-        if before_epoch is not None:
-            before_epoch(epoch)
-        losses = []
-        # a bar on a terminal; a log (CI, a file) gets one line per epoch instead
-        bar = tqdm(_loader(data, s, epoch, compute), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
-                   disable=None if progress else True)
-        for i, (x, y) in enumerate(bar):
-            for group in opt.param_groups:
-                group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
-            opt.zero_grad(set_to_none=True)
-            losses.append(step(compute.to(channels_last(x)), compute.to(y), rng, precision))
-            precision.step(opt)
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
-        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
-                        **(validate() if validate is not None else {})})
-        if progress:
-            val = f", val accuracy {history[-1]['val_accuracy']:.3f}" if "val_accuracy" in history[-1] else ""
-            line = f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}{val}"
-            tqdm.write(line) if not bar.disable else print(line, flush=True)
-        if checkpoint:
-            state = {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
-                     "model": model.state_dict(), "optimizer": opt.state_dict()}
-            if precision.scaler is not None:
-                state["scaler"] = precision.scaler.state_dict()
-            save_checkpoint(checkpoint, state)
+    with ranks.global_batch_norm(model):
+        for epoch in range(start, s.epochs):
+            torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
+            rng = np.random.default_rng([s.seed, epoch, 2])
+            model.train()
+            if before_epoch is not None:
+                before_epoch(epoch)
+            losses = []
+            # a bar on a terminal; a log (CI, a file) gets one line per epoch instead
+            bar = tqdm(_loader(data, s, epoch, compute), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
+                       disable=None if progress else True)
+            for i, (x, y) in enumerate(bar):
+                for group in opt.param_groups:
+                    group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
+                opt.zero_grad(set_to_none=True)
+                x, y, precision.share = ranks.share(x, y)
+                losses.append(ranks.mean(step(compute.to(channels_last(x)), compute.to(y), rng, precision),
+                                         precision.share))
+                ranks.average_gradients(model.parameters())
+                precision.step(opt)
+                bar.set_postfix(loss=f"{losses[-1]:.3f}")
+            history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
+                            **(validate() if validate is not None else {})})
+            if progress:
+                val = f", val accuracy {history[-1]['val_accuracy']:.3f}" if "val_accuracy" in history[-1] else ""
+                line = f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}{val}"
+                tqdm.write(line) if not bar.disable else print(line, flush=True)
+            if checkpoint and ranks.main:
+                state = {"fingerprint": fingerprint, "epoch": epoch + 1, "history": history,
+                         "model": model.state_dict(), "optimizer": opt.state_dict()}
+                if precision.scaler is not None:
+                    state["scaler"] = precision.scaler.state_dict()
+                save_checkpoint(checkpoint, state)
     return history
