@@ -9,7 +9,7 @@ and which SCons tool module provides each.
 Each stage lives in its own tool module ``rules/<tool>.py`` (``generate``/``exists``) whose
 ``generate(env)`` adds one method ``env.<Method>(ctx, sources) -> list of nodes``; ``ctx`` is a
 ``StageContext`` and ``sources`` are the previous stage's outputs (the first stage gets the
-spec or model files). Outputs go under ``ctx.build_dir`` = ``build/<board>/<name>/``. A stage
+spec or model files). Outputs go under ``ctx.build_dir`` = ``build/<board>/<name>/`` (``<name>-<quant>`` for int4 weights). A stage
 whose module is not there yet stops the build with one line naming it and its issue: no
 stage pretends to work.
 """
@@ -226,11 +226,18 @@ def build_context(env, sel) -> StageContext:
     name = _folder_name(model.name if model is not None else task.name)
     budget = budget_for(board, model, loaded.get("search"), chain)
     patch = patch_for(board, model, loaded.get("search"), chain, getattr(sel, "patch", None))
+    folder = name + weights_suffix(loaded["quant"])
     return StageContext(board=board, task=task, model=model, search=loaded.get("search"), budget=budget,
-                        quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{name}"),
+                        quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{folder}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
                         data=data, export=getattr(sel, "export", None), compute=compute, patch=patch,
                         launch=launch)
+
+
+def weights_suffix(quant: QuantSpec) -> str:
+    """A quant spec with other than int8 weights builds in ``build/<board>/<name>-<quant>/``: its
+    search, weights and firmware differ, and going back and forth rebuilds neither."""
+    return "" if quant.weights.get("dtype", "int8") == "int8" else f"-{_folder_name(quant.name)}"
 
 
 def training_compute(sel):

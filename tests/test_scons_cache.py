@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from scons_project import copy_project, scons
-from test_scons_task_pipeline import REPRODUCED, TINY_SEARCH, TINY_TASK
+from test_scons_task_pipeline import REPRODUCED, TINY_PRE, TINY_SEARCH, TINY_TASK
 
 ARGS = ("board=h743", "task=vww-tiny", "search=tiny", "quant=int8-ptq")
 RUN = ("Searching", "Training", "Generating C", "Compiling", "Linking", "Running")
@@ -22,6 +22,7 @@ def test_a_second_checkout_builds_nothing_from_a_shared_cache(tmp_path):
     first = copy_project(tmp_path / "a")
     (first / "specs" / "search" / "tiny.yaml").write_text(TINY_SEARCH)
     (first / "specs" / "tasks" / "vww-tiny.yaml").write_text(TINY_TASK)
+    (first / "specs" / "tasks" / "vww-tiny-pre.yaml").write_text(TINY_PRE)
     second = tmp_path / "b" / "elsewhere"  # another path: signatures must not hold the checkout's
     shutil.copytree(first, second)
     cache = f"cache={tmp_path / 'cache'}"

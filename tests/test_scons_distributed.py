@@ -11,13 +11,15 @@ import pytest
 import torch
 
 from scons_project import copy_project, scons
-from test_scons_task_pipeline import TINY_SEARCH, TINY_TASK
+from test_scons_task_pipeline import TINY_PRE, TINY_SEARCH, TINY_TASK
 
 ARGS = ("board=h743", "task=vww-tiny", "search=tiny", "quant=int8-ptq", "build/h743/vww-tiny/train/metrics.json")
 
 
-def _close(a: dict, b: dict, atol: float) -> bool:
-    return all(torch.allclose(a[k].double(), b[k].double(), atol=atol) for k in a if a[k].is_floating_point())
+def _gap(a: dict, b: dict) -> float:
+    """The largest difference of two state dicts' weights (running statistics left out)."""
+    return max(float((a[k].double() - b[k].double()).abs().max()) for k in a
+               if a[k].is_floating_point() and "running" not in k)
 
 
 @pytest.mark.slow
@@ -26,6 +28,7 @@ def test_two_processes_search_and_train_what_one_does(tmp_path):
     one = copy_project(tmp_path / "one")
     (one / "specs" / "search" / "tiny.yaml").write_text(TINY_SEARCH)
     (one / "specs" / "tasks" / "vww-tiny.yaml").write_text(TINY_TASK)
+    (one / "specs" / "tasks" / "vww-tiny-pre.yaml").write_text(TINY_PRE)
     two = tmp_path / "two" / "project"
     shutil.copytree(one, two)
     single = scons(one, *ARGS)
@@ -38,6 +41,8 @@ def test_two_processes_search_and_train_what_one_does(tmp_path):
     sa, sb = (json.loads((x / "nas" / "search.json").read_text()) for x in (a, b))
     assert sa["arch"] == sb["arch"] and sa["fitness"] == sb["fitness"]
     assert (a / "nas" / "nas-vww-tiny-h743.yaml").read_bytes() == (b / "nas" / "nas-vww-tiny-h743.yaml").read_bytes()
-    assert _close(*(torch.load(x / "nas" / "supernet.pt", weights_only=True)["model"] for x in (a, b)), 1e-4)
-    assert _close(*(torch.load(x / "train" / "model.pt", weights_only=True)["model"] for x in (a, b)), 1e-4)
+    # float tolerance as this training amplifies it: one process with 1 thread instead of 2 moves the
+    # weights by 9.4e-4 (supernet) and 9.9e-3 (fine-tune); 2 processes moved them by 4.6e-4 and 1.9e-2
+    assert _gap(*(torch.load(x / "nas" / "supernet.pt", weights_only=True)["model"] for x in (a, b))) < 5e-3
+    assert _gap(*(torch.load(x / "train" / "model.pt", weights_only=True)["model"] for x in (a, b))) < 5e-2
     assert not list((b / "nas").glob(".*.tmp")) and not list((b / "train").glob(".*.tmp"))

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from scons_project import copy_project, scons
-from test_scons_task_pipeline import TINY_SEARCH, TINY_TASK
+from test_scons_task_pipeline import TINY_PRE, TINY_SEARCH, TINY_TASK
 
 #: four supernet epochs of a few steps each: the interrupt lands in epoch 2 or 3
 SEARCH = TINY_SEARCH.replace("supernet: {epochs: 1, batch_size: 32, sandwich: 2}",
@@ -30,6 +30,7 @@ def _project(tmp_path, name):
     project = copy_project(tmp_path / name)
     (project / "specs" / "search" / "tiny.yaml").write_text(SEARCH)
     (project / "specs" / "tasks" / "vww-tiny.yaml").write_text(TASK)
+    (project / "specs" / "tasks" / "vww-tiny-pre.yaml").write_text(TINY_PRE)
     return project
 
 
