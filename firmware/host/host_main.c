@@ -1,7 +1,9 @@
 /*
  * Host (desktop gcc) harness for generated models: runs the same generated C as the
  * firmware, on the kernels' plain-C paths, under AddressSanitizer/UBSan in tests.
- * usage: host_main in0.bin [in1.bin ...] out0.bin [out1.bin ...]
+ * usage: host_main in0.bin [in1.bin ...] out0.bin [out1.bin ...] [detections.bin]
+ * (a model with detection post-processing runs mcunet_postprocess() after mcunet_run() and
+ * writes its record last).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +50,16 @@ static int transfer(const char *path, void *buf, size_t n, int writing)
     return 0;
 }
 
+#ifdef MCUNET_POSTPROCESS
+#define FILES_OUT (MCUNET_NUM_OUTPUTS + 1)
+#else
+#define FILES_OUT MCUNET_NUM_OUTPUTS
+#endif
+
 int main(int argc, char **argv)
 {
-    if (MCUNET_NUM_INPUTS > 3 || MCUNET_NUM_OUTPUTS > 3 || argc != 1 + MCUNET_NUM_INPUTS + MCUNET_NUM_OUTPUTS) {
-        fprintf(stderr, "usage: %s <%d input files> <%d output files>\n", argv[0], MCUNET_NUM_INPUTS, MCUNET_NUM_OUTPUTS);
+    if (MCUNET_NUM_INPUTS > 3 || MCUNET_NUM_OUTPUTS > 3 || argc != 1 + MCUNET_NUM_INPUTS + FILES_OUT) {
+        fprintf(stderr, "usage: %s <%d input files> <%d output files>\n", argv[0], MCUNET_NUM_INPUTS, FILES_OUT);
         return 2;
     }
     for (int i = 0; i < MCUNET_NUM_INPUTS; ++i) {
@@ -60,6 +68,12 @@ int main(int argc, char **argv)
         }
     }
     mcunet_run();
+#ifdef MCUNET_POSTPROCESS
+    mcunet_postprocess();
+    if (transfer(argv[argc - 1], (void *)mcunet_detections(), MCUNET_DETECTIONS_BYTES, 1)) {
+        return 1;
+    }
+#endif
     for (int i = 0; i < MCUNET_NUM_OUTPUTS; ++i) {
         if (transfer(argv[1 + MCUNET_NUM_INPUTS + i], (void *)mcunet_output(i), output_bytes[i], 1)) {
             return 1;

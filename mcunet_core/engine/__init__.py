@@ -11,6 +11,8 @@ benchmarks use only what it exports. The pieces behind it:
 - ``patch``: patch-based inference (the first ops run per spatial patch; the schedule chosen
   by exact search, ``target.patch``);
 - ``planner``: lifetimes + memory rules -> the arena layout and its exact bytes;
+- ``postprocess``: detection post-processing after the network (YOLO decode + NMS in C,
+  bit for bit ``mcunet_core.detect.Decoder``), planned in the same arena;
 - ``cost_model``: predicted instructions and the firmware's own RAM and code, fitted on the
   emulator (``kernel_costs.json``);
 - ``compile``: the generated folder (C, ``build.json``, ``io.json``, ``plan.json``), which the
@@ -51,6 +53,7 @@ from .patch.search import Candidate as PatchCandidate
 from .patch.search import search as search_patches
 from .planner.memory_plan import MemoryPlan
 from .planner.pools import Pool
+from .postprocess import YoloPostprocess
 from .report import render_report, write_report
 from .target import HOST, Target
 
@@ -82,7 +85,7 @@ __all__ = [
     "check_prefix", "compile_graph", "costs_doc", "decide", "default_latency_model", "fit_families", "generate", "kernel_names",
     "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
-    "write_report",
+    "write_report", "YoloPostprocess",
     "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
     "W4_WIDEN_COST_PER_WORD", "W8_WIDEN_COST_PER_WORD", "w4_widen_cost", "widened_layer_words",
 ]

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..ir import Graph
-from ..ir.model_io import ModelIO
+from ..ir.model_io import ModelIO, TensorIO
 from .codegen.render import DEFAULT_PREFIX, GeneratedModel, check_prefix, render
 from .decisions import GraphDecisions
 from .lowering import lower
 from .patch.describe import patch_stage
 from .planner.plot import plot_memory
+from .postprocess import RECORD_NAME
 from .target import Target
 
 BUILD_DESCRIPTION = "build.json"
@@ -29,15 +30,18 @@ GENERATED_SOURCES = ("model.c", "weights.c")
 
 
 def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None = None, *,
-                  prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
+                  prefix: str = DEFAULT_PREFIX, postprocess=None) -> GeneratedModel:
     """Lower every op, plan the arena, render model.c / model.h / weights.c (in memory).
     ``prefix`` starts the C names the model exports (``vww_invoke``, ``VWW_NUM_INPUTS``); the
-    default keeps the harness's ``mcunet_*`` names. A bad prefix fails before the lowering."""
+    default keeps the harness's ``mcunet_*`` names. A bad prefix fails before the lowering.
+    ``postprocess`` (``engine.postprocess.YoloPostprocess``) adds the detection
+    post-processing (``postprocess.c``) after the network, in the same arena."""
     check_prefix(prefix)
     graph.validate()
-    lowered = lower(graph, target, decisions)
-    model = render(graph, lowered.calls, lowered.plan, prefix)
-    return dataclasses.replace(model, op_labels=op_labels(lowered), patch=patch_stage(lowered))
+    lowered = lower(graph, target, decisions, postprocess)
+    model = render(graph, lowered.calls, lowered.plan, prefix, postprocess)
+    return dataclasses.replace(model, op_labels=op_labels(lowered), patch=patch_stage(lowered),
+                               postprocess=postprocess)
 
 
 def op_labels(lowered) -> list[str]:
@@ -56,9 +60,20 @@ def plan_json(model: GeneratedModel) -> str:
 
 def build_description(model: GeneratedModel) -> str:
     """``build.json``: what to compile, relative to the generated folder and the kernel library."""
-    doc = {"sources": list(GENERATED_SOURCES), "kernel_sources": list(model.kernel_sources),
+    sources = [*GENERATED_SOURCES, *(["postprocess.c"] if model.postprocess is not None else [])]
+    doc = {"sources": sources, "kernel_sources": list(model.kernel_sources),
            "include_dirs": ["."], "kernel_include_dirs": ["include"]}
     return json.dumps(doc, indent=1) + "\n"
+
+
+def model_io(graph: Graph, model: GeneratedModel) -> ModelIO:
+    """The graph's inputs and outputs; with post-processing, its int32 detection record last
+    (the firmware returns it after the network's outputs)."""
+    io = ModelIO.of_graph(graph)
+    if model.postprocess is None:
+        return io
+    record = TensorIO(RECORD_NAME, "int32", (model.postprocess.record_bytes // 4,))
+    return dataclasses.replace(io, outputs=(*io.outputs, record))
 
 
 def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, plot: bool = True) -> list[Path]:
@@ -66,7 +81,7 @@ def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, pl
     out_dir = Path(out_dir)
     paths = model.write(out_dir)
     atomic_write_text(out_dir / BUILD_DESCRIPTION, build_description(model))
-    ModelIO.of_graph(graph).save(out_dir / "io.json")
+    model_io(graph, model).save(out_dir / "io.json")
     atomic_write_text(out_dir / "plan.json", plan_json(model))
     paths += [out_dir / BUILD_DESCRIPTION, out_dir / "io.json", out_dir / "plan.json"]
     if plot:
@@ -77,8 +92,9 @@ def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, pl
 
 
 def generate(graph: Graph, target: Target, out_dir: str | Path, *, plot: bool = True,
-             decisions: GraphDecisions | None = None, prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
+             decisions: GraphDecisions | None = None, prefix: str = DEFAULT_PREFIX,
+             postprocess=None) -> GeneratedModel:
     """``compile_graph`` then ``write_generated``: the generated folder, complete."""
-    model = compile_graph(graph, target, decisions, prefix=prefix)
+    model = compile_graph(graph, target, decisions, prefix=prefix, postprocess=postprocess)
     write_generated(graph, model, out_dir, plot=plot)
     return model

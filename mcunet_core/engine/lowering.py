@@ -47,6 +47,8 @@ class Lowered:
     decisions: GraphDecisions
     kernels: list[Kernel]
     calls: list[KernelCall] = field(repr=False)
+    #: detection post-processing after the last op (``engine.postprocess``), planned in the arena
+    postprocess: object | None = None
 
     @property
     def plans(self) -> list[KernelPlan]:
@@ -56,13 +58,15 @@ class Lowered:
     def plan(self) -> MemoryPlan:
         """The arena layout (UserError naming the board when no placement fits its RAM pools)."""
         try:
-            return plan_from_kernel_plans(self.graph, self.plans, self.target.pools)
+            after = self.postprocess.buffers(len(self.graph.ops)) if self.postprocess is not None else ()
+            return plan_from_kernel_plans(self.graph, self.plans, self.target.pools, after)
         except UserError as e:
             raise UserError([f"board {self.target.name}: {m}" for m in e.messages]) from None
 
     @property
     def constant_bytes(self) -> int:
-        return int(sum(c.data.nbytes for call in self.calls for c in call.constants))
+        post = self.postprocess.constant_bytes if self.postprocess is not None else 0
+        return int(sum(c.data.nbytes for call in self.calls for c in call.constants)) + post
 
     def footprint(self, firmware: FirmwareCosts | None = None) -> Footprint:
         """Exact arena and constants of this model, with the firmware's measured RAM and code."""
@@ -90,9 +94,10 @@ class Lowered:
         return (model or default_latency_model()).instructions(self.work())
 
 
-def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> Lowered:
+def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None, postprocess=None) -> Lowered:
     """The full pass: decisions (unless given), then reordered weights, folded constants and
-    call arguments per op."""
+    call arguments per op; ``postprocess`` (``engine.postprocess.YoloPostprocess``) joins the
+    plan after the last op."""
     decisions = decisions or decide(graph, target)
     graph = decisions.graph_for(graph)
     contexts = LoweringContext.every_op(graph, target, decisions)
@@ -100,7 +105,7 @@ def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None)
     calls = [k.lower(ctx) for k, ctx in zip(kernels, contexts)]
     if decisions.patched is not None:
         calls = share_constants(calls)
-    return Lowered(graph, target, decisions, kernels, calls)
+    return Lowered(graph, target, decisions, kernels, calls, postprocess)
 
 
 def kernel_plans(graph: Graph, target: Target, decisions: GraphDecisions | None = None) -> list[KernelPlan]:

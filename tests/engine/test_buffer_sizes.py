@@ -69,6 +69,20 @@ def _corpus():
                     yield plan
     patched = dataclasses.replace(HOST, patch=PatchPolicy("fixed", PatchSchedule(1, (2, 2))))  # SLICE, PASTE
     yield from (p for p in kernel_plans(graphs[0], patched) if p.function is not None)
+    yield from _detection_plans()
+
+
+def _detection_plans():
+    """The detection post-processing's kernels (``engine.postprocess``), two buffer sizes."""
+    from mcunet_core.detect import Decoder, DetectionSpec
+    from mcunet_core.engine import YoloPostprocess
+    from mcunet_core.spec import load_task
+
+    dec = Decoder.from_spec(DetectionSpec.from_task(load_task("person-det")))
+    for max_candidates in (dec.max_candidates, 7):
+        post = YoloPostprocess(("out",), ((16, 20, 3),), (8,), dec.anchors_q[:1], (np.zeros(256, np.int16),), 1,
+                               dec.width, dec.height, dec.score_q, dec.iou_q, dec.max_detections, max_candidates)
+        yield from post.kernel_plans()
 
 
 def _declared_twins() -> set[str]:

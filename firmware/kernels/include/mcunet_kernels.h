@@ -111,6 +111,7 @@ int32_t mcunet_maxpool_s8_generic_get_buffer_size(void);
  * Shapes arrive with size-1 dimensions dropped and mergeable neighbours merged (done
  * at generation time), so at most MCUNET_MAX_DIMS remain. Strides count elements. */
 #include "mcunet_broadcast.h"
+#include "mcunet_detect.h" /* detection post-processing: YOLO decode, NMS */
 
 /* ADD, TFLite's int8 general path: both inputs to a common scale with left_shift bits
  * of headroom, sum, rescale to the output. */

@@ -19,6 +19,7 @@ from ...errors import UserError
 from ...ir import Graph
 from ..kernels.base import KernelCall
 from ..planner.memory_plan import MemoryPlan
+from ..postprocess import RECORD_BUFFER
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -122,6 +123,8 @@ class GeneratedModel:
     op_labels: list[str] | None = None
     #: the patch stage (``patch.describe.patch_stage``), None: patches off
     patch: dict | None = None
+    #: the detection post-processing (``engine.postprocess.YoloPostprocess``), None: none
+    postprocess: object | None = None
 
     def write(self, out_dir: str | Path) -> list[Path]:
         out_dir = Path(out_dir)
@@ -133,7 +136,10 @@ class GeneratedModel:
         return paths
 
 
-def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str = DEFAULT_PREFIX) -> GeneratedModel:
+def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str = DEFAULT_PREFIX,
+           postprocess=None) -> GeneratedModel:
+    """``postprocess`` (an ``engine.postprocess.YoloPostprocess``) adds ``postprocess.c``, its
+    entry points in model.h and, for the harness, ``MCUNET_POSTPROCESS``."""
     api = CApi(check_prefix(prefix))
     plan = _prefixed_plan(plan, api)
     constants = [c for call in calls for c in call.constants]
@@ -168,7 +174,13 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         "constants": constants,
         "structs": structs,
         "const_bytes": const_bytes,
+        "post": None,
     }
+    if postprocess is not None:
+        step = len(graph.ops)
+        ctx.update(post=postprocess.template_context(), scratch_symbol=plan.symbol_of(f"scratch:{step}"),
+                   scratch_offset=plan.scratch_offsets[step], record_symbol=plan.symbol_of(RECORD_BUFFER),
+                   record_offset=plan.tensor_offsets[RECORD_BUFFER])
     env = _environment()
     files = {
         "model.h": env.get_template("model.h.j2").render(ctx),
@@ -177,5 +189,9 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         "model_weights.h": env.get_template("model_weights.h.j2").render(ctx),
         "weights.c": env.get_template("weights.c.j2").render(ctx),
     }
-    sources = sorted({src for call in calls for src in call.plan.sources})
+    plans = [call.plan for call in calls]
+    if postprocess is not None:
+        files["postprocess.c"] = env.get_template("postprocess.c.j2").render(ctx)
+        plans += postprocess.kernel_plans()
+    sources = sorted({src for p in plans for src in p.sources})
     return GeneratedModel(files, sources, plan, const_bytes)

@@ -117,7 +117,9 @@ class _Groups:
             self.root[m.buffer.name] = base_root
 
 
-def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) -> Problem:
+def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8, after=()) -> Problem:
+    """``after``: buffers of a step after the last op (detection post-processing at step
+    ``len(graph.ops)``, where the graph's outputs are still live), each placed alone."""
     lifetimes = graph.lifetimes()
     buffers = {
         name: Buffer(name, graph.tensors[name].nbytes, f, l)
@@ -147,12 +149,14 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8) 
     for i, kp in enumerate(kernel_plans):
         if kp.scratch_bytes:
             group_list.append(Group([Member(Buffer(f"scratch:{i}", kp.scratch_bytes, i, i, "scratch"), 0)]))
+    group_list += [Group([Member(b, 0)]) for b in after if b.size]
     group_list.sort(key=lambda g: (g.first, g.name))
     return Problem(group_list, overlaps, align, aliases)
 
 
-def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: tuple[Pool, ...] = SINGLE) -> MemoryPlan:
-    problem = build_problem(graph, kernel_plans)
+def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: tuple[Pool, ...] = SINGLE,
+                           after=()) -> MemoryPlan:
+    problem = build_problem(graph, kernel_plans, after=after)
     tensor_offsets, scratch_offsets, tensor_pools, scratch_pools, pool_bytes = {}, {}, {}, {}, {}
     strategies = []
     for pool_name, (sub, placement) in assign_pools(problem, pools).items():

@@ -1,0 +1,151 @@
+"""Detection post-processing in generated C (``engine.postprocess``, ``firmware/kernels/detect``):
+the boxes the C decode + NMS return equal ``Decoder``'s bit for bit on random int8 head
+outputs (host gcc, ASan/UBSan), including score ties, empty results and more candidates and
+boxes than the fixed buffers hold; its scratch and record are planned in the arena."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mcunet_core import engine
+from mcunet_core.detect import Decoder, DetectionSpec
+from mcunet_core.device.host import build_host
+from mcunet_core.engine import HOST, YoloPostprocess
+from mcunet_core.errors import UserError
+from mcunet_core.spec import load_task
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+from graph_factory import GraphBuilder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def person():
+    return Decoder.from_spec(DetectionSpec.from_task(load_task("person-det")))
+
+
+def heads_graph(dec: Decoder, rng, name="heads"):
+    """The heads' outputs as graph inputs passed through RESHAPE views: the test writes the
+    int8 head outputs it wants straight into the arena."""
+    b = GraphBuilder(name, rng)
+    outs = []
+    for stride, anchors in zip(dec.strides, dec.anchors_q):
+        shape = (1, -(-dec.height // stride), -(-dec.width // stride), len(anchors) * (5 + dec.classes))
+        x = b.input(shape, scale=float(rng.uniform(0.03, 0.15)), zero_point=int(rng.integers(-40, 40)))
+        outs.append(b.reshape(x, shape))
+    return b.finish(*outs)
+
+
+def python_boxes(dec, graph, heads):
+    quants = [(graph.tensors[o].quant.single_scale, graph.tensors[o].quant.single_zero_point) for o in graph.outputs]
+    return dec.from_graph(heads, quants)
+
+
+def head_cases(graph, rng):
+    """Named int8 head outputs: uniform (more candidates than the buffer), a few values only
+    (ties everywhere), all lowest (nothing passes), sparse peaks (a handful of boxes)."""
+    shapes = [graph.tensors[n].shape for n in graph.inputs]
+    few = np.array([-128, -5, 0, 60, 127])
+    cases = {
+        "uniform": [rng.integers(-128, 128, s) for s in shapes],
+        "ties": [rng.choice(few, s) for s in shapes],
+        "empty": [np.full(s, -128) for s in shapes],
+    }
+    sparse = [np.full(s, -128) for s in shapes]
+    for level in sparse:
+        flat = level.reshape(-1)
+        flat[rng.integers(0, flat.size, 40)] = rng.integers(60, 128, 40)
+    cases["sparse"] = sparse
+    for seed in range(4):
+        cases[f"random{seed}"] = [rng.integers(-128, 128, s) // int(rng.integers(1, 4)) - int(rng.integers(0, 60))
+                                  for s in shapes]
+    return {k: [np.clip(h, -128, 127).astype(np.int8) for h in v] for k, v in cases.items()}
+
+
+def run_c(dec, graph, cases, work: Path):
+    post = YoloPostprocess.from_decoder(dec, graph)
+    engine.generate(graph, HOST, work, plot=False, postprocess=post)
+    program = build_host(work)
+    out = {}
+    for name, heads in cases.items():
+        d = work / name
+        d.mkdir()
+        *levels, record = program.run(heads, d)
+        assert all(np.array_equal(a, b) for a, b in zip(levels, heads))
+        out[name] = YoloPostprocess.boxes(record), record
+    return post, out
+
+
+DECODERS = {
+    "person-det": lambda d: d,
+    # three classes (class ties: a few values only), an input the strides do not divide,
+    # a tiny candidate buffer, a low IoU threshold and two boxes at most
+    "three-classes": lambda d: dataclasses.replace(
+        d, width=100, height=76, classes=3, score_q=6000, iou_q=9000, max_detections=2, max_candidates=7,
+        anchors_q=tuple(a[:2] + 16 * i for i, a in enumerate(d.anchors_q))),
+    # one box at most, every candidate kept by the buffer's capacity of 1
+    "one-box": lambda d: dataclasses.replace(d, max_detections=1, max_candidates=1, iou_q=32768),
+}
+
+
+@pytest.mark.parametrize("config", sorted(DECODERS))
+def test_c_boxes_equal_the_python_decode(person, config, tmp_path):
+    dec = DECODERS[config](person)
+    rng = np.random.default_rng(sum(map(ord, config)))
+    graph = heads_graph(dec, rng)
+    cases = head_cases(graph, rng)
+    post, got = run_c(dec, graph, cases, tmp_path)
+    seen = set()
+    for name, heads in cases.items():
+        want = python_boxes(dec, graph, heads)
+        boxes, record = got[name]
+        assert np.array_equal(boxes, want), f"{config} {name}:\nC\n{boxes}\nPython\n{want}"
+        assert record.shape == (1 + 6 * dec.max_detections,) and not record[1 + 6 * len(boxes):].any()
+        everything = dataclasses.replace(dec, max_candidates=10**6).candidates(_probs(dec, graph, heads))
+        seen |= {"empty"} if len(want) == 0 else set()
+        seen |= {"candidate overflow"} if len(everything) > dec.max_candidates else set()
+        seen |= {"box overflow"} if len(want) == dec.max_detections and len(everything) > len(want) else set()
+        seen |= {"score ties"} if len(everything) > len(np.unique(everything[:, 1])) else set()
+    assert seen == {"empty", "candidate overflow", "box overflow", "score ties"}, seen
+
+
+def _probs(dec, graph, heads):
+    """Decoder's Q15 probabilities of the heads (what ``from_graph`` feeds ``decode``)."""
+    from mcunet_core.detect.decode import sigmoid_table
+
+    tables = [sigmoid_table(graph.tensors[o].quant.single_scale, graph.tensors[o].quant.single_zero_point)
+              for o in graph.outputs]
+    return [t[np.asarray(h)[0].transpose(2, 0, 1).astype(np.int64) + 128] for h, t in zip(heads, tables)]
+
+
+def test_scratch_and_record_share_the_arena_after_the_network(person, tmp_path):
+    graph = heads_graph(person, np.random.default_rng(3))
+    post = YoloPostprocess.from_decoder(person, graph)
+    plain = engine.lower(graph, HOST)
+    lowered = engine.lower(graph, HOST, postprocess=post)
+    step = len(graph.ops)
+    assert lowered.plan.scratch_offsets[step] >= 0 and post.scratch_bytes == 256 * 28
+    outputs = sum(graph.tensors[o].nbytes for o in graph.outputs)
+    assert lowered.plan.arena_bytes >= outputs + post.scratch_bytes + post.record_bytes > plain.plan.arena_bytes
+    assert plain.constant_bytes == 0 and lowered.constant_bytes == post.constant_bytes == 3 * 512 + 9 * 8
+    engine.generate(graph, HOST, tmp_path, plot=False, postprocess=post)
+    doc = json.loads((tmp_path / "plan.json").read_text())
+    names = {b["name"] for b in doc["buffers"]}
+    assert {f"scratch:{step}", "postprocess:detections"} <= names
+    build = json.loads((tmp_path / "build.json").read_text())
+    assert "postprocess.c" in build["sources"]
+    assert {"detect/mcunet_yolo_decode_s8.c", "detect/mcunet_nms_greedy_s32.c"} <= set(build["kernel_sources"])
+    io = json.loads((tmp_path / "io.json").read_text())
+    assert io["outputs"][-1] == {"name": "detections", "dtype": "int32", "shape": [1 + 6 * 20]}
+
+
+def test_a_graph_that_is_not_the_detector_is_one_line(person):
+    graph = heads_graph(dataclasses.replace(person, classes=2), np.random.default_rng(4))
+    with pytest.raises(UserError) as err:
+        YoloPostprocess.from_decoder(person, graph)
+    assert "needs int8[1, 16, 20, 18]" in str(err.value) and "\n" not in str(err.value)
