@@ -53,4 +53,16 @@ extern int8_t mcunet_arena[MCUNET_ARENA_BYTES];
 
 int mcunet_invoke(const int8_t *input, int8_t *output);
 
+/* Optional: detection post-processing. A model whose config defines MCUNET_POSTPROCESS
+ * (with MCUNET_NETWORK_OUTPUT_BYTES, MCUNET_DETECTIONS_BYTES; MCUNET_OUTPUT_BYTES is their
+ * sum) provides these; the harness runs mcunet_postprocess() after mcunet_invoke(), counts
+ * it apart, and returns the record after the network's outputs. */
+#ifdef MCUNET_POSTPROCESS
+#if !defined(MCUNET_NETWORK_OUTPUT_BYTES) || !defined(MCUNET_DETECTIONS_BYTES)
+#error "MCUNET_POSTPROCESS needs MCUNET_NETWORK_OUTPUT_BYTES and MCUNET_DETECTIONS_BYTES"
+#endif
+int32_t mcunet_postprocess(void);
+const int32_t *mcunet_detections(void);
+#endif
+
 #endif /* MCUNET_MODEL_H */

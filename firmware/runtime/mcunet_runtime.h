@@ -25,7 +25,7 @@
 #endif
 
 #define MCUNET_RESULTS_MAGIC   0x4E55434Du /* "MCUN" in memory order */
-#define MCUNET_RESULTS_VERSION 1u
+#define MCUNET_RESULTS_VERSION 2u
 #define MCUNET_HOST_INPUT_MAGIC 0x54504E49u /* "INPT": the probe wrote the input */
 
 /* results.status */
@@ -67,6 +67,10 @@ typedef struct {
     uint32_t fault_lr;
     uint32_t fault_xpsr;
     uint32_t exc_return;
+    uint32_t post_ran;     /* 1: the model's detection post-processing ran after invoke() */
+    uint32_t post_count_lo; /* its instructions/cycles, counted apart from invoke()'s */
+    uint32_t post_count_hi;
+    uint32_t post_boxes;   /* the boxes it returned */
 } mcunet_results_t;
 
 /* Host -> target command block (hardware builds; uninitialised RAM, so a probe can

@@ -101,6 +101,9 @@ def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_
     if run.count is not None:
         doc["cycles" if run.count_kind == "cycles" else "instructions"] = int(run.count)
         doc["count_basis"] = count_basis(run)
+    if run.postprocess_count is not None:  # detection post-processing, counted apart from invoke()
+        doc["postprocess_cycles" if run.count_kind == "cycles" else "postprocess_instructions"] = \
+            int(run.postprocess_count)
     doc.update(
         {
             "latency_ms": run.latency_ms,

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import UserError
 
 RESULTS_MAGIC = 0x4E55434D
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 HOST_INPUT_MAGIC = 0x54504E49
 INFO_MAGIC = 0x464E494D
 INFO_VERSION = 1
@@ -31,6 +31,7 @@ RESULTS_FIELDS = (
     "magic", "version", "status", "count_kind", "count_lo", "count_hi", "invoke_ret",
     "stack_used", "stack_size", "input_bytes", "output_addr", "output_bytes",
     "cfsr", "hfsr", "mmfar", "bfar", "fault_pc", "fault_lr", "fault_xpsr", "exc_return",
+    "post_ran", "post_count_lo", "post_count_hi", "post_boxes",
 )  # fmt: skip
 RESULTS_STRUCT = struct.Struct("<" + "I" * len(RESULTS_FIELDS))
 
@@ -78,6 +79,10 @@ class ResultsBlock:
     fault_lr: int
     fault_xpsr: int
     exc_return: int
+    post_ran: int
+    post_count_lo: int
+    post_count_hi: int
+    post_boxes: int
 
     SIZE = RESULTS_STRUCT.size
 
@@ -101,6 +106,11 @@ class ResultsBlock:
     @property
     def count(self) -> int:
         return self.count_hi << 32 | self.count_lo
+
+    @property
+    def post_count(self) -> int | None:
+        """The detection post-processing's count (the same kind as ``count``), None: none ran."""
+        return self.post_count_hi << 32 | self.post_count_lo if self.post_ran else None
 
     @property
     def count_kind_name(self) -> str:

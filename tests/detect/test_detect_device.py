@@ -149,3 +149,57 @@ def test_a_graph_that_is_not_the_detector_is_one_line(person):
     with pytest.raises(UserError) as err:
         YoloPostprocess.from_decoder(person, graph)
     assert "needs int8[1, 16, 20, 18]" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_detector_on_qemu_returns_the_python_boxes(tmp_path):
+    """A small int8 detector (random weights) built for the H743 and run on its QEMU stand-in:
+    the heads equal the reference interpreter's, the firmware's boxes the host decode's, and
+    the post-processing is counted apart in result.json."""
+    from mcunet_core.arch import Arch, Stage
+    from mcunet_core.arch.detection import DetectionArch
+    from mcunet_core.arch.detection_ir import detection_to_graph
+    from mcunet_core.arch.to_ir import RandomWeights
+    from mcunet_core.device.result import write_run
+    from mcunet_core.device.runners.qemu import QemuRunner
+    from mcunet_core.ir.model_io import ModelIO
+    from mcunet_core.ir.reference import run as reference_run
+    from mcunet_core.pipeline.model_firmware import build_model_firmware
+    from mcunet_core.spec import load_board
+
+    spec = DetectionSpec.from_task(load_task("person-det"))
+    height = 64
+    dec = dataclasses.replace(Decoder.from_spec(spec, height), score_q=4096)  # random weights: a low threshold
+    stages = tuple(Stage(c, 2, (3,), (3,)) for c in (8, 16, 24, 32))
+    backbone = Arch("tiny", (height, dec.width, 3), 1, 8, 3, 2, 8, 3, stages)
+    graph = detection_to_graph(DetectionArch.for_task(backbone, spec), RandomWeights(0))
+    post = YoloPostprocess.from_decoder(dec, graph)
+    board = load_board("h743")
+    built = build_model_firmware(graph, board, tmp_path, postprocess=post)
+    x = np.random.default_rng(1).integers(-128, 128, graph.tensors[graph.inputs[0]].shape).astype(np.int8)
+    run = QemuRunner(board).run(built.firmware.elf, x.tobytes()).raise_for_status()
+    *heads, record = ModelIO.load(tmp_path / "gen" / "io.json").unpack_outputs(run.output)
+    ref = reference_run(graph, x)
+    assert all(np.array_equal(h, ref[o]) for h, o in zip(heads, graph.outputs))
+    want = python_boxes(dec, graph, [ref[o] for o in graph.outputs])
+    assert 0 < len(want) and np.array_equal(YoloPostprocess.boxes(record), want)
+    assert run.postprocess_count > 0 and f"boxes={len(want)}" in run.console
+    doc = write_run(tmp_path / "out", run, built.firmware.memory, opt="O2")
+    assert doc["postprocess_instructions"] == run.postprocess_count and doc["instructions"] == run.count
+
+
+def test_a_prefixed_detector_exports_prefixed_names(person, tmp_path):
+    """With a C prefix the post-processing defines only ``<prefix>_`` globals (its constants
+    are static), so a detector links beside other models."""
+    import subprocess
+
+    from mcunet_core.paths import KERNEL_DIR
+
+    graph = heads_graph(person, np.random.default_rng(5))
+    engine.generate(graph, HOST, tmp_path, plot=False, prefix="det", postprocess=YoloPostprocess.from_decoder(person, graph))
+    header = (tmp_path / "model.h").read_text()
+    assert "#define DET_POSTPROCESS 1" in header and "#define DET_DETECTIONS_BYTES 484u" in header
+    obj = tmp_path / "postprocess.o"
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-c", f"-I{tmp_path}", f"-I{KERNEL_DIR / 'include'}",
+                    str(tmp_path / "postprocess.c"), "-o", str(obj)], check=True)
+    nm = subprocess.run(["nm", "-g", "--defined-only", str(obj)], capture_output=True, text=True, check=True).stdout
+    assert sorted(line.split()[-1] for line in nm.splitlines()) == ["det_detections", "det_postprocess"]

@@ -7,8 +7,6 @@
  *
  * Plain C (no DSP path: the work is table look-ups and a few 64-bit products per anchor
  * that passes). */
-#include <string.h>
-
 #include "mcunet_detect.h"
 
 #define Q 15
@@ -37,25 +35,55 @@ static int32_t clip(int64_t v, int32_t hi)
     return v < 0 ? 0 : v > hi ? hi : (int32_t)v;
 }
 
-/* Insert c into the sorted list (score descending; an equal score goes after the ones
- * there: they came earlier, so their positions are lower); full lists drop the worst. */
-static int32_t insert(mcunet_box_candidate_t *list, int32_t n, int32_t cap, const mcunet_box_candidate_t *c)
+/* The candidates kept are the best max_candidates by (score descending, position
+ * ascending); positions are unique, so that order is total. While decoding, the buffer is a
+ * heap with the worst candidate at its root (O(log n) per anchor that passes); at the end it
+ * is sorted best first in place (heapsort). */
+static int better(const mcunet_box_candidate_t *a, const mcunet_box_candidate_t *b)
 {
-    if (n == cap && list[n - 1].box.score >= c->box.score)
-        return n;
-    int32_t lo = 0, hi = n; /* first index whose score is below c's */
-    while (lo < hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (list[mid].box.score >= c->box.score)
-            lo = mid + 1;
-        else
-            hi = mid;
+    return a->box.score > b->box.score || (a->box.score == b->box.score && a->position < b->position);
+}
+
+/* Put c at i and move it down until no child is worse than it (the heap's first n). */
+static void sift_down(mcunet_box_candidate_t *heap, int32_t n, int32_t i, const mcunet_box_candidate_t *c)
+{
+    for (;;) {
+        int32_t w = 2 * i + 1;
+        if (w >= n)
+            break;
+        if (w + 1 < n && better(&heap[w], &heap[w + 1]))
+            w = w + 1; /* the worse child */
+        if (!better(c, &heap[w]))
+            break;
+        heap[i] = heap[w];
+        i = w;
     }
-    int32_t moved = (n == cap ? n - 1 : n) - lo;
-    if (moved > 0)
-        memmove(&list[lo + 1], &list[lo], (size_t)moved * sizeof(*list));
-    list[lo] = *c;
-    return n == cap ? n : n + 1;
+    heap[i] = *c;
+}
+
+static int32_t keep(mcunet_box_candidate_t *heap, int32_t n, int32_t cap, const mcunet_box_candidate_t *c)
+{
+    if (n == cap) {
+        if (better(c, &heap[0]))
+            sift_down(heap, n, 0, c);
+        return n;
+    }
+    int32_t i = n;
+    while (i > 0 && better(&heap[(i - 1) / 2], c)) {
+        heap[i] = heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    heap[i] = *c;
+    return n + 1;
+}
+
+static void sort_best_first(mcunet_box_candidate_t *heap, int32_t n)
+{
+    for (int32_t k = n - 1; k > 0; --k) {
+        mcunet_box_candidate_t last = heap[k];
+        heap[k] = heap[0]; /* the worst of the first k + 1 goes to the end */
+        sift_down(heap, k, 0, &last);
+    }
 }
 
 int32_t mcunet_yolo_decode_s8(const mcunet_yolo_decode_params_t *p, const int8_t *const *outputs,
@@ -93,10 +121,11 @@ int32_t mcunet_yolo_decode_s8(const mcunet_yolo_decode_params_t *p, const int8_t
                     int64_t x0 = cx - (bw >> 1), y0 = cy - (bh >> 1);
                     mcunet_box_candidate_t c = {
                         {best, score, clip(x0, W), clip(y0, H), clip(x0 + bw, W), clip(y0 + bh, H)}, position};
-                    n = insert(candidates, n, p->max_candidates, &c);
+                    n = keep(candidates, n, p->max_candidates, &c);
                 }
             }
         }
     }
+    sort_best_first(candidates, n);
     return n;
 }

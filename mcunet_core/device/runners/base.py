@@ -64,6 +64,7 @@ class RunResult:
     clock_hz: int
     count: int | None = None  # instructions (emulator) or cycles (board) around invoke()
     count_kind: str | None = None  # "instructions" | "cycles"
+    postprocess_count: int | None = None  # the detection post-processing's, apart from invoke()'s (same kind)
     stack_used: int | None = None
     stack_size: int | None = None
     output: np.ndarray | None = None
@@ -93,7 +94,8 @@ class RunResult:
         if self.status == "ok" and self.count is None:  # an application's run: no count of its own
             return head
         if self.status == "ok":
-            return f"{head}, {self.count} {self.count_kind}, stack {self.stack_used} B"
+            post = "" if self.postprocess_count is None else f" + {self.postprocess_count} post-processing"
+            return f"{head}, {self.count}{post} {self.count_kind}, stack {self.stack_used} B"
         if self.status == "fault" and self.fault and "cfsr" in self.fault:
             return f"{head}: HardFault {format_fault(self.fault)}"
         return f"{head}: {self.message}" if self.message else head

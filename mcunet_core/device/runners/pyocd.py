@@ -461,6 +461,7 @@ class PyocdRunner:
         result.stack_used, result.stack_size = block.stack_used, block.stack_size
         if block.status_name in ("ok", "model_error"):
             result.count, result.count_kind = block.count, block.count_kind_name
+            result.postprocess_count = block.post_count
         if block.status_name == "ok":
             result.output = info.output_array(t.read_memory(block.output_addr, block.output_bytes))
         elif block.status_name == "fault":

@@ -179,6 +179,7 @@ class QemuRunner:
         if block.status_name in ("ok", "model_error"):
             result.count = block.count
             result.count_kind = block.count_kind_name
+            result.postprocess_count = block.post_count
         if block.status_name == "ok":
             out_path = wd / "output.bin"
             raw = out_path.read_bytes() if out_path.is_file() else b""
