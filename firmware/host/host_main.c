@@ -63,6 +63,9 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 0; i < MCUNET_NUM_INPUTS; ++i) {
+#ifdef MCUNET_INPUTS_EXTERNAL /* the inputs live outside the arena: the application's buffers */
+        mcunet_set_input(i, calloc(1, input_bytes[i]));
+#endif
         if (transfer(argv[1 + i], mcunet_input(i), input_bytes[i], 0)) {
             return 1;
         }

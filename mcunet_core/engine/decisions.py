@@ -14,6 +14,10 @@ in this order, and handed to every kernel as data (``LoweringContext.decisions``
    (``patch/``); a patched graph's decisions are made on its unrolled graph, its weight
    formats taken from the whole graph's (every patch of a layer shares its constants).
 
+Where the inputs live (``target.input_placement``) comes first: inputs held outside the arena
+(``GraphDecisions.external_inputs``) are left out of the live bytes, so the depthwise
+layouts and the patch search see the arena's real peak.
+
 In-place execution is stated per kernel (its plan's memory rule, from these decisions); which
 of those aliases the arena takes is the planner's choice, made once per plan over the graph.
 """
@@ -59,6 +63,8 @@ class GraphDecisions:
     patched: "Unrolled | None" = field(default=None, compare=False, repr=False)
     #: how ``target.patch`` chose (None: patches off)
     patch_choice: "PatchChoice | None" = field(default=None, compare=False, repr=False)
+    #: graph inputs the application holds outside the arena (``target.input_placement``)
+    external_inputs: frozenset[str] = frozenset()
 
     @property
     def schedule(self) -> PatchSchedule | None:
@@ -83,13 +89,13 @@ class GraphDecisions:
         return self.depthwise_layouts[index]
 
 
-def live_activation_bytes(graph: Graph) -> list[int]:
+def live_activation_bytes(graph: Graph, external: frozenset[str] = frozenset()) -> list[int]:
     """Per op: bytes of activations live while it runs, if its output could overlap an input
     that dies there (what in-place and streaming kernels achieve): a lower bound of the
-    arena at that op, whatever kernels are chosen."""
+    arena at that op, whatever kernels are chosen. ``external`` tensors are not in the arena."""
     n = len(graph.ops)
     tensors = graph.tensors
-    spans = graph.lifetimes()
+    spans = {name: span for name, span in graph.lifetimes().items() if name not in external}
     size = {name: math.prod(tensors[name].shape) * tensors[name].dtype.itemsize for name in spans}
     delta = [0] * (n + 2)
     for name, (f, l) in spans.items():
@@ -201,10 +207,16 @@ def _weight_formats(graph: Graph, target: Target, base: GraphDecisions) -> tuple
     return frozenset(chosen.intersection(cores)), frozenset(dws).difference(chosen)
 
 
+def external_inputs(graph: Graph, target: Target) -> frozenset[str]:
+    """The graph inputs ``target.input_placement`` keeps outside the arena."""
+    return frozenset(graph.inputs) if target.input_placement.external else frozenset()
+
+
 def decide_whole(graph: Graph, target: Target) -> GraphDecisions:
     """The decisions for ``graph`` run on whole tensors."""
-    live = live_activation_bytes(graph)
-    base = GraphDecisions(tuple(live), _depthwise_layouts(graph, target, live))
+    external = external_inputs(graph, target)
+    live = live_activation_bytes(graph, external)
+    base = GraphDecisions(tuple(live), _depthwise_layouts(graph, target, live), external_inputs=external)
     w16, lean = _weight_formats(graph, target, base)
     return dataclasses.replace(base, w16_layers=w16, lean_depthwise=lean)
 
@@ -213,10 +225,11 @@ def decide_patched(graph: Graph, target: Target, whole: GraphDecisions, schedule
     """The decisions for ``graph`` run with ``schedule``: made on its unrolled graph, each
     layer keeping the weight format ``whole`` gave it."""
     patched = unroll(graph, schedule)
-    live = live_activation_bytes(patched.graph)
+    live = live_activation_bytes(patched.graph, whole.external_inputs)
     w16 = frozenset(i for i, o in enumerate(patched.origin) if o is not None and o in whole.w16_layers)
     lean = frozenset(i for i, o in enumerate(patched.origin) if o is not None and o in whole.lean_depthwise)
-    return GraphDecisions(tuple(live), _depthwise_layouts(patched.graph, target, live), w16, lean, patched)
+    return GraphDecisions(tuple(live), _depthwise_layouts(patched.graph, target, live), w16, lean, patched,
+                          external_inputs=whole.external_inputs)
 
 
 def decide(graph: Graph, target: Target) -> GraphDecisions:

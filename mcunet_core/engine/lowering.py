@@ -59,7 +59,8 @@ class Lowered:
         """The arena layout (UserError naming the board when no placement fits its RAM pools)."""
         try:
             after = self.postprocess.buffers(len(self.graph.ops)) if self.postprocess is not None else ()
-            return plan_from_kernel_plans(self.graph, self.plans, self.target.pools, after)
+            return plan_from_kernel_plans(self.graph, self.plans, self.target.pools, after,
+                                          self.decisions.external_inputs)
         except UserError as e:
             raise UserError([f"board {self.target.name}: {m}" for m in e.messages]) from None
 
@@ -118,7 +119,8 @@ def kernel_plans(graph: Graph, target: Target, decisions: GraphDecisions | None 
 
 def plan_memory(graph: Graph, target: Target) -> MemoryPlan:
     decisions = decide(graph, target)
-    return plan_from_kernel_plans(decisions.graph_for(graph), kernel_plans(graph, target, decisions), target.pools)
+    return plan_from_kernel_plans(decisions.graph_for(graph), kernel_plans(graph, target, decisions), target.pools,
+                                  external=decisions.external_inputs)
 
 
 def peak_memory(graph: Graph, target: Target) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .inputs import IN_ARENA, InputPlacement
 from .patch.schedule import OFF, PatchPolicy
 from .planner.pools import SINGLE, Pool
 
@@ -19,6 +20,8 @@ class Target:
     ``pools`` are the RAM regions the planner may place buffers in, the arena region first.
     ``disabled_kernels`` names kernel classes lowering must not pick (benchmarks compare a
     fast kernel with the fallback this way; ``engine.restricted()`` builds such a target).
+    ``input_placement``: the model's inputs in the arena (default) or in the application's
+    own buffer (``external``: not in the arena, read through a pointer it passes).
     """
 
     name: str
@@ -27,9 +30,10 @@ class Target:
     pools: tuple[Pool, ...] = SINGLE
     disabled_kernels: frozenset[str] = frozenset()
     patch: PatchPolicy = OFF
+    input_placement: InputPlacement = IN_ARENA
 
     @classmethod
-    def from_board(cls, board, patch: PatchPolicy = OFF) -> "Target":
+    def from_board(cls, board, patch: PatchPolicy = OFF, input_placement: InputPlacement = IN_ARENA) -> "Target":
         pools = [Pool(board.arena_region.name, board.arena_budget, "mcunet_arena", ".arena")]
         for region in board.regions:
             if region.kind != "ram" or region.name in (board.arena_region.name, board.reserve_region.name):
@@ -37,7 +41,7 @@ class Target:
             lower = region.name.lower()
             pools.append(Pool(region.name, region.size, f"mcunet_arena_{lower}", f".region.{lower}"))
         return cls(name=board.name, flash_budget=board.flash_budget, ram_budget=board.arena_budget,
-                   pools=tuple(pools), patch=patch)
+                   pools=tuple(pools), patch=patch, input_placement=input_placement)
 
 
 #: No budgets: host builds (sanitizers, desktop tests) and estimates.

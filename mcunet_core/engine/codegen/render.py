@@ -162,13 +162,16 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
             {"name": p.name, "symbol": p.symbol, "section": p.section, "alloc": max(plan.pool_bytes.get(p.name, 0), 8)}
             for i, p in enumerate(plan.pools) if i == 0 or plan.pool_bytes.get(p.name, 0)
         ],
-        "symbols": {n: plan.symbol_of(n) for n in plan.tensor_offsets},
+        # a tensor's address: pool array + offset, or the application's input pointer + offset
+        "symbols": {**{n: plan.symbol_of(n) for n in plan.tensor_offsets},
+                    **{n: f"{api.prefix}_external_input[{graph.inputs.index(i)}]" for n, (i, _) in plan.external.items()}},
         "scratch_symbols": {i: plan.symbol_of(f"scratch:{i}") for i in plan.scratch_offsets},
         "no_reuse_bytes": plan.no_reuse_bytes,
         "strategy": plan.strategy,
         "inputs": [graph.tensors[n] for n in graph.inputs],
         "outputs": [graph.tensors[n] for n in graph.outputs],
-        "offsets": plan.tensor_offsets,
+        "offsets": {**plan.tensor_offsets, **{n: d for n, (_, d) in plan.external.items()}},
+        "external_inputs": bool(plan.external),
         "scratch_offsets": plan.scratch_offsets,
         "calls": calls,
         "constants": constants,

@@ -83,13 +83,13 @@ class _Costed:
 
     def planned(self, graph: Graph, target) -> Candidate:
         g = self.decisions.graph_for(graph)
-        room = _room(target)
+        room, external = _room(target), self.decisions.external_inputs
         try:
             if room is not None and self.bound > room:
                 raise UserError("more live bytes than the pools hold")
-            arena, fits = plan_from_kernel_plans(g, self.plans, target.pools).arena_bytes, True
+            arena, fits = plan_from_kernel_plans(g, self.plans, target.pools, external=external).arena_bytes, True
         except UserError:  # no placement fits the board's pools: what it needs in one
-            arena, fits = plan_from_kernel_plans(g, self.plans, SINGLE).arena_bytes, False
+            arena, fits = plan_from_kernel_plans(g, self.plans, SINGLE, external=external).arena_bytes, False
         return Candidate(self.decisions.schedule, arena, self.instructions, fits)
 
 

@@ -29,6 +29,9 @@ class MemoryPlan:
     tensor_pools: dict[str, str] = field(default_factory=dict)
     scratch_pools: dict[int, str] = field(default_factory=dict)
     buffers: list[Buffer] = field(repr=False, default_factory=list)
+    #: tensors outside the arena: graph inputs the application holds (and views of them), each
+    #: as (the input it lies in, byte offset in it)
+    external: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def arena_bytes(self) -> int:
@@ -86,6 +89,8 @@ class MemoryPlan:
                 for b in self.buffers
             ],
         }
+        if self.external:
+            doc["external"] = [{"name": n, "input": i, "offset": d} for n, (i, d) in sorted(self.external.items())]
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
@@ -117,14 +122,26 @@ class _Groups:
             self.root[m.buffer.name] = base_root
 
 
-def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8, after=()) -> Problem:
+def external_views(graph: Graph, kernel_plans: list[KernelPlan], inputs=frozenset()) -> dict[str, tuple[str, int]]:
+    """The graph inputs ``inputs`` (held outside the arena) and the views of them (ops that run
+    no code, RESHAPE): each as (its input, byte offset in it). No kernel writes into them."""
+    outside = {name: (name, 0) for name in inputs}
+    for op, kp in zip(graph.ops, kernel_plans):
+        rule = kp.memory
+        if kp.function is None and isinstance(rule, InPlace) and op.inputs[rule.input_index] in outside:
+            base, delta = outside[op.inputs[rule.input_index]]
+            outside[op.outputs[0]] = (base, delta + rule.delta)
+    return outside
+
+
+def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8, after=(), outside=()) -> Problem:
     """``after``: buffers of a step after the last op (detection post-processing at step
     ``len(graph.ops)``, where the graph's outputs are still live), each placed alone."""
     lifetimes = graph.lifetimes()
     buffers = {
         name: Buffer(name, graph.tensors[name].nbytes, f, l)
         for name, (f, l) in lifetimes.items()
-        if not graph.tensors[name].is_constant
+        if not graph.tensors[name].is_constant and name not in outside
     }
     groups = _Groups(buffers)
     overlaps: list[Overlap] = []
@@ -155,8 +172,10 @@ def build_problem(graph: Graph, kernel_plans: list[KernelPlan], align: int = 8, 
 
 
 def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: tuple[Pool, ...] = SINGLE,
-                           after=()) -> MemoryPlan:
-    problem = build_problem(graph, kernel_plans, after=after)
+                           after=(), external=frozenset()) -> MemoryPlan:
+    """``external``: graph inputs the application holds outside the arena (not planned)."""
+    outside = external_views(graph, kernel_plans, external)
+    problem = build_problem(graph, kernel_plans, after=after, outside=outside)
     tensor_offsets, scratch_offsets, tensor_pools, scratch_pools, pool_bytes = {}, {}, {}, {}, {}
     strategies = []
     for pool_name, (sub, placement) in assign_pools(problem, pools).items():
@@ -185,4 +204,5 @@ def plan_from_kernel_plans(graph: Graph, kernel_plans: list[KernelPlan], pools: 
         tensor_pools=tensor_pools,
         scratch_pools=scratch_pools,
         buffers=sorted(buffers, key=lambda b: (b.first, b.name)),
+        external=outside,
     )
