@@ -1,13 +1,14 @@
 """Data-parallel training over the processes ``torchrun`` starts (gloo on CPU, nccl on cuda).
 
-Every rank walks the same global batches in the same order (the one-process loader, seeded per
-epoch, so the augmentation draws are the one-process run's too) and trains on its slice of
-each; gradients are averaged over the ranks once per optimizer step, and BatchNorm in
+Every rank walks the same global batches in the same order (``batches``: the one-process
+order, every sample's augmentation drawn on every rank, only its own slice loaded) and trains
+on its slice of each; gradients are averaged over the ranks once per optimizer step, and BatchNorm in
 training mode normalises with the statistics of the whole global batch (``batch_norm``), so N
 processes compute what one process computes on the full batch, up to the order of float sums.
 
     Ranks.from_environment(compute) -> Ranks      (torchrun's RANK / WORLD_SIZE; one rank without)
-    ranks.share(x, y) -> this rank's slice of a global batch
+    ranks.part(n) -> (lo, hi): this rank's slice of a global batch of n samples
+    AveragedByHand(ranks) | Replicated(ranks): .wrap(model) -> the module a step runs; .after_backward(model)
     ranks.average_gradients(params);  with ranks.global_batch_norm(model): ...
     ranks.gather(items, fn) -> [fn(item) for item in items], each computed on one rank
 """
@@ -22,6 +23,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import UserError
 
@@ -62,14 +64,11 @@ class Ranks:
             raise UserError(f"batch_size {batch_size} does not split over {self.world} processes: "
                             "give procs= a divisor of the batch size")
 
-    def share(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """This rank's slice of a global batch and its share of the samples (the weight of its
-        mean loss in the global mean)."""
-        if not self.distributed:
-            return x, y, 1.0
-        part = torch.tensor_split(torch.arange(len(y)), self.world)[self.rank]
-        lo, hi = (int(part[0]), int(part[-1]) + 1) if len(part) else (0, 0)
-        return x[lo:hi], y[lo:hi], (hi - lo) * self.world / len(y)
+    def part(self, n: int) -> tuple[int, int]:
+        """This rank's slice [lo, hi) of a global batch of ``n`` samples (``torch.tensor_split``'s)."""
+        q, r = divmod(n, self.world)
+        lo = self.rank * q + min(self.rank, r)
+        return lo, lo + q + (self.rank < r)
 
     def average_gradients(self, params) -> None:
         """Every parameter's gradient averaged over the ranks (one collective per step)."""
@@ -156,6 +155,43 @@ def batch_norm(x, running_mean, running_var, weight, bias, training: bool, momen
     if weight is not None:
         y = y * weight.reshape(shape) + bias.reshape(shape)
     return y
+
+
+class AveragedByHand:
+    """The supernet's gradient averaging: one all-reduce of every gradient after the step's
+    backward passes. Not DistributedDataParallel: the sandwich rule runs several subnets
+    (different parameter slices) per optimizer step, and DDP's reducer expects one forward and
+    backward over one fixed set of parameters per step."""
+
+    def __init__(self, ranks: Ranks):
+        self.ranks = ranks
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        return model
+
+    def after_backward(self, model: nn.Module) -> None:
+        self.ranks.average_gradients(model.parameters())
+
+
+class Replicated:
+    """A static network's replicas under ``torch.nn.parallel.DistributedDataParallel``: its
+    reducer averages the gradients in buckets while the backward pass still runs. Buffers are
+    not re-sent before each forward (``forward_sync_buffers=False``): the running statistics
+    are the global batch's on every rank already (``global_batch_norm``, not torch's
+    ``SyncBatchNorm``, which takes only GPU tensors, not gloo's CPU ones)."""
+
+    def __init__(self, ranks: Ranks):
+        self.ranks = ranks
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        if not self.ranks.distributed:
+            return model
+        device = next(model.parameters()).device
+        return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                       forward_sync_buffers=False)
+
+    def after_backward(self, model: nn.Module) -> None:
+        pass  # reduced during the backward pass
 
 
 class _SumOverRanks(torch.autograd.Function):

@@ -6,8 +6,9 @@ Every epoch seeds torch, the shuffling and the subnet sampling from (seed, epoch
 is reproducible and a run resumed from its checkpoint (saved after every epoch) continues
 exactly as an uninterrupted one. The learning rate follows a cosine schedule per step.
 Models train on ``compute``'s device; evaluation and BN re-estimation run where the model is.
-With ``ranks`` (torchrun's processes) each rank trains on its slice of every global batch
-(``distributed``); only rank 0 prints and writes the checkpoint.
+With ``ranks`` (torchrun's processes) each rank prepares and trains on its slice of every
+global batch (``batches``, ``distributed``): the supernet's gradients averaged by hand, a
+network's by DistributedDataParallel; only rank 0 prints and writes the checkpoint.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from torch import nn
 from tqdm import tqdm
 
 from ..arch import Arch
+from .batches import rank_loader
 from .checkpoint import load_checkpoint, save_checkpoint
 from .compute import CPU, Compute, device_of
-from .distributed import Ranks
+from .distributed import AveragedByHand, Ranks, Replicated
 from .net import IrNet
 from .supernet import Supernet
 
@@ -52,14 +54,14 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
     space = supernet.space
     criterion = _criterion(data, settings, compute)
 
-    def step(x, y, rng, precision) -> float:
+    def step(model, x, y, rng, precision) -> float:
         archs = [space.largest(), space.smallest()][: settings.sandwich]
         archs += [space.sample(rng) for _ in range(settings.sandwich - len(archs))]
         teacher, total = None, 0.0
         for arch in archs:
             supernet.set_active(arch)
             with precision.autocast():
-                out = supernet(x)
+                out = model(x)
                 loss = criterion(out, y) if teacher is None else soft_cross_entropy(out, teacher)
             precision.backward(loss)
             if settings.distill and teacher is None:
@@ -69,7 +71,7 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
 
     try:
         return _fit(supernet, data, settings, step, {"kind": "supernet", "space": dataclasses.asdict(space)},
-                    checkpoint, progress, "supernet", compute=compute, ranks=ranks)
+                    checkpoint, progress, "supernet", compute=compute, ranks=ranks, gradients=AveragedByHand(ranks))
     finally:
         supernet.set_active(space.largest())
 
@@ -83,15 +85,15 @@ def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, pro
     ``desc`` names the phase in the progress output."""
     criterion = _criterion(data, settings, compute)
 
-    def step(x, y, rng, precision) -> float:
+    def step(model, x, y, rng, precision) -> float:
         with precision.autocast():
-            loss = criterion(net(x), y)
+            loss = criterion(model(x), y)
         precision.backward(loss)
         return loss.item()
 
     validate = None if val_data is None else (lambda: {"val_accuracy": evaluate(net, val_data)})
     return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
-                before_epoch, validate, compute=compute, ranks=ranks)
+                before_epoch, validate, compute=compute, ranks=ranks, gradients=Replicated(ranks))
 
 
 def channels_last(x):
@@ -238,11 +240,9 @@ def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
                            lr=s.lr, momentum=s.momentum, nesterov=s.momentum > 0)
 
 
-def _loader(data, s: TrainSettings, epoch: int, compute: Compute = CPU) -> torch.utils.data.DataLoader:
+def _loader(data, s: TrainSettings, epoch: int, compute: Compute = CPU, ranks: Ranks = Ranks()):
     g = torch.Generator().manual_seed(int(np.random.SeedSequence([s.seed, epoch, 1]).generate_state(1)[0]))
-    return torch.utils.data.DataLoader(data, batch_size=s.batch_size, shuffle=True, generator=g,
-                                       drop_last=len(data) > s.batch_size, num_workers=s.workers,
-                                       pin_memory=compute.device == "cuda")
+    return rank_loader(data, s.batch_size, g, ranks, workers=s.workers, pin_memory=compute.device == "cuda")
 
 
 class _Precision:
@@ -269,7 +269,10 @@ class _Precision:
 
 def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, checkpoint, progress: bool,
          desc: str, before_epoch: Callable[[int], None] | None = None,
-         validate: Callable[[], dict] | None = None, compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
+         validate: Callable[[], dict] | None = None, compute: Compute = CPU, ranks: Ranks = Ranks(),
+         *, gradients: AveragedByHand | Replicated) -> list[dict]:
+    """The epochs of ``step(module, x, y, rng, precision)`` over this rank's slices of the global
+    batches; ``gradients`` makes ``module`` and averages the gradients over the ranks."""
     fingerprint = {**fingerprint, "settings": dataclasses.asdict(s), "samples": len(data)}
     ranks.check_batch(s.batch_size)
     progress = progress and ranks.main
@@ -287,6 +290,7 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
         if progress:
             print(f"{desc}: resuming after epoch {start}/{s.epochs} from {checkpoint}", flush=True)
     steps = len(_loader(data, s, 0))
+    module = gradients.wrap(model)
     with ranks.global_batch_norm(model):
         for epoch in range(start, s.epochs):
             torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
@@ -296,16 +300,17 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
                 before_epoch(epoch)
             losses = []
             # a bar on a terminal; a log (CI, a file) gets one line per epoch instead
-            bar = tqdm(_loader(data, s, epoch, compute), desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
+            loader = _loader(data, s, epoch, compute, ranks)
+            precision.share = loader.batch_sampler.share
+            bar = tqdm(loader, desc=f"{desc} {epoch + 1}/{s.epochs}", leave=False,
                        disable=None if progress else True)
             for i, (x, y) in enumerate(bar):
                 for group in opt.param_groups:
                     group["lr"] = 0.5 * s.lr * (1 + math.cos(math.pi * (epoch * steps + i) / (s.epochs * steps)))
                 opt.zero_grad(set_to_none=True)
-                x, y, precision.share = ranks.share(x, y)
-                losses.append(ranks.mean(step(compute.to(channels_last(x)), compute.to(y), rng, precision),
+                losses.append(ranks.mean(step(module, compute.to(channels_last(x)), compute.to(y), rng, precision),
                                          precision.share))
-                ranks.average_gradients(model.parameters())
+                gradients.after_backward(model)
                 precision.step(opt)
                 bar.set_postfix(loss=f"{losses[-1]:.3f}")
             history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),

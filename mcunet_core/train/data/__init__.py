@@ -1,6 +1,7 @@
 """Data sets of a task spec, all yielding ``(float tensor CHW in the task's preprocessing, label)``.
 
     make_dataset(task, split, resolution=None, augment=None) -> torch Dataset with .labels, .classes
+    dataset.draw(i) -> drawn;  dataset.load(i, drawn) -> sample   (data[i] in two steps: ``draws``)
 
 Where the data comes from follows ``task.dataset``: the embedded generators
 (``synthetic-vww``, ``synthetic-kws``; splits train/val) when no path is set, else the

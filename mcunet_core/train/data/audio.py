@@ -4,6 +4,8 @@ mix in background noise (with probability ``background_frequency``, at a volume 
 [0, background_volume]), clip to [-1, 1], compute the MFCC.
 
 A clip whose maximum is not positive (digital silence) is left unscaled; TF divides by it.
+The augmentation's random numbers (``AudioDraws``) are drawn apart from the work they steer
+(``draw``, then ``load``), so a rank can draw a whole global batch and load only its slice.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ def as_float(clip: np.ndarray) -> np.ndarray:
     return clip.astype(np.float32, copy=True)  # a copy: the data may be read-only
 
 
+@dataclass(frozen=True)
+class AudioDraws:
+    """One clip's augmentation parameters (``AudioDataset.draw``)."""
+    shift: int = 0  # samples, right when positive
+    background: tuple[int, int, float] | None = None  # noise clip, its start, volume
+
+
 class AudioDataset(torch.utils.data.Dataset):
     """``clips[i]``: int16 or float samples (any object indexable by sample number)."""
 
@@ -49,8 +58,22 @@ class AudioDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.labels)
 
-    def waveform(self, i: int) -> torch.Tensor:
-        """The clip as the MFCC sees it (normalised, augmented when training)."""
+    def draw(self, i: int) -> AudioDraws:
+        """Clip ``i``'s augmentation parameters, from torch's global generator (cheap)."""
+        a = self.augment
+        if a is None:
+            return AudioDraws()
+        shift = int(torch.randint(-a.time_shift, a.time_shift + 1, ())) if a.time_shift else 0
+        background = None
+        if self.noise and float(torch.rand(())) < a.background_frequency:
+            k = int(torch.randint(len(self.noise), ()))
+            start = int(torch.randint(len(self.noise[k]) - self.mfcc.samples + 1, ()))
+            background = (k, start, float(torch.rand(())) * a.background_volume)
+        return AudioDraws(shift, background)
+
+    def waveform(self, i: int, draws: AudioDraws | None = None) -> torch.Tensor:
+        """The clip as the MFCC sees it (normalised, augmented by ``draws``: drawn now when None)."""
+        draws = self.draw(i) if draws is None else draws
         n = self.mfcc.samples
         wav = torch.zeros(n)
         clip = torch.from_numpy(as_float(self.clips[i])[:n])
@@ -58,22 +81,20 @@ class AudioDataset(torch.utils.data.Dataset):
         peak = wav.max()
         if peak > 0:
             wav = wav / peak
-        a = self.augment
-        if a is None:
-            return wav
-        if a.time_shift:
-            shift = int(torch.randint(-a.time_shift, a.time_shift + 1, ()))
+        shift = draws.shift
+        if shift:
             wav = torch.roll(wav, shift)
             if shift > 0:
                 wav[:shift] = 0
-            elif shift < 0:
+            else:
                 wav[shift:] = 0
-        if self.noise and float(torch.rand(())) < a.background_frequency:
-            bg = self.noise[int(torch.randint(len(self.noise), ()))]
-            start = int(torch.randint(len(bg) - n + 1, ()))
-            volume = float(torch.rand(())) * a.background_volume
-            wav = torch.clamp(wav + volume * torch.from_numpy(bg[start:start + n]), -1.0, 1.0)
+        if draws.background is not None:
+            k, start, volume = draws.background
+            wav = torch.clamp(wav + volume * torch.from_numpy(self.noise[k][start:start + n]), -1.0, 1.0)
         return wav
 
+    def load(self, i: int, draws: AudioDraws):
+        return self.mfcc(self.waveform(i, draws))[None], int(self.labels[i])
+
     def __getitem__(self, i: int):
-        return self.mfcc(self.waveform(i))[None], int(self.labels[i])
+        return self.load(i, self.draw(i))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from . import draws
+
 
 class LabelledSubset(torch.utils.data.Subset):
     """A Subset that keeps the ``labels`` and ``classes`` the training loop reads."""
@@ -15,6 +17,12 @@ class LabelledSubset(torch.utils.data.Subset):
         super().__init__(dataset, [int(i) for i in indices])
         self.labels = np.asarray(dataset.labels)[np.asarray(self.indices, dtype=np.int64)]
         self.classes = dataset.classes
+
+    def draw(self, i: int):
+        return draws.draw(self.dataset, self.indices[i])
+
+    def load(self, i: int, drawn):
+        return draws.load(self.dataset, self.indices[i], drawn)
 
 
 def holdout_indices(labels, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

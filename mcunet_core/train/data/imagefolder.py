@@ -1,7 +1,8 @@
 """ImageFolder trees: ``<root>/<split>/<class>/*.jpg|png`` (real VWW, ImageNet-style data).
 
 Classes are the task's labels when it names them (each must be a folder), else the sorted
-folder names. Files are decoded with Pillow when a sample is read, not held in memory.
+folder names. Files are decoded with Pillow when a sample is loaded, not held in memory;
+drawing a sample's random crop reads only its header (its size).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 from PIL import Image
 
 from ...errors import UserError
-from .images import ImagePreprocess
+from .images import ImageDraws, ImagePreprocess
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".webp"}
 
@@ -42,11 +43,26 @@ class ImageFolder(torch.utils.data.Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int):
-        try:
-            with Image.open(self.files[i]) as im:
-                image = np.array(im.convert(self.mode))
-        except OSError as e:
-            raise UserError(f"cannot read image {self.files[i]}: {e}") from None
+        return self.load(i, self.draw(i))
+
+    def draw(self, i: int) -> ImageDraws:
+        """Sample ``i``'s augmentation parameters; a random crop needs the image's size alone."""
+        return self.preprocess.draw(self._size(i) if self.preprocess.random_resized_crop else None)
+
+    def load(self, i: int, draws: ImageDraws):
+        image = self._read(i, lambda im: np.array(im.convert(self.mode)))
         if image.ndim == 2:
             image = image[..., None]
-        return self.preprocess(image), int(self.labels[i])
+        return self.preprocess.apply(image, draws), int(self.labels[i])
+
+    def _size(self, i: int) -> tuple[int, int]:
+        """(height, width) from the file's header, without decoding the pixels."""
+        width, height = self._read(i, lambda im: im.size)
+        return height, width
+
+    def _read(self, i: int, what):
+        try:
+            with Image.open(self.files[i]) as im:
+                return what(im)
+        except OSError as e:
+            raise UserError(f"cannot read image {self.files[i]}: {e}") from None
