@@ -151,14 +151,47 @@ def test_a_graph_that_is_not_the_detector_is_one_line(person):
     assert "needs int8[1, 16, 20, 18]" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_detector_on_qemu_returns_the_python_boxes(tmp_path):
-    """A small int8 detector (random weights) built for the H743 and run on its QEMU stand-in:
-    the heads equal the reference interpreter's, the firmware's boxes the host decode's, and
-    the post-processing is counted apart in result.json."""
+def tiny_detector(height=64):
+    """A small int8 detector on person-det's heads (random weights) and its decoder, at a
+    low score threshold so that random weights give boxes."""
     from mcunet_core.arch import Arch, Stage
     from mcunet_core.arch.detection import DetectionArch
     from mcunet_core.arch.detection_ir import detection_to_graph
     from mcunet_core.arch.to_ir import RandomWeights
+
+    spec = DetectionSpec.from_task(load_task("person-det"))
+    dec = dataclasses.replace(Decoder.from_spec(spec, height), score_q=4096)
+    stages = tuple(Stage(c, 2, (3,), (3,)) for c in (8, 16, 24, 32))
+    backbone = Arch("tiny", (height, dec.width, 3), 1, 8, 3, 2, 8, 3, stages)
+    graph = detection_to_graph(DetectionArch.for_task(backbone, spec), RandomWeights(0))
+    x = np.random.default_rng(1).integers(-128, 128, graph.tensors[graph.inputs[0]].shape).astype(np.int8)
+    return dec, graph, x
+
+
+def test_detector_on_the_host_whole_and_in_patches(tmp_path):
+    """The detector's generated C with its post-processing (ASan/UBSan), whole tensors and
+    with a patch stage (the post-processing then follows the unrolled graph's ops)."""
+    from mcunet_core.engine import PatchPolicy, PatchSchedule
+    from mcunet_core.ir.reference import run as reference_run
+
+    dec, graph, x = tiny_detector()
+    ref = reference_run(graph, x)
+    want = python_boxes(dec, graph, [ref[o] for o in graph.outputs])
+    assert len(want) > 0
+    post = YoloPostprocess.from_decoder(dec, graph)
+    patched = dataclasses.replace(HOST, patch=PatchPolicy("fixed", PatchSchedule(1, (2, 2))))
+    for name, target in (("whole", HOST), ("patched", patched)):
+        model = engine.generate(graph, target, tmp_path / name, plot=False, postprocess=post)
+        assert (model.patch is not None) == (name == "patched")
+        *heads, record = build_host(tmp_path / name).run([x], tmp_path / name)
+        assert all(np.array_equal(h, ref[o]) for h, o in zip(heads, graph.outputs)), name
+        assert np.array_equal(YoloPostprocess.boxes(record), want), name
+
+
+def test_detector_on_qemu_returns_the_python_boxes(tmp_path):
+    """The detector built for the H743 and run on its QEMU stand-in: the heads equal the
+    reference interpreter's, the firmware's boxes the host decode's, and the post-processing
+    is counted apart in result.json."""
     from mcunet_core.device.result import write_run
     from mcunet_core.device.runners.qemu import QemuRunner
     from mcunet_core.ir.model_io import ModelIO
@@ -166,16 +199,10 @@ def test_detector_on_qemu_returns_the_python_boxes(tmp_path):
     from mcunet_core.pipeline.model_firmware import build_model_firmware
     from mcunet_core.spec import load_board
 
-    spec = DetectionSpec.from_task(load_task("person-det"))
-    height = 64
-    dec = dataclasses.replace(Decoder.from_spec(spec, height), score_q=4096)  # random weights: a low threshold
-    stages = tuple(Stage(c, 2, (3,), (3,)) for c in (8, 16, 24, 32))
-    backbone = Arch("tiny", (height, dec.width, 3), 1, 8, 3, 2, 8, 3, stages)
-    graph = detection_to_graph(DetectionArch.for_task(backbone, spec), RandomWeights(0))
+    dec, graph, x = tiny_detector()
     post = YoloPostprocess.from_decoder(dec, graph)
     board = load_board("h743")
     built = build_model_firmware(graph, board, tmp_path, postprocess=post)
-    x = np.random.default_rng(1).integers(-128, 128, graph.tensors[graph.inputs[0]].shape).astype(np.int8)
     run = QemuRunner(board).run(built.firmware.elf, x.tobytes()).raise_for_status()
     *heads, record = ModelIO.load(tmp_path / "gen" / "io.json").unpack_outputs(run.output)
     ref = reference_run(graph, x)

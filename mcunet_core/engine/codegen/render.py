@@ -180,7 +180,7 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         "post": None,
     }
     if postprocess is not None:
-        step = len(graph.ops)
+        step = next(b.first for b in plan.buffers if b.name == RECORD_BUFFER)  # after the lowered graph's ops
         ctx.update(post=postprocess.template_context(), scratch_symbol=plan.symbol_of(f"scratch:{step}"),
                    scratch_offset=plan.scratch_offsets[step], record_symbol=plan.symbol_of(RECORD_BUFFER),
                    record_offset=plan.tensor_offsets[RECORD_BUFFER])
