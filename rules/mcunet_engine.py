@@ -42,7 +42,7 @@ def _generate(target, source, env):
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source))
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source), ctx.input_placement)
         model = engine.generate(graph, target_, out, prefix=ctx.prefix)
         if model.patch is not None:
             print(f"{ctx.name}: {engine.patch_summary(model.patch)}")
@@ -66,6 +66,13 @@ def patch_policy(ctx, source):
     spec = next(Path(str(s)) for s in source if Path(str(s)).name.startswith("nas-") and str(s).endswith(".yaml"))
     recorded = load_model(spec).patch
     return engine.PatchPolicy.parse("off" if recorded is None else recorded, f"{spec}: patch")
+
+
+def input_signature(ctx) -> str:
+    """What a stage's signature gains from ``ctx.input_placement``: nothing for the arena (the
+    signature it always had), `` input_placement=external`` otherwise."""
+    placement = ctx.input_placement
+    return f" input_placement={placement}" if placement is not None and placement.external else ""
 
 
 def patch_sources(ctx) -> list:
@@ -96,6 +103,7 @@ def engine(env, ctx, sources):
     if ctx.prefix != HARNESS_PREFIX:  # the harness's prefix keeps the signature it always had
         signature += f" prefix={ctx.prefix}"
     signature += ctx.patch.signature() if ctx.patch is not None else ""
+    signature += input_signature(ctx)
     sources = list(sources) + patch_sources(ctx)
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=signature)
     targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),

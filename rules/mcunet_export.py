@@ -16,7 +16,7 @@ from pathlib import Path
 from SCons.Action import Action
 
 from mcunet_core.errors import UserError, print_user_error
-from mcunet_engine import engine_dependencies, kernel_library, patch_policy, patch_sources
+from mcunet_engine import engine_dependencies, input_signature, kernel_library, patch_policy, patch_sources
 from mcunet_import import code_dependencies
 
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "mcunet_core" / "package" / "templates"
@@ -31,7 +31,7 @@ def _export(target, source, env):
     folder = Path(target[0].dir.abspath)
     try:
         graph = load_graph(Path(str(source[0])).parent)
-        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source))
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source), ctx.input_placement)
         pkg = export_package(graph, target_, ctx.board, folder, ctx.name, opt=ctx.opt)
     except UserError as err:
         return print_user_error(err)
@@ -51,7 +51,8 @@ def export(env, ctx, sources):
     folder = env.Dir(str(Path(ctx.export).expanduser().absolute()))
     xenv = env.Clone(MCUNET_CTX=ctx, MCUNET_EXPORT_SIG=f"{ctx.board.name} {ctx.board.raw} {ctx.budget.to_json()} "
                                                       f"prefix={package_prefix(ctx.name)} opt={ctx.opt}"
-                                                      + (ctx.patch.signature() if ctx.patch else ""))
+                                                      + (ctx.patch.signature() if ctx.patch else "")
+                                                      + input_signature(ctx))
     manifest = xenv.Command(folder.File(MANIFEST), sorted(graph, key=str) + patch_sources(ctx),
                             Action(_export, f"Exporting {ctx.name} to {folder}", varlist=["MCUNET_EXPORT_SIG"]))
     templates = [env.File(str(p)) for p in sorted(_PACKAGE_TEMPLATES.rglob("*.j2"))]

@@ -87,6 +87,7 @@ class StageContext:
     compute: Any = None  # where search and training run (mcunet_core.train.Compute) when a stage trains
     launch: Any = None  # how many processes train (mcunet_core.pipeline.launch.Launch) when a stage trains
     patch: Patching | None = None  # the patch policy the engine compiles with (patch_for)
+    input_placement: Any = None  # where the model's input lives (engine.InputPlacement; input_placement_for)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,17 @@ def patch_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, 
     return Patching(PatchPolicy("auto"), "default")
 
 
+def input_placement_for(board: Board, model: ModelSpec | None):
+    """Where the model's input lives (``engine.InputPlacement``): the model spec's
+    ``input_placement``, else the board's, else the arena."""
+    from mcunet_core.engine import InputPlacement
+
+    for spec in (model, board):
+        if spec is not None and spec.input_placement is not None:
+            return InputPlacement.parse(spec.input_placement, f"{spec.source_file}: input_placement")
+    return InputPlacement()
+
+
 def chain_for(model: ModelSpec | None, task: Task | None, export: str | None = None) -> list[str]:
     """The stages from the specs to a report, or with ``export`` to the IR and then the package."""
     if model is not None:
@@ -231,6 +243,7 @@ def build_context(env, sel) -> StageContext:
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{folder}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
                         data=data, export=getattr(sel, "export", None), compute=compute, patch=patch,
+                        input_placement=input_placement_for(board, model),
                         launch=launch)
 
 

@@ -32,6 +32,12 @@
 
 #ifdef MCUNET_INPUT_BUFFER
 #define INPUT_PTR ((int8_t *)(MCUNET_INPUT_BUFFER))
+#elif defined(MCUNET_INPUT_EXTERNAL)
+/* The model reads its input outside the arena (input_placement: external): this stands for
+ * the application's frame buffer (a camera's DMA buffer, external SDRAM), in its own section
+ * so the memory report counts it apart from peak SRAM. NOLOAD, not zeroed: the probe writes it. */
+static int8_t input_storage[MCUNET_INPUT_BYTES] __attribute__((section(".mcunet_frame"), aligned(8)));
+#define INPUT_PTR (input_storage)
 #else
 static int8_t input_storage[MCUNET_INPUT_BYTES] NOINIT;
 #define INPUT_PTR (input_storage)

@@ -18,6 +18,8 @@ STACK_SECTION = ".stack"
 HEAP_SECTION = ".heap"
 ARENA_SECTION = ".arena"
 INPUT_SECTION = ".mcunet_input"
+#: a model input held outside the arena (the application's frame buffer; harness.c)
+FRAME_SECTION = ".mcunet_frame"
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ def memory_report(elf: Elf, lay: Layout) -> dict:
       except an embedded input (``input_flash_bytes``);
     - ``static_ram_bytes``: every RAM byte the image reserves, stack and heap reserves
       and the arena included (``ram_bytes_by_region`` per region);
-    - ``static_ram_excl_stack_bytes``: the same without the stack reserve, so that
-      peak SRAM = this + stack high-water mark.
+    - ``static_ram_excl_stack_bytes``: the same without the stack reserve and without an
+      input held outside the arena (``external_input_bytes``: the application's frame
+      buffer, section .mcunet_frame), so that peak SRAM = this + stack high-water mark.
     """
     sections = {}
     flash_used = 0
@@ -157,11 +160,13 @@ def memory_report(elf: Elf, lay: Layout) -> dict:
         sections[s.name] = entry
     ram_total = sum(v for k, v in by_region.items() if k != lay.flash.name)
     stack = sections.get(STACK_SECTION, {}).get("bytes", 0)
+    frame = sections.get(FRAME_SECTION, {}).get("bytes", 0)
     return {
         "flash_bytes": flash_used,
         "input_flash_bytes": input_flash,
         "static_ram_bytes": ram_total,
-        "static_ram_excl_stack_bytes": ram_total - stack,
+        "static_ram_excl_stack_bytes": ram_total - stack - frame,
+        "external_input_bytes": frame,
         "stack_reserved_bytes": stack,
         "arena_bytes": sections.get(ARENA_SECTION, {}).get("bytes", 0),
         "regions": {

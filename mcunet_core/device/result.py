@@ -127,6 +127,8 @@ def build_result(run: RunResult, memory: dict, *, opt: str | None = None, input_
                 "regions": memory["regions"],
                 "sections": memory["sections"],
                 "input_flash_bytes": memory.get("input_flash_bytes", 0),
+                **({"external_input_bytes": memory["external_input_bytes"]}
+                   if memory.get("external_input_bytes") else {}),
             },
             "tools": tool_versions(run.runner),
             "runner_details": {k: v for k, v in run.extra.items() if isinstance(v, (str, int, float, bool))},

@@ -46,6 +46,7 @@ from .decisions import CODE_RESERVE_BYTES, GraphDecisions, decide, live_activati
 from .kernels import kernel_names, specialised_kernel_names, supported_op_types
 from .kernels.base import KernelPlan
 from .kernels.depthwise import W4_WIDEN_COST_PER_WORD, W8_WIDEN_COST_PER_WORD, w4_widen_cost, widened_layer_words
+from .inputs import InputPlacement
 from .lowering import Footprint, Lowered, kernel_plans, lower, peak_memory, plan_memory
 from .patch.describe import summary as patch_summary
 from .patch.schedule import PatchPolicy, PatchSchedule
@@ -86,6 +87,6 @@ __all__ = [
     "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
     "write_report", "YoloPostprocess",
-    "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
+    "InputPlacement", "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
     "W4_WIDEN_COST_PER_WORD", "W8_WIDEN_COST_PER_WORD", "w4_widen_cost", "widened_layer_words",
 ]

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from .. import engine
 from ..arch import Arch, RandomWeights, WeightBits, arch_to_graph
-from ..engine import FirmwareCosts, PatchPolicy, Target, latency_ms
+from ..engine import FirmwareCosts, InputPlacement, PatchPolicy, Target, latency_ms
 from ..errors import UserError
 from ..ir import Graph
 
@@ -162,12 +162,13 @@ def lower_bounds(arch: Arch, bits: WeightBits = WeightBits()) -> tuple[int, int]
     return engine.lower_bounds(estimate_graph(arch, bits))
 
 
-def deployment_target(board, limits: Limits | None, patch: PatchPolicy = PatchPolicy("off")) -> Target:
+def deployment_target(board, limits: Limits | None, patch: PatchPolicy = PatchPolicy("off"),
+                      input_placement: InputPlacement | None = None) -> Target:
     """The engine target a network is measured and compiled with: the board's, with its flash
     budget lowered to ``limits.flash`` (kernels then keep int8 weights where pre-widened ones
-    would break it), scheduling patches by ``patch``. The search measures with it and the
-    engine stage compiles with it."""
-    target = Target.from_board(board, patch=patch)
+    would break it), scheduling patches by ``patch``, its input where ``input_placement`` says.
+    The search measures with it and the engine stage compiles with it."""
+    target = Target.from_board(board, patch=patch, input_placement=input_placement or InputPlacement())
     if limits is not None and (target.flash_budget is None or limits.flash < target.flash_budget):
         target = dataclasses.replace(target, flash_budget=limits.flash)
     return target

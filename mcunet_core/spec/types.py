@@ -202,6 +202,11 @@ class Board:
         """The board's ``patch`` for models that set none (None: absent, auto)."""
         return self.raw.get("patch")
 
+    @property
+    def input_placement(self):
+        """The board's ``input_placement`` for models that set none (None: absent, arena)."""
+        return self.raw.get("input_placement")
+
     def region(self, name: str) -> Region:
         for r in self.regions:
             if r.name == name:
@@ -341,6 +346,11 @@ class ModelSpec:
     def patch(self):
         """The spec's ``patch`` (``off``/False, ``auto``, ``{split, patches}``), None when absent."""
         return self.raw.get("patch")
+
+    @property
+    def input_placement(self):
+        """The spec's ``input_placement`` (``arena``, ``external``), None when absent."""
+        return self.raw.get("input_placement")
 
     @classmethod
     def from_raw(cls, raw: dict, source_file: Path, tree=None) -> "ModelSpec":
