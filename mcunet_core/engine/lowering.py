@@ -72,8 +72,9 @@ class Lowered:
     def footprint(self, firmware: FirmwareCosts | None = None) -> Footprint:
         """Exact arena and constants of this model, with the firmware's measured RAM and code."""
         fw = firmware or FirmwareCosts.measured()
+        post = self.postprocess.kernel_plans() if self.postprocess is not None else []
         return Footprint(self.plan.arena_bytes, fw.stack, fw.other_static_ram, self.constant_bytes,
-                         fw.code.bytes(self.plans))
+                         fw.code.bytes(self.plans + post))
 
     def work(self) -> list[OpWork]:
         """Work counts of every op that runs code (views such as RESHAPE run none)."""

@@ -133,6 +133,8 @@ def test_scratch_and_record_share_the_arena_after_the_network(person, tmp_path):
     outputs = sum(graph.tensors[o].nbytes for o in graph.outputs)
     assert lowered.plan.arena_bytes >= outputs + post.scratch_bytes + post.record_bytes > plain.plan.arena_bytes
     assert plain.constant_bytes == 0 and lowered.constant_bytes == post.constant_bytes == 3 * 512 + 9 * 8
+    code = lowered.footprint().code - plain.footprint().code  # the two kernels compiled alone + two calls
+    assert 1440 + 368 < code < 1440 + 368 + 200
     engine.generate(graph, HOST, tmp_path, plot=False, postprocess=post)
     doc = json.loads((tmp_path / "plan.json").read_text())
     names = {b["name"] for b in doc["buffers"]}
