@@ -232,3 +232,73 @@ def test_a_prefixed_detector_exports_prefixed_names(person, tmp_path):
                     str(tmp_path / "postprocess.c"), "-o", str(obj)], check=True)
     nm = subprocess.run(["nm", "-g", "--defined-only", str(obj)], capture_output=True, text=True, check=True).stdout
     assert sorted(line.split()[-1] for line in nm.splitlines()) == ["det_detections", "det_postprocess"]
+
+
+NMS_MAIN = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "mcunet_detect.h"
+/* usage: nms candidates.bin count iou_q max_detections kept.bin */
+int main(int argc, char **argv)
+{
+    int32_t n = atoi(argv[2]), max_det = atoi(argv[4]);
+    mcunet_box_candidate_t *c = malloc(sizeof(*c) * (size_t)(n ? n : 1));
+    mcunet_box_t *kept = malloc(sizeof(*kept) * (size_t)(max_det ? max_det : 1));
+    FILE *f = fopen(argv[1], "rb");
+    if (!c || !kept || !f || fread(c, sizeof(*c), (size_t)n, f) != (size_t)n)
+        return 1;
+    fclose(f);
+    int32_t k = mcunet_nms_greedy_s32(c, n, atoi(argv[3]), max_det, kept);
+    f = fopen(argv[5], "wb");
+    fwrite(kept, sizeof(*kept), (size_t)k, f);
+    fclose(f);
+    free(c);
+    free(kept);
+    return 0;
+}
+"""
+
+
+def test_c_nms_equals_python_on_a_coarse_grid(tmp_path):
+    """The NMS kernel alone on boxes of a coarse grid, so overlaps land exactly on the
+    threshold (``inter * 2^15 == iou_q * union`` keeps the box) and boxes repeat; degenerate
+    boxes (zero area) included; against ``nms.py``."""
+    import subprocess
+
+    from mcunet_core.detect.nms import nms
+    from mcunet_core.device.host import SANITIZE
+    from mcunet_core.paths import KERNEL_DIR
+
+    (tmp_path / "main.c").write_text(NMS_MAIN)
+    exe = tmp_path / "nms"
+    subprocess.run(["gcc", "-std=c11", "-O1", "-Wall", "-Werror", *SANITIZE, f"-I{KERNEL_DIR / 'include'}",
+                    str(tmp_path / "main.c"), str(KERNEL_DIR / "detect" / "mcunet_nms_greedy_s32.c"), "-o", str(exe)],
+                   check=True)
+    rng = np.random.default_rng(7)
+    on_threshold = 0
+    for case in range(40):
+        n = int(rng.integers(0, 60))
+        x0, y0 = rng.integers(0, 5, (2, n)) * 16
+        x1, y1 = x0 + rng.integers(0, 4, n) * 16, y0 + rng.integers(0, 4, n) * 16
+        rows = np.stack([rng.integers(0, 2, n), np.sort(rng.integers(0, 4, n) * 8000)[::-1], x0, y0, x1, y1], 1)
+        iou_q, max_det = int(rng.choice([16384, 10923, 8192, 0])), int(rng.integers(0, 12))
+        cand = np.concatenate([rows, np.arange(n)[:, None]], 1).astype(np.int32)
+        (tmp_path / "c.bin").write_bytes(cand.tobytes())
+        subprocess.run([str(exe), str(tmp_path / "c.bin"), str(n), str(iou_q), str(max_det), str(tmp_path / "k.bin")],
+                       check=True)
+        got = np.frombuffer((tmp_path / "k.bin").read_bytes(), np.int32).reshape(-1, 6)
+        assert np.array_equal(got, rows[nms(rows, iou_q, max_det)]), case
+        on_threshold += _exact_overlaps(rows, iou_q)
+    assert on_threshold > 0  # the equality was reached
+
+
+def _exact_overlaps(rows, iou_q) -> int:
+    """Pairs of same-class boxes whose overlap equals the threshold exactly."""
+    b = rows[:, 2:].astype(np.int64)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    w = np.clip(np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]), 0, None)
+    inter = w * h
+    union = area[:, None] + area[None, :] - inter
+    same = rows[:, None, 0] == rows[None, :, 0]
+    return int(np.sum(same & (inter > 0) & ((inter << 15) == iou_q * union)))
