@@ -2,14 +2,15 @@
 
 Every rank walks the same global batches in the same order (``batches``: the one-process
 order, every sample's augmentation drawn on every rank, only its own slice loaded) and trains
-on its slice of each; gradients are averaged over the ranks once per optimizer step, and BatchNorm in
-training mode normalises with the statistics of the whole global batch (``batch_norm``), so N
+on its slice of each; gradients are averaged over the ranks once per optimizer step (by hand
+for the supernet, by DistributedDataParallel for a network), and BatchNorm in training mode
+normalises with the statistics of the whole global batch (``batch_norm``), so N
 processes compute what one process computes on the full batch, up to the order of float sums.
 
     Ranks.from_environment(compute) -> Ranks      (torchrun's RANK / WORLD_SIZE; one rank without)
     ranks.part(n) -> (lo, hi): this rank's slice of a global batch of n samples
     AveragedByHand(ranks) | Replicated(ranks): .wrap(model) -> the module a step runs; .after_backward(model)
-    ranks.average_gradients(params);  with ranks.global_batch_norm(model): ...
+    ranks.average_gradients(params);  with ranks.global_batch(model): ...
     ranks.gather(items, fn) -> [fn(item) for item in items], each computed on one rank
 """
 
@@ -27,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..errors import UserError
 
-_SYNCED = False  # inside Ranks.global_batch_norm: training BatchNorm reduces its statistics over the ranks
+_SYNCED = False  # inside Ranks.global_batch: training BatchNorm reduces its statistics over the ranks
 
 
 @dataclass(frozen=True)
@@ -92,23 +93,25 @@ class Ranks:
         return float(t[0] / t[1])
 
     @contextlib.contextmanager
-    def global_batch_norm(self, model: nn.Module):
+    def global_batch(self, model: nn.Module):
         """Within: ``model``'s BatchNorm layers (and ``batch_norm`` calls) in training mode use
-        the statistics of the global batch."""
+        the statistics of the global batch, and its Dropout layers this rank's rows of the
+        global batch's mask."""
         global _SYNCED
         if not self.distributed:
             yield
             return
-        swapped = [m for m in model.modules() if type(m) is nn.BatchNorm2d]
+        swaps = {nn.BatchNorm2d: GlobalBatchNorm2d, nn.Dropout: GlobalDropout}
+        swapped = [m for m in model.modules() if type(m) in swaps]
         for m in swapped:
-            m.__class__ = GlobalBatchNorm2d
+            m.__class__ = swaps[type(m)]
         _SYNCED = True
         try:
             yield
         finally:
             _SYNCED = False
             for m in swapped:
-                m.__class__ = nn.BatchNorm2d
+                m.__class__ = next(plain for plain, synced in swaps.items() if synced is type(m))
 
     def gather(self, items: list, fn) -> list:
         """``[fn(item) for item in items]``, item i computed on rank i % world, every result on every rank."""
@@ -134,7 +137,7 @@ class Ranks:
 
 
 def batch_norm(x, running_mean, running_var, weight, bias, training: bool, momentum: float, eps: float):
-    """``F.batch_norm``; inside ``Ranks.global_batch_norm`` a training pass normalises with the
+    """``F.batch_norm``; inside ``Ranks.global_batch`` a training pass normalises with the
     mean and variance of the global batch (two all-reduces, gradients through both) and
     updates the running statistics with them, as one process on the whole batch does."""
     if not (training and _SYNCED):
@@ -159,9 +162,10 @@ def batch_norm(x, running_mean, running_var, weight, bias, training: bool, momen
 
 class AveragedByHand:
     """The supernet's gradient averaging: one all-reduce of every gradient after the step's
-    backward passes. Not DistributedDataParallel: the sandwich rule runs several subnets
-    (different parameter slices) per optimizer step, and DDP's reducer expects one forward and
-    backward over one fixed set of parameters per step."""
+    backward passes. Not DistributedDataParallel: the sandwich rule accumulates several
+    subnets' backward passes, each over another subset of the weights, into one optimizer step;
+    DDP reduces in every backward pass (``sandwich`` times the traffic, or ``no_sync`` and
+    ``find_unused_parameters`` around the passes), where one all-reduce after the last is exact."""
 
     def __init__(self, ranks: Ranks):
         self.ranks = ranks
@@ -177,7 +181,7 @@ class Replicated:
     """A static network's replicas under ``torch.nn.parallel.DistributedDataParallel``: its
     reducer averages the gradients in buckets while the backward pass still runs. Buffers are
     not re-sent before each forward (``forward_sync_buffers=False``): the running statistics
-    are the global batch's on every rank already (``global_batch_norm``, not torch's
+    are the global batch's on every rank already (``global_batch``, not torch's
     ``SyncBatchNorm``, which takes only GPU tensors, not gloo's CPU ones)."""
 
     def __init__(self, ranks: Ranks):
@@ -211,10 +215,27 @@ class _SumOverRanks(torch.autograd.Function):
 
 
 class GlobalBatchNorm2d(nn.BatchNorm2d):
-    """``nn.BatchNorm2d`` through ``batch_norm`` (what ``Ranks.global_batch_norm`` swaps in)."""
+    """``nn.BatchNorm2d`` through ``batch_norm`` (what ``Ranks.global_batch`` swaps in)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
                           self.momentum, self.eps)
+
+
+class GlobalDropout(nn.Dropout):
+    """``nn.Dropout`` (what ``Ranks.global_batch`` swaps in) whose training mask is this rank's
+    rows of the mask one process draws for the global batch: every rank draws that whole mask
+    (``bernoulli_`` over the global batch's shape: on the CPU what ``F.dropout`` draws in one
+    process, bit for bit; cuda's fused kernel draws otherwise), not its own slice's, which on
+    every rank would be the same first rows of it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and self.p > 0 and _SYNCED):
+            return super().forward(x)
+        sizes = [torch.zeros((), dtype=torch.int64, device=x.device) for _ in range(dist.get_world_size())]
+        dist.all_gather(sizes, torch.tensor(len(x), device=x.device))
+        lo = int(sum(sizes[:dist.get_rank()]))
+        noise = torch.empty((int(sum(sizes)), *x.shape[1:]), dtype=x.dtype, device=x.device).bernoulli_(1 - self.p)
+        return x * noise.div_(1 - self.p)[lo:lo + len(x)]

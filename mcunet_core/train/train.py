@@ -291,7 +291,7 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             print(f"{desc}: resuming after epoch {start}/{s.epochs} from {checkpoint}", flush=True)
     steps = len(_loader(data, s, 0))
     module = gradients.wrap(model)
-    with ranks.global_batch_norm(model):
+    with ranks.global_batch(model):
         for epoch in range(start, s.epochs):
             torch.manual_seed(int(np.random.SeedSequence([s.seed, epoch, 0]).generate_state(1)[0]))
             rng = np.random.default_rng([s.seed, epoch, 2])

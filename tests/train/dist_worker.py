@@ -2,6 +2,7 @@
 tiny network on a global batch and save rank 0's weights and every rank's count of the samples
 it drew and loaded to argv[1]."""
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -36,7 +37,7 @@ val = make_dataset(task, "val", resolution=32)
 supernet = Supernet(tiny_space("vww"), seed=0)
 history = train_supernet(supernet, data, TrainSettings(epochs=1, batch_size=16, sandwich=3, lr=0.005), progress=False,
                          ranks=ranks)
-net = ArchNet(tiny_space("vww").smallest(), seed=3)
+net = ArchNet(dataclasses.replace(tiny_space("vww").smallest(), dropout=0.3), seed=3)  # masks of the global batch
 net_history = train_net(net, data, TrainSettings(epochs=1, batch_size=16, lr=0.005), progress=False,
                         ranks=ranks)
 trained = ranks.gather(list(range(ranks.world)), lambda rank: dict(counts))  # each rank's own counts
