@@ -60,6 +60,13 @@ def patch_lines(stage: dict) -> list[str]:
     return lines
 
 
+def input_lines(plan: dict) -> list[str]:
+    """The inputs held outside the arena (``plan.json``'s ``external``), not in peak SRAM."""
+    inputs = [e for e in plan.get("external", ()) if e["name"] == e["input"]]
+    return [f"- input `{e['name']}`: outside the arena (input_placement: external), {e['bytes']:,} B in the "
+            f"application's buffer, read in place; not in peak SRAM" for e in inputs]
+
+
 def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None,
                   budget: dict | None = None) -> str:
     """Markdown: the headline figures (the share of the budget it was compiled for, and the
@@ -81,6 +88,7 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         if result.get("latency_ms") is not None else "- latency: -",
         f"- peak SRAM: {_kib(result.get('peak_sram_bytes'))} = arena {result['arena_bytes']:,} B + stack high-water "
         f"{result.get('stack_bytes') or 0:,} B + other static RAM",
+        *input_lines(plan),
         f"- flash: {_kib(result['flash_bytes'])} (code + constants)",
         f"- memory plan: arena {plan['arena_bytes']:,} B vs {plan['no_reuse_bytes']:,} B without reuse "
         f"(strategy {plan['strategy']})",

@@ -30,8 +30,8 @@ class MemoryPlan:
     scratch_pools: dict[int, str] = field(default_factory=dict)
     buffers: list[Buffer] = field(repr=False, default_factory=list)
     #: tensors outside the arena: graph inputs the application holds (and views of them), each
-    #: as (the input it lies in, byte offset in it)
-    external: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: as (the input it lies in, byte offset in it, bytes)
+    external: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
     @property
     def arena_bytes(self) -> int:
@@ -90,7 +90,8 @@ class MemoryPlan:
             ],
         }
         if self.external:
-            doc["external"] = [{"name": n, "input": i, "offset": d} for n, (i, d) in sorted(self.external.items())]
+            doc["external"] = [{"name": n, "input": i, "offset": d, "bytes": size}
+                               for n, (i, d, size) in sorted(self.external.items())]
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
@@ -122,15 +123,15 @@ class _Groups:
             self.root[m.buffer.name] = base_root
 
 
-def external_views(graph: Graph, kernel_plans: list[KernelPlan], inputs=frozenset()) -> dict[str, tuple[str, int]]:
+def external_views(graph: Graph, kernel_plans: list[KernelPlan], inputs=frozenset()) -> dict[str, tuple[str, int, int]]:
     """The graph inputs ``inputs`` (held outside the arena) and the views of them (ops that run
-    no code, RESHAPE): each as (its input, byte offset in it). No kernel writes into them."""
-    outside = {name: (name, 0) for name in inputs}
+    no code, RESHAPE): each as (its input, byte offset in it, bytes). No kernel writes into them."""
+    outside = {name: (name, 0, graph.tensors[name].nbytes) for name in inputs}
     for op, kp in zip(graph.ops, kernel_plans):
         rule = kp.memory
         if kp.function is None and isinstance(rule, InPlace) and op.inputs[rule.input_index] in outside:
-            base, delta = outside[op.inputs[rule.input_index]]
-            outside[op.outputs[0]] = (base, delta + rule.delta)
+            base, delta, _ = outside[op.inputs[rule.input_index]]
+            outside[op.outputs[0]] = (base, delta + rule.delta, graph.tensors[op.outputs[0]].nbytes)
     return outside
 
 
