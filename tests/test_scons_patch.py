@@ -1,6 +1,7 @@
 """Patch-based inference through the build: the ``patch=`` variable, the specs' ``patch`` field
 and where it comes from (rules/mcunet_stages.patch_for), fit or patch on a board whose RAM is
-too small, and plan.json / report.md of a patched build bit-exact on QEMU."""
+too small, and plan.json / report.md of a patched build bit-exact on QEMU; the specs'
+``input_placement`` (where it comes from, its errors, a build reading its input outside the arena)."""
 
 from __future__ import annotations
 
@@ -148,3 +149,54 @@ def test_the_engine_stage_compiles_the_schedule_the_search_recorded(tmp_path):
         assert patch_policy(ctx, [tmp_path / "graph.json", spec]) == want
     mine = types.SimpleNamespace(patch=Patching(PatchPolicy("auto"), "default"))
     assert patch_policy(mine, [tmp_path / "graph.json"]) == PatchPolicy("auto")
+
+
+def test_input_placement_comes_from_the_model_then_the_board():
+    from mcunet_core.engine import InputPlacement
+    from mcunet_engine import input_signature
+    from mcunet_stages import input_placement_for
+
+    board, model = load_board("h743"), load_model("mbv2-vww-96")
+    assert input_placement_for(board, model) == InputPlacement("arena")
+    on_board = _with(board, input_placement="external")
+    assert input_placement_for(on_board, model) == input_placement_for(on_board, None) == InputPlacement("external")
+    assert input_placement_for(on_board, _with(model, input_placement="arena")) == InputPlacement("arena")
+    with pytest.raises(UserError, match="input_placement: expected arena or external, got 'dma'"):
+        input_placement_for(board, _with(model, input_placement="dma"))
+    import types
+
+    assert input_signature(types.SimpleNamespace(input_placement=InputPlacement("arena"))) == ""  # as it always was
+    assert input_signature(types.SimpleNamespace(input_placement=InputPlacement("external"))) == \
+        " input_placement=external"
+
+
+def test_specs_input_placement_errors_name_file_line_and_field(tmp_path):
+    from mcunet_core.spec import check_paths
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "bad.yaml").write_text("name: bad\ndescription: x\ntflite: x.tflite\ninput_placement: sdram\n")
+    _, problems = check_paths([models / "bad.yaml"])
+    lines = [str(p) for p in problems]
+    assert any(ln.endswith("bad.yaml:4: $.input_placement: 'sdram' is not one of 'arena', 'external'")
+               for ln in lines), lines
+
+
+def test_an_external_input_builds_runs_bit_exact_and_is_reported_apart(project, kws):
+    (project / "specs" / "models" / "kws-ext.yaml").write_text(
+        f"name: kws-ext\ndescription: KWS reading its input outside the arena\ntflite: {kws}\n"
+        "input_placement: external\npatch: off\n")
+    built = scons(project, "board=qemu-m7", "model=kws-ext")
+    assert built.returncode == 0, built.stderr
+    out = project / "build" / "qemu-m7" / "kws-ext"
+    graph = import_tflite(kws)
+    n = graph.tensors[graph.inputs[0]].nbytes
+    plan = json.loads((out / "gen" / "plan.json").read_text())
+    assert plan["external"] == [{"name": graph.inputs[0], "input": graph.inputs[0], "offset": 0, "bytes": n}]
+    assert "#define MCUNET_INPUTS_EXTERNAL 1" in (out / "gen" / "model.h").read_text()
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "ok" and result["memory"]["external_input_bytes"] == n
+    with np.load(out / "gen" / "input.npz") as z:
+        x = z[graph.inputs[0]]
+    np.testing.assert_array_equal(np.load(out / "output.npy"), run(graph, [x])[graph.outputs[0]])
+    assert f"outside the arena (input_placement: external), {n:,} B" in (out / "report.md").read_text()
