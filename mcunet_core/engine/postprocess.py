@@ -4,7 +4,7 @@ suppressed in C after the network (``firmware/kernels/detect``), bit for bit wha
 
 A ``YoloPostprocess`` is the per-model parameters (sigmoid tables from the outputs'
 quantization, anchors, strides, thresholds, sizes), which ``postprocess.c.j2`` emits as
-const data. It runs as the planner's step ``len(graph.ops)``, after every op, while the
+const data. It runs as the planner's step after the last op of the lowered graph, while the
 network's outputs are still live: its candidate scratch (the ``_get_buffer_size()`` twin's
 bytes) and its detection record are buffers of the one arena. The record is int32
 ``count, then max_detections x (class, score Q15, x0, y0, x1, y1 in 1/16 pixel)``, rows past
@@ -60,15 +60,16 @@ class YoloPostprocess:
         for name, stride, anchors in zip(graph.outputs, decoder.strides, decoder.anchors_q):
             t = graph.tensors[name]
             want = (1, -(-decoder.height // stride), -(-decoder.width // stride), len(anchors) * (5 + decoder.classes))
-            if tuple(t.shape) != want or t.dtype.value != "int8" or t.quant is None:
+            if tuple(t.shape) != want or t.dtype.value != "int8" or t.quant is None or t.quant.scale.size != 1:
                 raise UserError(f"{graph.name}: output {name} is {t.dtype.value}{list(t.shape)}; the detector's level "
-                                f"at stride {stride} needs int8{list(want)}")
+                                f"at stride {stride} needs int8{list(want)}, quantized per tensor")
             shapes.append((want[1], want[2], len(anchors)))
             tables.append(sigmoid_table(float(t.quant.scale[0]), int(t.quant.zero_point[0])).astype(np.int16))
+        anchors = sum(h * w * a for h, w, a in shapes)  # never more candidates than that: a smaller buffer
         return cls(tuple(graph.outputs), tuple(shapes), tuple(decoder.strides),
                    tuple(np.asarray(a, dtype=np.int64) for a in decoder.anchors_q), tuple(tables), decoder.classes,
                    decoder.width, decoder.height, decoder.score_q, decoder.iou_q, decoder.max_detections,
-                   decoder.max_candidates)
+                   min(decoder.max_candidates, anchors))
 
     # -- what the planner and the build need ----------------------------------------------
     @property

@@ -90,6 +90,8 @@ DECODERS = {
         anchors_q=tuple(a[:2] + 16 * i for i, a in enumerate(d.anchors_q))),
     # one box at most, every candidate kept by the buffer's capacity of 1
     "one-box": lambda d: dataclasses.replace(d, max_detections=1, max_candidates=1, iou_q=32768),
+    # a buffer larger than the anchors (27 at 24x16): the C buffer holds them all, no more
+    "small-input": lambda d: dataclasses.replace(d, width=24, height=16, max_candidates=1000, max_detections=3),
 }
 
 
@@ -111,6 +113,9 @@ def test_c_boxes_equal_the_python_decode(person, config, tmp_path):
         seen |= {"candidate overflow"} if len(everything) > dec.max_candidates else set()
         seen |= {"box overflow"} if len(want) == dec.max_detections and len(everything) > len(want) else set()
         seen |= {"score ties"} if len(everything) > len(np.unique(everything[:, 1])) else set()
+    if config == "small-input":
+        assert post.max_candidates == 27 and "candidate overflow" not in seen
+        seen.add("candidate overflow")
     assert seen == {"empty", "candidate overflow", "box overflow", "score ties"}, seen
 
 
