@@ -6,8 +6,12 @@ share of the budget).
 
     python bench/main_job.py                       # board=h743 task=vww, a clone of this checkout's HEAD
     python bench/main_job.py --board f412 --task kws --keep /tmp/kws-clone
+    python bench/main_job.py --readme              # both main jobs, then README's table rewritten
 
-The clone sees only committed work. Not run in tests (about ten minutes on 2 cores).
+`--readme` runs VWW on h743 and KWS on f412 (or the `--job board:task` given) and writes
+their table between README's `main-job` markers, so its figures come from one command and
+cannot go stale. The clone sees only committed work. Not run in tests (about twenty minutes
+on 2 cores for both).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import time
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_job_table import readme_table, replace_block  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,6 +85,17 @@ def figures(out: Path) -> list[str]:
     return lines
 
 
+def run_job(root: Path, board: str, task: str) -> float | None:
+    """`scons board=B task=T` in the clone; its wall time in seconds, None when it failed."""
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "SCons", f"board={board}", f"task={task}"], cwd=root,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    if run.returncode:
+        print(f"scons board={board} task={task} failed ({run.returncode})", file=sys.stderr)
+        return None
+    return time.monotonic() - start
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", default="h743")
@@ -85,24 +103,37 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", type=Path, help="clone here and keep it (default: a temporary folder)")
     ap.add_argument("--figures", type=Path, metavar="BUILD_DIR",
                     help="only print the figures of a build folder already made (build/<board>/<task>)")
+    ap.add_argument("--readme", action="store_true",
+                    help="run the main jobs and rewrite README's table between its main-job markers")
+    ap.add_argument("--job", action="append", metavar="BOARD:TASK",
+                    help="with --readme: the jobs, in column order (default h743:vww and f412:kws)")
     args = ap.parse_args(argv)
     if args.figures:
         for line in figures(args.figures):
             print(f"- {line}")
         return 0
+    jobs = [tuple(j.split(":", 1)) for j in (args.job or ["h743:vww", "f412:kws"])] if args.readme \
+        else [(args.board, args.task)]
     with tempfile.TemporaryDirectory() as tmp:
         root = clone((args.keep or Path(tmp) / "ci") / "main")
-        start = time.monotonic()
-        run = subprocess.run([sys.executable, "-m", "SCons", f"board={args.board}", f"task={args.task}"], cwd=root,
-                             env={**os.environ, "PYTHONPATH": str(root)})
-        wall = time.monotonic() - start
-        if run.returncode:
-            print(f"scons board={args.board} task={args.task} failed ({run.returncode})", file=sys.stderr)
-            return run.returncode
-        print(f"\n# scons board={args.board} task={args.task}: {wall / 60:.0f} min {wall % 60:.0f} s "
-              f"on {os.cpu_count()} CPU cores")
-        for line in figures(root / "build" / args.board / args.task):
-            print(f"- {line}")
+        done = []
+        for board, task in jobs:
+            wall = run_job(root, board, task)
+            if wall is None:
+                return 1
+            out = root / "build" / board / task
+            print(f"\n# scons board={board} task={task}: {wall / 60:.0f} min {wall % 60:.0f} s "
+                  f"on {os.cpu_count()} CPU cores")
+            for line in figures(out):
+                print(f"- {line}")
+            done.append((board, task, wall, out))
+        if args.readme:
+            readme = REPO / "README.md"
+            head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                  text=True, check=True).stdout.strip()
+            table = readme_table(done, commit=head, cores=os.cpu_count())
+            readme.write_text(replace_block(readme.read_text(encoding="utf-8"), "main-job", table), encoding="utf-8")
+            print(f"\nwrote the main-job table of {readme} (commit {head})")
     return 0
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -14,6 +16,9 @@ from mcunet_core.ir.reference import run
 from mcunet_core.ir.serialize import load_graph
 from mcunet_core.spec import load_board
 from scons_project import copy_project, scons
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from main_job_table import readme_table, replace_block  # noqa: E402
 
 TINY_SEARCH = """\
 extends: mcunet
@@ -123,6 +128,14 @@ def test_task_pipeline_searches_trains_deploys_and_reports(project, tmp_path):
     np.testing.assert_array_equal(np.load(out / "output.npy"), run(graph, [x])[graph.outputs[0]])
     report = (out / "report.md").read_text()
     assert "int8" in report and f"flash {result['flash_bytes']:,} B of 450,000 B" in report
+    # README's main-job table renders from such a folder (bench/main_job.py --readme)
+    table = readme_table([("h743", "vww-tiny", 75.0, out)], commit="abc1234", cores=2)
+    assert "| | vww-tiny on h743 |" in table and "| wall time | 1 min 15 s |" in table
+    assert f"{result['peak_sram_bytes']:,} B, {result['flash_bytes']:,} B" in table
+    assert f"**{metrics['int8_accuracy']:.3f}** on {metrics['val_samples']:,} validation samples" in table
+    assert f"{versus['val']['difference']:+.3f} +- {versus['val']['paired_stderr']:.3f} paired" in table
+    block = replace_block("a\n<!-- main-job:begin -->\nold\n<!-- main-job:end -->\nb", "main-job", table)
+    assert block == f"a\n<!-- main-job:begin -->\n{table}\n<!-- main-job:end -->\nb"
 
     again = scons(project, *args)
     assert again.returncode == 0 and "Searching" not in again.stdout and "Training" not in again.stdout
