@@ -7,6 +7,7 @@ frame counted apart), instructions, and bit-exactness with TFLite's reference ke
 
     python bench/patch_input.py                 # h743; needs ../shared/models (about 4 minutes)
     python bench/patch_input.py --models vww_96_int8
+    python bench/patch_input.py --peaks         # and the buffers live at each plan's peak
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ def measure(graph, board, target, decisions, golden) -> dict:
             "rows": len(golden["input"])}
 
 
+def peak_buffers(lowered) -> str:
+    """The op at the arena's peak and the buffers live there (what sets the arena)."""
+    plan, ops = lowered.plan, lowered.graph.ops
+    extents = plan.live_bytes_per_op(len(ops))
+    i = max(range(len(ops)), key=lambda k: extents[k])
+    live = sorted((b for b in plan.buffers if b.first <= i <= b.last), key=lambda b: plan.offset_of(b.name))
+    parts = [f"{b.name.split(';')[-1] if b.kind == 'tensor' else b.name} {b.size:,} B" for b in live]
+    return f"peak {extents[i]:,} B at op {i} ({ops[i].OPCODE}): " + ", ".join(parts)
+
+
 def schedule_of(decisions) -> str:
     s = decisions.schedule
     return "whole tensors" if s is None else f"split {s.split}, {s.grid[0]}x{s.grid[1]}"
@@ -61,6 +72,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", default="h743")
     ap.add_argument("--models", nargs="+", default=list(MODELS))
+    ap.add_argument("--peaks", action="store_true", help="print the buffers live at each plan's peak")
     args = ap.parse_args(argv)
     board = load_board(args.board)
     print(f"board {board.name}, -{OPT}; peak SRAM = arena + static RAM + stack high-water (QEMU); "
@@ -68,6 +80,7 @@ def main(argv=None) -> int:
     print("| model | input | patch | schedule | arena | predicted | peak SRAM | input outside | measured | "
           "vs whole, input in arena | bit-exact |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
+    notes = []
     for name in args.models:
         graph = import_tflite(SHARED / f"{name}.tflite")
         with np.load(SHARED / f"{name}_golden.npz") as z:
@@ -86,6 +99,9 @@ def main(argv=None) -> int:
                 print(f"| {name} | {placement} | {policy} | {schedule_of(decisions)} | {lowered.plan.arena_bytes:,} B | "
                       f"{lowered.instructions():,} | {m['peak_sram']:,} B | {outside} | {m['instructions']:,} | {vs} | "
                       f"{'yes' if m['exact'] else 'NO'} ({m['rows']} rows) |", flush=True)
+                notes.append(f"{name}, input {placement}, patch {policy}: {peak_buffers(lowered)}")
+    if args.peaks:
+        print("\n" + "\n".join(notes))
     return 0
 
 
