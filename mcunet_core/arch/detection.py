@@ -36,6 +36,10 @@ class DetectionArch:
     def input_shape(self) -> tuple[int, int, int]:
         return self.backbone.input_shape
 
+    @property
+    def name(self) -> str:
+        return self.backbone.name
+
     def level_outputs(self, level: int) -> int:
         return self.anchors[level] * (OUTPUTS_PER_ANCHOR + self.num_classes)
 

@@ -144,8 +144,15 @@ class _Builder:
         return probs
 
 
-def arch_to_graph(arch: AnyArch, source: WeightSource | None = None) -> Graph:
-    """The int8 IR of ``arch`` (either family), SAME padding everywhere."""
+def arch_to_graph(arch, source: WeightSource | None = None) -> Graph:
+    """The int8 IR of ``arch`` (either family, or a ``DetectionArch``: its heads' outputs,
+    ``detection_ir``), SAME padding everywhere."""
+    from .detection import DetectionArch
+
+    if isinstance(arch, DetectionArch):
+        from .detection_ir import detection_to_graph
+
+        return detection_to_graph(arch, source)
     b = _Builder(arch, source or RandomWeights())
     x = b.tensor("input", (1, *arch.input_shape), b.src.input_quant())
     b.g.inputs = [x]

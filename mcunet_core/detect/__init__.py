@@ -8,6 +8,7 @@ YOLO-style detector, its loss and integer decoding.
     Decoder.from_spec(spec).from_int8(outputs, tables) -> boxes after integer decode + NMS
     make_detection_dataset(task, split) -> letterboxed images with their boxes   (torch)
     DetectionNet(arch), detection_loss(...), train_steps(...), detect(...), score(...)   (torch)
+    Detection(spec, height): train_net's objective for a detector; int8_detections(graph, data, decoder)
 
 Detections are per-image arrays of rows ``class, score, x0, y0, x1, y1`` in pixels; the
 ground truth of an image is a ``Truth``. The torch parts are imported when first used.
@@ -23,7 +24,8 @@ from .nms import nms
 from .spec import DetectionSpec
 
 _TORCH = {"make_detection_dataset": ".data", "DetectionNet": ".net", "detection_loss": ".loss",
-          "train_steps": ".train", "detect": ".train", "score": ".train"}
+          "train_steps": ".train", "detect": ".train", "score": ".train", "Detection": ".train",
+          "int8_detections": ".train", "truths": ".train"}
 
 __all__ = ["Decoder", "DetectionArch", "DetectionSpec", "MapResult", "Truth", "area", "as_detections", "coco_map",
            "iou", "nms", "sigmoid_table", "to_float", "voc_ap", "voc_map", "xywh_to_xyxy", "xyxy_to_xywh", *_TORCH]

@@ -17,16 +17,13 @@ from ..train.net import ConvBNAct, InvertedResidual, init_weights
 PRIOR_OBJECTNESS = 0.01  # initial objectness probability (a few cells of thousands hold an object)
 
 
-class Prediction(nn.Module):
-    """1x1 convolution with bias: the level's raw outputs."""
+class Prediction(nn.Conv2d):
+    """1x1 convolution with bias: the level's raw outputs. A plain ``nn.Conv2d`` (no BN), so
+    calibration, QAT and the exporter treat it as they treat the classifier's Linear."""
 
     def __init__(self, name: str, cin: int, cout: int):
-        super().__init__()
+        super().__init__(cin, cout, 1, bias=True)
         self.ir_name = name
-        self.conv = nn.Conv2d(cin, cout, 1, bias=True)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(x)
 
 
 class DetectionNet(nn.Module):
@@ -46,7 +43,7 @@ class DetectionNet(nn.Module):
                 Prediction(f"det{level}.pred", width, arch.level_outputs(level))))
         init_weights(self, seed)
         for level, head in enumerate(self.heads):
-            self._prior(head[-1].conv, arch.anchors[level])
+            self._prior(head[-1], arch.anchors[level])
 
     def _prior(self, conv: nn.Conv2d, anchors: int) -> None:
         """Small weights; objectness biased to PRIOR_OBJECTNESS so training starts near the

@@ -1,5 +1,7 @@
-"""Training a ``DetectionNet`` for some steps and scoring it with the task's metric: the
-pieces a detection pipeline stage calls (the supernet, the NAS fitness and int8 come later)."""
+"""Training a ``DetectionNet`` and scoring it with the task's metric: a few Adam steps
+(``train_steps``, for tests), ``Detection``, the objective ``train_net`` trains a detector
+with (the task's recipe, as classification), and the int8 graph's detections
+(``int8_detections``: the reference interpreter's outputs through the integer decode)."""
 
 from __future__ import annotations
 
@@ -50,3 +52,44 @@ def score(detections, truths, spec) -> MapResult:
         return voc_map(detections, truths, spec.classes, threshold=m.get("iou", 0.5),
                        interpolation=m.get("interpolation", "11point"))
     return coco_map(detections, truths, spec.classes)
+
+
+class Detection:
+    """What training optimises and reports for a detection task (``train_net``'s objective):
+    the YOLO loss of ``spec`` at the input ``height``, and per epoch the task's metric of the
+    float network on the validation data, decoded as the device decodes (``Decoder``)."""
+
+    def __init__(self, spec, height: int | None = None):
+        self.spec, self.height = spec, height or spec.height
+        self.decoder = Decoder.from_spec(spec, self.height)
+
+    def criterion(self, data, settings, compute=None):
+        spec, anchors = self.spec, self.spec.anchors_at(self.height)
+
+        def loss(outputs, targets):
+            return detection_loss(outputs, targets, spec.strides, anchors, spec.classes, spec.loss)[0]
+        return loss
+
+    def validate(self, net, data) -> dict:
+        result = score(detect(net, data, self.decoder), truths(data), self.spec)
+        return {"val_map50": result.map50, **({"val_map": result.map} if result.metric == "coco" else {})}
+
+
+def truths(dataset) -> list:
+    """The ``Truth`` of every image of ``dataset`` (in input pixels)."""
+    return [dataset.truth(i) for i in range(len(dataset))]
+
+
+def int8_detections(graph, dataset, decoder: Decoder, batch_size: int = 32) -> list[np.ndarray]:
+    """Float detections of every image by the int8 graph: the reference interpreter's outputs
+    (bit-exact with the firmware's) through the integer decode + NMS the firmware runs."""
+    from ..train.export import int8_outputs
+
+    quants = [(graph.tensors[o].quant.single_scale, graph.tensors[o].quant.single_zero_point) for o in graph.outputs]
+    out = []
+    for start in range(0, len(dataset), batch_size):
+        x = torch.stack([dataset[i][0] for i in range(start, min(start + batch_size, len(dataset)))])
+        levels = int8_outputs(graph, x)
+        for j in range(len(x)):
+            out.append(to_float(decoder.from_graph([levels[o][j:j + 1] for o in graph.outputs], quants)))
+    return out

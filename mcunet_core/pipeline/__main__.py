@@ -71,7 +71,9 @@ def main(argv=None) -> int:
     if outcome is None:  # not rank 0
         return 0
     m = outcome.metrics
-    print(f"trained {m['model']}: float accuracy {m['float_accuracy']:.3f}, int8 {m['int8_accuracy']:.3f}")
+    from .tasks import training_kind
+
+    print(f"trained {m['model']}: {training_kind(task).describe(m)}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Training stage: one network for a task, trained (or fine-tuned from its supernet weights),
 quantized to int8 by the quant spec and exported to the IR the engine compiles; the float and
-int8 (reference interpreter, bit-exact with the firmware) accuracies are recorded."""
+int8 (reference interpreter, bit-exact with the firmware) figures are recorded: accuracy, or
+a detection task's mAP (``tasks``: what differs per kind of task)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,21 @@ from pathlib import Path
 
 import torch
 
-from ..arch import AnyArch, arch_from_spec
+from ..arch import AnyArch
 from ..atomic import atomic_write_text
 from ..errors import UserError
 from ..ir.serialize import save_graph
-from ..train import Compute, TrainSettings, build_net, evaluate, int8_accuracy, quantize_net, train_net
+from ..train import Compute, TrainSettings, quantize_net, train_net
 from ..train.compute import CPU
 from ..train.distributed import Ranks
 from ..train.export import int8_filters
-from ..train.data import make_dataset
 from .pretrain import Pretraining
+from .tasks import training_kind
 
 
 def arch_of_model(model_spec, task) -> AnyArch:
     """The Arch of an architecture model spec: image tasks at the spec's resolution, MFCC tasks
-    at their fixed input shape."""
+    at their fixed input shape, a detection task's backbone with its heads."""
     if model_spec.kind != "architecture":
         raise UserError(f"model {model_spec.name}: not an architecture to train")
     return arch_of(model_spec.architecture, model_spec.resolution, task, model_spec.name)
@@ -32,9 +33,7 @@ def arch_of_model(model_spec, task) -> AnyArch:
 
 def arch_of(architecture: dict, resolution: int, task, name: str) -> AnyArch:
     """The architecture (either family) of a spec's ``architecture:`` for ``task``."""
-    h, w, c = task.input_shape
-    shape = (resolution, resolution, c) if task.input_kind == "image" else (h, w, c)
-    return arch_from_spec(architecture, shape, task.classes, name)
+    return training_kind(task).arch(architecture, resolution, name)
 
 
 @dataclass
@@ -51,36 +50,38 @@ def run_training(arch: AnyArch, task, quant, out_dir, ir_dir, *, init_state: Pat
     the int8 export on the CPU. With several ``ranks`` (torchrun) the training is data-parallel
     and rank 0 alone goes on to quantize and write (the others return None)."""
     out, ir_dir = Path(out_dir), Path(ir_dir)
-    resolution = arch.input_shape[0] if task.input_kind == "image" else None
-    train_data = make_dataset(task, "train", resolution=resolution)
-    calibration = make_dataset(task, "train", resolution=resolution, augment=False)
-    val_data = make_dataset(task, "val", resolution=resolution)
+    kind = training_kind(task)
+    resolution = kind.resolution(arch)
+    train_data = kind.dataset(task, "train", resolution)
+    calibration = kind.dataset(task, "train", resolution, augment=False)
+    val_data = kind.dataset(task, "val", resolution)
+    objective = kind.objective(resolution)
     settings = TrainSettings(**{**(task.raw.get("training") or {}), **(training or {})})
-    net = build_net(arch, seed=settings.seed)
+    net = kind.build_net(arch, seed=settings.seed)
     pretraining = Pretraining.of(task) if init_state is None else None  # a supernet's weights already are
     pretrained = None
     if init_state is not None:
         net.load_state_dict(torch.load(init_state, weights_only=True))
     elif pretraining is not None:
-        pre_data = pretraining.data(resolution)
+        pre_data = kind.dataset(pretraining.task, "train", resolution)
         train_net(net, pre_data, pretraining.settings(settings), checkpoint=out / "pretrain.pt", progress=progress,
-                  val_data=val_data, compute=compute, ranks=ranks)
+                  val_data=val_data, compute=compute, ranks=ranks, objective=objective)
         pretrained = pretraining.to_json(len(pre_data))
     history = train_net(net, train_data, settings, checkpoint=out / "model.pt", progress=progress, val_data=val_data,
-                        compute=compute, ranks=ranks)
+                        compute=compute, ranks=ranks, objective=objective)
     if not ranks.main:
         return None
-    float_accuracy = evaluate(net, val_data)
+    float_metrics = kind.float_metrics(net, val_data)
     net.cpu()
     qat = int(quant.qat.get("epochs", 0)) > 0
     graph = quantize_net(net, calibration, quant, qat_data=train_data if qat else None, settings=settings,
-                         progress=progress)
+                         progress=progress, objective=objective)
     save_graph(graph, ir_dir)
     metrics = {
-        "model": arch.name, "task": task.name, "quant": quant.name,
+        "model": arch.name, "task": task.name, "quant": quant.name, **kind.fields(),
         "train_samples": len(train_data), "val_samples": len(val_data),
-        "float_accuracy": float_accuracy, "int8_accuracy": int8_accuracy(graph, val_data),
-        "macs": arch.macs(), "params": arch.params(), "epochs": settings.epochs,
+        **float_metrics, **kind.int8_metrics(graph, val_data),
+        **kind.sizes(arch, graph), "epochs": settings.epochs,
         "initialised_from": None if init_state is None else Path(init_state).name,
         "pretrained": pretrained,
         "history": history,

@@ -75,4 +75,5 @@ def rank_loader(data, batch_size: int, generator: torch.Generator, ranks: Ranks 
     weight). ``generator`` is the DataLoader's too: its first draw (the workers' base seed)
     comes before the permutation's, as in the one-process loader, so the order is that one's."""
     return DataLoader(_Loaded(data), batch_sampler=RankBatches(data, batch_size, generator, ranks),
-                      generator=generator, num_workers=workers, pin_memory=pin_memory)
+                      generator=generator, num_workers=workers, pin_memory=pin_memory,
+                      collate_fn=getattr(data, "collate", None))  # a detection set's: boxes vary per image

@@ -30,7 +30,7 @@ from .net import ConvBNAct, IrNet
 from .qat import qat_finetune
 from .quantize import (WEIGHT_MAX, Ranges, activation_qparams, bias_safe_scales, calibrate, calibration_batches,
                        layer_weights, right_shifts_only, quantize_bias, quantize_weights, weight_scales)
-from .train import TrainSettings
+from .train import CLASSIFICATION, TrainSettings
 
 _TO_IR_LAYOUT = {"conv": (0, 2, 3, 1), "depthwise": (1, 2, 3, 0), "fc": (0, 1)}
 
@@ -81,7 +81,7 @@ def export_graph(net: IrNet, ranges: Ranges, bits: WeightBits = WeightBits()) ->
 
 
 def quantize_net(net: IrNet, calibration_data, quant, *, qat_data=None, settings: TrainSettings | None = None,
-                 progress: bool = True) -> Graph:
+                 progress: bool = True, objective=CLASSIFICATION) -> Graph:
     """The int8 graph of a trained net under ``quant`` (a QuantSpec): min/max calibration on
     ``quant.calibration.samples`` inputs of ``calibration_data``, then, when ``qat_data`` is
     given, ``quant.qat`` quantization-aware fine-tuning on it, on the weight grids of
@@ -94,7 +94,7 @@ def quantize_net(net: IrNet, calibration_data, quant, *, qat_data=None, settings
     ranges = calibrate(net, calibration_batches(calibration_data, int(cal["samples"]), int(cal["batch_size"])))
     if qat_data is not None:
         ranges = qat_finetune(net, qat_data, ranges, quant.qat, settings or TrainSettings(), progress=progress,
-                              bits=bits)
+                              bits=bits, objective=objective)
     return export_graph(net, ranges, bits)
 
 

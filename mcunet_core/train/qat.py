@@ -4,7 +4,7 @@
   running variance) and its BN follows; once BN is frozen (eval mode) that equals the
   folded int8 layer ``conv(x, fq(w_folded)) + b_folded`` exactly, before it the BN still
   learns from batch statistics (PyTorch's ConvBn QAT scheme). The classifier's weights are
-  fake-quantized per channel directly. ``fq`` is the exporter's own per-channel quantizer,
+  fake-quantized per channel directly, as are a detector's prediction convolutions. ``fq`` is the exporter's own per-channel quantizer,
   on the layer's grid (``arch.WeightBits``: -127..127, or -7..7 for int4 layers); its
   gradient is the straight-through estimator's (identity: the scale is ``max|w| / qmax``,
   so no weight lies outside the grid's range).
@@ -28,7 +28,7 @@ from ..arch import WeightBits
 from .net import ConvBNAct, IrNet
 from .quantize import (QMAX, QMIN, WEIGHT_MAX, Ranges, activation_qparams, quantize_weights, round_half_away_tensor,
                        weight_scales)
-from .train import TrainSettings, train_net
+from .train import CLASSIFICATION, TrainSettings, train_net
 
 
 def fake_quant_weights(w: torch.Tensor, qmax: int = WEIGHT_MAX) -> torch.Tensor:
@@ -100,7 +100,7 @@ class FakeQuantized:
             if isinstance(m, ConvBNAct):
                 parametrize.register_parametrization(m.conv, "weight", FoldedWeight(m.bn, bits.qmax(name)))
                 self.parametrized.append(m.conv)
-            elif isinstance(m, nn.Linear):
+            elif isinstance(m, (nn.Linear, nn.Conv2d)):  # the classifier, a detector's prediction (with bias, no BN)
                 parametrize.register_parametrization(m, "weight", PerChannelWeight(bits.qmax(name)))
                 self.parametrized.append(m)
 
@@ -132,14 +132,14 @@ class FakeQuantized:
 
 
 def qat_finetune(net: IrNet, data, ranges: Ranges, qat: dict, settings: TrainSettings, *,
-                 progress: bool = True, bits: WeightBits = WeightBits()) -> Ranges:
+                 progress: bool = True, bits: WeightBits = WeightBits(), objective=CLASSIFICATION) -> Ranges:
     """Fine-tune ``net`` with fake quantization (``qat``: the quant spec's epochs, lr,
-    freeze_bn_epoch, freeze_observers_epoch; ``bits``: its weight grids); returns the
-    activation ranges to export with."""
+    freeze_bn_epoch, freeze_observers_epoch; ``bits``: its weight grids) on ``objective``'s
+    loss; returns the activation ranges to export with."""
     with FakeQuantized(net, ranges, bits) as fq:
         train_net(net, data, dataclasses.replace(settings, epochs=int(qat["epochs"]), lr=float(qat["lr"])),
                   progress=progress, before_epoch=fq.schedule(int(qat["freeze_bn_epoch"]), int(qat["freeze_observers_epoch"])),
-                  desc="qat")
+                  desc="qat", objective=objective)
         result = fq.ranges()
     net.eval()
     return result

@@ -76,14 +76,32 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
         supernet.set_active(space.largest())
 
 
+class Classification:
+    """What training optimises and reports for a classification task: cross-entropy (label
+    smoothing, optional class balance), and top-1 accuracy on the validation data. Other
+    task kinds bring their own (``mcunet_core.detect.train.Detection``)."""
+
+    def criterion(self, data, settings: TrainSettings, compute: Compute = CPU) -> Callable:
+        """``loss(outputs, targets)`` of a batch."""
+        return _criterion(data, settings, compute)
+
+    def validate(self, net: nn.Module, data) -> dict:
+        """The per-epoch figures of ``net`` on ``data`` (history keys)."""
+        return {"val_accuracy": evaluate(net, data)}
+
+
+CLASSIFICATION = Classification()
+
+
 def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, progress: bool = True,
               before_epoch: Callable[[int], None] | None = None, desc: str = "train", val_data=None,
-              compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
-    """Train (or fine-tune) one network with cross-entropy; returns the per-epoch history
-    (with each epoch's accuracy on ``val_data`` when given).
+              compute: Compute = CPU, ranks: Ranks = Ranks(), objective=CLASSIFICATION) -> list[dict]:
+    """Train (or fine-tune) one network with ``objective``'s loss (cross-entropy by default);
+    returns the per-epoch history (with each epoch's ``objective.validate`` on ``val_data``
+    when given).
     ``before_epoch(epoch)`` runs after the net is put in training mode (QAT freezes BN there);
     ``desc`` names the phase in the progress output."""
-    criterion = _criterion(data, settings, compute)
+    criterion = objective.criterion(data, settings, compute)
 
     def step(model, x, y, rng, precision) -> float:
         with precision.autocast():
@@ -91,7 +109,7 @@ def train_net(net: IrNet, data, settings: TrainSettings, *, checkpoint=None, pro
         precision.backward(loss)
         return loss.item()
 
-    validate = None if val_data is None else (lambda: {"val_accuracy": evaluate(net, val_data)})
+    validate = None if val_data is None else (lambda: objective.validate(net, val_data))
     return _fit(net, data, settings, step, {"kind": "net", "arch": repr(net.arch)}, checkpoint, progress, desc,
                 before_epoch, validate, compute=compute, ranks=ranks, gradients=Replicated(ranks))
 
@@ -316,7 +334,8 @@ def _fit(model: nn.Module, data, s: TrainSettings, step, fingerprint: dict, chec
             history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
                             **(validate() if validate is not None else {})})
             if progress:
-                val = f", val accuracy {history[-1]['val_accuracy']:.3f}" if "val_accuracy" in history[-1] else ""
+                val = "".join(f", {k.replace('_', ' ')} {v:.3f}" for k, v in history[-1].items()
+                              if k.startswith("val_"))
                 line = f"{desc} {epoch + 1}/{s.epochs}: loss {history[-1]['loss']:.3f}{val}"
                 tqdm.write(line) if not bar.disable else print(line, flush=True)
             if checkpoint and ranks.main:

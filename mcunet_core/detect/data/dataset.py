@@ -24,6 +24,11 @@ class DetectionDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.source)
 
+    @staticmethod
+    def collate(batch):
+        """The training loader's batches (its ``collate_fn``): boxes vary per image."""
+        return collate(batch)
+
     def sample(self, i: int) -> tuple[np.ndarray, Truth]:
         """The uint8 input image (H, W, C) and its truth."""
         image, truth, _ = self.geometry(self.source.image(i), self.source.truth(i))

@@ -1,0 +1,152 @@
+"""What the training stage does differently per kind of task, one class each: the network
+an architecture spec makes for it, its data, its loss and per-epoch figures (``train_net``'s
+objective) and how its float and int8 networks are scored. Everything else (the recipe, the
+quant spec's calibration and QAT, the export through ``arch_to_graph``) is shared.
+
+    training_kind(task) -> Classification | Detection
+"""
+
+from __future__ import annotations
+
+from ..errors import UserError
+
+
+class Classification:
+    """Image and MFCC classification: logits, top-1 accuracy."""
+
+    def __init__(self, task):
+        self.task = task
+
+    def arch(self, architecture: dict, resolution: int, name: str):
+        from ..arch import arch_from_spec
+
+        h, w, c = self.task.input_shape
+        shape = (resolution, resolution, c) if self.task.input_kind == "image" else (h, w, c)
+        return arch_from_spec(architecture, shape, self.task.classes, name)
+
+    def resolution(self, arch) -> int | None:
+        return arch.input_shape[0] if self.task.input_kind == "image" else None
+
+    def dataset(self, task, split: str, resolution: int | None, augment: bool | None = None):
+        from ..train.data import make_dataset
+
+        return make_dataset(task, split, resolution=resolution, augment=augment)
+
+    def build_net(self, arch, seed: int):
+        from ..train import build_net
+
+        return build_net(arch, seed=seed)
+
+    def objective(self, resolution: int | None):
+        """``train_net``'s loss and per-epoch figures."""
+        from ..train import CLASSIFICATION
+
+        return CLASSIFICATION
+
+    def float_metrics(self, net, val_data) -> dict:
+        from ..train import evaluate
+
+        return {"float_accuracy": evaluate(net, val_data)}
+
+    def int8_metrics(self, graph, val_data) -> dict:
+        from ..train import int8_accuracy
+
+        return {"int8_accuracy": int8_accuracy(graph, val_data)}
+
+    def sizes(self, arch, graph) -> dict:
+        return {"macs": arch.macs(), "params": arch.params()}
+
+    def fields(self) -> dict:
+        """What metrics.json says the figures are (nothing more for accuracy)."""
+        return {}
+
+    @staticmethod
+    def describe(metrics: dict) -> str:
+        return f"float accuracy {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f}"
+
+
+class Detection(Classification):
+    """YOLO detection (a task with ``detection:``): the mbv2 backbone with the task's heads,
+    the YOLO loss, and the task's metric (``metric:``, with mAP@0.5 beside it) of the
+    detections decoded in integers, as the firmware decodes them; the int8 figure is the
+    reference interpreter's heads through that decode."""
+
+    def __init__(self, task):
+        from ..detect import DetectionSpec
+
+        super().__init__(task)
+        self.spec = DetectionSpec.from_task(task)
+
+    def arch(self, architecture: dict, resolution: int, name: str):
+        from ..arch import arch_from_spec
+        from ..arch.detection import DetectionArch
+
+        width, height = self.spec.input_size(resolution)
+        backbone = arch_from_spec(architecture, (height, width, self.spec.channels), self.spec.classes, name)
+        return DetectionArch.for_task(backbone, self.spec)
+
+    def resolution(self, arch) -> int:
+        return arch.input_shape[0]
+
+    def dataset(self, task, split: str, resolution: int | None, augment: bool | None = None):
+        from ..detect.data import make_detection_dataset
+
+        return make_detection_dataset(task, split, height=resolution, augment=augment)
+
+    def build_net(self, arch, seed: int):
+        from ..detect.net import DetectionNet
+
+        return DetectionNet(arch, seed=seed)
+
+    def decoder(self, height: int):
+        from ..detect import Decoder
+
+        return Decoder.from_spec(self.spec, height)
+
+    def objective(self, resolution: int | None):
+        from ..detect.train import Detection as Objective
+
+        return Objective(self.spec, resolution)
+
+    def float_metrics(self, net, val_data) -> dict:
+        from ..detect.train import detect
+
+        return self._scored("float", detect(net.cpu(), val_data, self.decoder(val_data.geometry.height)), val_data)
+
+    def int8_metrics(self, graph, val_data) -> dict:
+        from ..detect.train import int8_detections
+
+        return self._scored("int8", int8_detections(graph, val_data, self.decoder(val_data.geometry.height)),
+                            val_data)
+
+    def _scored(self, what: str, detections, val_data) -> dict:
+        from ..detect.train import score, truths
+
+        result = score(detections, truths(val_data), self.spec)
+        return {f"{what}_map50": result.map50, f"{what}_map": result.map,
+                f"{what}_boxes": int(sum(len(d) for d in detections))}
+
+    def sizes(self, arch, graph) -> dict:
+        from ..ir.stats import graph_stats
+
+        stats = graph_stats(graph)
+        return {"macs": stats.total_macs, "params": stats.total_params}
+
+    def fields(self) -> dict:
+        """What metrics.json says the figures are."""
+        post = self.spec.postprocess
+        return {"metric": self.spec.metric["name"],
+                "scored_at": {"score_threshold": post["score_threshold"], "iou_threshold": post["iou_threshold"],
+                              "max_detections": post["max_detections"]}}
+
+    @staticmethod
+    def describe(metrics: dict) -> str:
+        return (f"{metrics['metric']} float {metrics['float_map']:.3f} (mAP@0.5 {metrics['float_map50']:.3f}), "
+                f"int8 {metrics['int8_map']:.3f} (mAP@0.5 {metrics['int8_map50']:.3f})")
+
+
+def training_kind(task) -> Classification:
+    """The training stage's class for ``task``: a detection task declares ``detection:``."""
+    if task is None:
+        raise UserError("no task to train for")
+    return Detection(task) if "detection" in task.raw else Classification(task)
