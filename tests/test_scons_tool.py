@@ -106,3 +106,16 @@ def test_a_wrong_call_is_one_line_naming_the_file(user_project, args, message):
     lines = errors(result)
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith(message.format(dir=user_project)), lines[0]
+
+
+def test_the_board_spec_keeps_the_input_outside_the_arena(user_project):
+    """A user's board spec says where the frame is (``input_placement: external``): the model
+    reads its input through the pointer the application passes, the arena does not hold it."""
+    (user_project / "boards/mine.yaml").write_text(BOARD.format(text="camera frames in SDRAM")
+                                                   + "input_placement: external\n")
+    built = scons(user_project)
+    assert built.returncode == 0, built.stdout + built.stderr
+    out = user_project / "build/mcunet/mine/net"
+    header = (out / "include/net/model.h").read_text()
+    assert "#define NET_INPUTS_EXTERNAL 1" in header and "void net_set_input(int index, const void *data);" in header
+    assert '"external"' in (out / "gen/plan.json").read_text()
