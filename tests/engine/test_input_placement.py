@@ -53,13 +53,31 @@ def test_the_planner_leaves_the_input_out_of_the_arena():
     assert "external" not in json.loads(inside.to_json())  # the arena's plan.json as before
 
 
-def test_a_view_of_the_input_stays_outside_too():
+def test_a_view_of_the_input_stays_outside_too(tmp_path):
     b = GraphBuilder("view", np.random.default_rng(4))
     x = b.reshape(b.input((1, 64)), (1, 8, 8, 1))
     g = b.finish(b.fully_connected(b.reshape(b.conv(x, 2, kernel=(3, 3)), (1, 128)), 3))
     plan = engine.lower(g, outside(engine.HOST)).plan
     view = g.ops[0].outputs[0]
     assert plan.external[view] == (g.inputs[0], 0, 64) and view not in plan.tensor_offsets
+    x = random_input(g, np.random.default_rng(5))
+    assert np.array_equal(run_host(g, x, tmp_path, target=outside(engine.HOST))[0], run(g, x)[g.outputs[0]])
+
+
+def test_an_in_place_first_op_gets_its_own_output_beside_the_frame(tmp_path):
+    """A depthwise layer may run in place over a dying input in the arena; over the
+    application's frame it may not (the model never writes the frame): its output gets arena
+    bytes of its own, and the result is the same."""
+    b = GraphBuilder("inplace", np.random.default_rng(6))
+    x = b.depthwise(b.input((1, 12, 12, 8)), kernel=(3, 3), activation=Activation.RELU6)
+    x = b.reshape(b.pool(b.conv(x, 4, kernel=(1, 1)), filter=(12, 12), stride=(12, 12)), (1, 4))
+    g = b.finish(b.fully_connected(x, 2))
+    inside, ext = engine.lower(g, engine.HOST).plan, engine.lower(g, outside(engine.HOST)).plan
+    dw_out = g.ops[0].outputs[0]
+    assert inside.tensor_offsets[dw_out] == inside.tensor_offsets[g.inputs[0]]  # in place in the arena
+    assert dw_out in ext.tensor_offsets and g.inputs[0] in ext.external
+    x = random_input(g, np.random.default_rng(7))
+    assert np.array_equal(run_host(g, x, tmp_path, target=outside(engine.HOST))[0], run(g, x)[g.outputs[0]])
 
 
 def test_patch_slices_read_the_input_outside_the_arena_and_the_search_sees_it():
