@@ -3,10 +3,12 @@
 ``env.McunetEngine(ctx, sources)`` takes the IR (graph.json, weights.npz) and returns the
 generated sources under ``<build_dir>/gen/`` (model.c, weights.c, headers, build.json), the
 plan (plan.json, memory.png; with its patch stage when the model runs one), the model's I/O
-(io.json), the budget it was compiled for (budget.json: ``ctx.budget``, the one the search
+(io.json; a detection task's network is followed by its decode + NMS in C, whose record
+is the last output), the budget it was compiled for (budget.json: ``ctx.budget``, the one the search
 measured under, else the board's) and with the patch policy ``ctx.patch`` (in a task's
 pipeline, the schedule the search recorded in its model spec), a seeded
-random ``input.npz`` (one array per model input) for the default run, and the kernel
+random ``input.npz`` (one array per model input; a detection task's first validation
+image) for the default run, and the kernel
 library (every ``firmware/kernels/**/*.c`` plus headers). The firmware stage compiles each
 kernel to its own object and links with --gc-sections, so an edit of one kernel rebuilds
 that object and the link only; the run repeats only if the ELF's bytes changed.
@@ -37,18 +39,21 @@ def _generate(target, source, env):
     from mcunet_core.ir.serialize import load_graph, npz_bytes
 
     from mcunet_core.nas.constraints import deployment_target
+    from mcunet_core.pipeline.tasks import task_kind
 
     ctx = env["MCUNET_CTX"]
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
         target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source), ctx.input_placement)
-        model = engine.generate(graph, target_, out, prefix=ctx.prefix)
+        kind = task_kind(ctx.task)  # a detector's decode + NMS runs after the network
+        model = engine.generate(graph, target_, out, prefix=ctx.prefix, postprocess=kind.postprocess(graph))
         if model.patch is not None:
             print(f"{ctx.name}: {engine.patch_summary(model.patch)}")
         atomic_write_text(out / "budget.json", json.dumps(ctx.budget.to_json(), indent=1) + "\n")
         io = ModelIO.of_graph(graph)
-        arrays = {t.name: a for t, a in zip(io.inputs, io.default_inputs(INPUT_SEED))}
+        inputs = kind.sample_inputs(graph) or io.default_inputs(INPUT_SEED)
+        arrays = {t.name: a for t, a in zip(io.inputs, inputs)}
         atomic_write_bytes(out / "input.npz", npz_bytes(arrays))
     except UserError as err:
         return print_user_error(err)
@@ -84,6 +89,22 @@ def patch_sources(ctx) -> list:
     return [ctx.build_dir.Dir("nas").File(f"{model_name(ctx.task, ctx.board)}.yaml")]
 
 
+def postprocess_sources(env, ctx) -> list:
+    """A detection task's spec (the decode's anchors and thresholds) and data (the default
+    run's input is its first validation image)."""
+    if ctx.task is None or "detection" not in ctx.task.raw:
+        return []
+    from mcunet_stages import data_sources
+
+    return [env.File(str(ctx.task.source_file))] + data_sources(env, ctx)
+
+
+def engine_postprocess_source() -> str:
+    from mcunet_core.engine.postprocess import SOURCE
+
+    return SOURCE
+
+
 def kernel_library(env) -> list:
     files = sorted(KERNEL_DIR.rglob("*.c")) + sorted(KERNEL_DIR.rglob("*.h"))
     return [env.File(str(p)) for p in files]
@@ -104,11 +125,14 @@ def engine(env, ctx, sources):
         signature += f" prefix={ctx.prefix}"
     signature += ctx.patch.signature() if ctx.patch is not None else ""
     signature += input_signature(ctx)
-    sources = list(sources) + patch_sources(ctx)
+    sources = list(sources) + patch_sources(ctx) + postprocess_sources(env, ctx)
     eenv = env.Clone(MCUNET_CTX=ctx, MCUNET_TARGET_SIG=signature)
-    targets = eenv.Command([out.File(n) for n in GENERATED] + [out.File("input.npz")], list(sources),
+    post = [engine_postprocess_source()] if postprocess_sources(env, ctx) else []  # a detector's decode + NMS
+    targets = eenv.Command([out.File(n) for n in (*GENERATED, *post)] + [out.File("input.npz")], list(sources),
                            Action(_generate, "Generating C for $SOURCE", varlist=["MCUNET_TARGET_SIG"]))
     eenv.Depends(targets, engine_dependencies(env))
+    if postprocess_sources(env, ctx):  # the decode's parameters, the default input's image
+        eenv.Depends(targets, code_dependencies(env, "detect", "pipeline/tasks.py"))
     return list(targets) + kernel_library(env)
 
 

@@ -23,6 +23,7 @@ from .lowering import lower
 from .patch.describe import patch_stage
 from .planner.plot import plot_memory
 from .postprocess import RECORD_NAME
+from .postprocess import SOURCE as POSTPROCESS_SOURCE
 from .target import Target
 
 BUILD_DESCRIPTION = "build.json"
@@ -60,7 +61,7 @@ def plan_json(model: GeneratedModel) -> str:
 
 def build_description(model: GeneratedModel) -> str:
     """``build.json``: what to compile, relative to the generated folder and the kernel library."""
-    sources = [*GENERATED_SOURCES, *(["postprocess.c"] if model.postprocess is not None else [])]
+    sources = [*GENERATED_SOURCES, *([POSTPROCESS_SOURCE] if model.postprocess is not None else [])]
     doc = {"sources": sources, "kernel_sources": list(model.kernel_sources),
            "include_dirs": ["."], "kernel_include_dirs": ["include"]}
     return json.dumps(doc, indent=1) + "\n"

@@ -29,6 +29,7 @@ CANDIDATE_BYTES = 28  # sizeof(mcunet_box_candidate_t): 7 int32
 BOX_WORDS = 6
 RECORD_NAME = "detections"
 RECORD_BUFFER = "postprocess:detections"  # its name in the plan (no graph tensor has a ':')
+SOURCE = "postprocess.c"  # the generated file that calls the kernels
 
 
 @dataclass(frozen=True)

@@ -67,11 +67,39 @@ def input_lines(plan: dict) -> list[str]:
             f"application's buffer, read in place; not in peak SRAM" for e in inputs]
 
 
+def metric_lines(metrics: dict) -> list[str]:
+    """The training's figures: accuracy, or a detector's mAP (metrics.json's ``metric``)."""
+    if "metric" not in metrics:
+        return [f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
+                f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
+                f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"]
+    at = metrics["scored_at"]
+    return [f"- {metrics['metric']} on {metrics['val_samples']} validation images of {metrics['task']}: "
+            f"float {metrics['float_map']:.3f}, int8 {metrics['int8_map']:.3f}; mAP@0.5 float "
+            f"{metrics['float_map50']:.3f}, int8 **{metrics['int8_map50']:.3f}** (the int8 figures are the reference "
+            f"interpreter's heads, bit-exact with the firmware's, through the integer decode + NMS it runs: score >= "
+            f"{at['score_threshold']}, IoU {at['iou_threshold']}, at most {at['max_detections']} boxes)"]
+
+
+def postprocess_lines(result: dict, count_key: str, detections: dict | None) -> list[str]:
+    """A detector's post-processing, counted apart from the network, and its boxes checked."""
+    post = result.get(f"postprocess_{count_key}")
+    lines = [] if post is None else [
+        f"- post-processing (decode + NMS, after the network): {post:,} {count_key}, apart from the network's; "
+        f"its buffers are in the arena (peak SRAM counts both)"]
+    if detections is not None:
+        lines.append(f"- boxes on the run's input: {len(detections['boxes'])} from the firmware, "
+                     f"{'equal to' if detections['boxes_equal'] else '**not** equal to'} the host decode's "
+                     f"({len(detections['host_boxes'])}) bit for bit (detections.json)")
+    return lines
+
+
 def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None = None,
-                  budget: dict | None = None) -> str:
-    """Markdown: the headline figures (the share of the budget it was compiled for, and the
-    training's accuracies when it was trained here), then one row per op with its arena
-    placement, and the patch stage when the model runs one."""
+                  budget: dict | None = None, detections: dict | None = None) -> str:
+    """Markdown: the headline figures (the share of the budget it was compiled for, the
+    training's accuracy or mAP when it was trained here, a detector's post-processing and its
+    boxes against the host's), then one row per op with its arena placement, and the patch
+    stage when the model runs one."""
     stats = graph_stats(graph)
     count_key = "cycles" if "cycles" in result else "instructions"
     count = result.get(count_key)
@@ -82,7 +110,9 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         f"# {graph.name} on {result['board']} ({result['runner']})",
         "",
         f"- status: **{result['status']}**" + (f" ({result['message']})" if result.get("message") else ""),
-        f"- {count_key} per inference: {count:,}" if count is not None else f"- {count_key}: -",
+        (f"- {count_key} per inference: {count:,}" + (" (the network)" if f"postprocess_{count_key}" in result else ""))
+        if count is not None else f"- {count_key}: -",
+        *postprocess_lines(result, count_key, detections),
         f"- MACs: {stats.total_macs:,}" + (f" ({stats.total_macs / count:.2f} MAC per {count_key[:-1]})" if count else ""),
         f"- latency: {result['latency_ms']:.2f} ms at {result['clock_hz'] / 1e6:.0f} MHz ({result['latency_basis']})"
         if result.get("latency_ms") is not None else "- latency: -",
@@ -94,9 +124,7 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
         f"(strategy {plan['strategy']})",
         f"- output: {result.get('output')}",
         *(budget_lines(result, budget, (metrics or {}).get("macs", stats.total_macs)) if budget else []),
-        *([f"- accuracy on {metrics['val_samples']} validation samples of {metrics['task']}: "
-           f"float {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f} "
-           f"(the int8 figure is the reference interpreter's, bit-exact with the firmware)"] if metrics else []),
+        *(metric_lines(metrics) if metrics else []),
         *(patch_lines(stage)[:1] if stage else []),
         "",
         "| op | type | output shape | MACs | output at | bytes |",
@@ -114,11 +142,12 @@ def render_report(graph: Graph, result: dict, plan: dict, metrics: dict | None =
 
 
 def write_report(graph: Graph, result_path: str | Path, plan_path: str | Path, out_path: str | Path,
-                 metrics_path: str | Path | None = None, budget_path: str | Path | None = None) -> None:
+                 metrics_path: str | Path | None = None, budget_path: str | Path | None = None,
+                 detections: dict | None = None) -> None:
     from ..atomic import atomic_write_text
 
     def read(path):
         return json.loads(Path(path).read_text(encoding="utf-8")) if path else None
 
     atomic_write_text(out_path, render_report(graph, read(result_path), read(plan_path), read(metrics_path),
-                                              read(budget_path)))
+                                              read(budget_path), detections))

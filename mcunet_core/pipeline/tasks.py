@@ -1,9 +1,11 @@
-"""What the training stage does differently per kind of task, one class each: the network
-an architecture spec makes for it, its data, its loss and per-epoch figures (``train_net``'s
-objective) and how its float and int8 networks are scored. Everything else (the recipe, the
-quant spec's calibration and QAT, the export through ``arch_to_graph``) is shared.
+"""What the pipeline does differently per kind of task, one class each: the network an
+architecture spec makes for it, its data, its loss and per-epoch figures (``train_net``'s
+objective), how its float and int8 networks are scored, and on the device what runs after
+the network (a detector's decode + NMS), the input the default run feeds and the check of
+the run's result against the host. Everything else (the recipe, the quant spec's
+calibration and QAT, the export through ``arch_to_graph``, the engine) is shared.
 
-    training_kind(task) -> Classification | Detection
+    training_kind(task) -> Classification | Detection      (task_kind(None): a model without a task)
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from ..errors import UserError
 
 class Classification:
     """Image and MFCC classification: logits, top-1 accuracy."""
+
+    #: what the report stage writes besides report.md: ``device_check``'s document
+    checked_files: tuple[str, ...] = ()
 
     def __init__(self, task):
         self.task = task
@@ -64,12 +69,27 @@ class Classification:
     def describe(metrics: dict) -> str:
         return f"float accuracy {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f}"
 
+    # -- on the device ---------------------------------------------------------------------
+    def postprocess(self, graph):
+        """What the firmware runs after the network (``engine.generate(postprocess=)``): nothing."""
+        return None
+
+    def sample_inputs(self, graph) -> list | None:
+        """The default run's inputs; None: the engine stage's seeded random ones."""
+        return None
+
+    def device_check(self, graph, inputs, outputs) -> dict | None:
+        """The run's outputs against the host's (beyond the network's own, bit-exact anyway)."""
+        return None
+
 
 class Detection(Classification):
     """YOLO detection (a task with ``detection:``): the mbv2 backbone with the task's heads,
     the YOLO loss, and the task's metric (``metric:``, with mAP@0.5 beside it) of the
     detections decoded in integers, as the firmware decodes them; the int8 figure is the
     reference interpreter's heads through that decode."""
+
+    checked_files = ("detections.json",)
 
     def __init__(self, task):
         from ..detect import DetectionSpec
@@ -139,6 +159,42 @@ class Detection(Classification):
                 "scored_at": {"score_threshold": post["score_threshold"], "iou_threshold": post["iou_threshold"],
                               "max_detections": post["max_detections"]}}
 
+    # -- on the device ---------------------------------------------------------------------
+    def postprocess(self, graph):
+        """The integer decode + NMS in generated C, the twin of the host's ``Decoder``."""
+        from .. import engine
+
+        return engine.YoloPostprocess.from_decoder(self.decoder(graph.tensors[graph.inputs[0]].shape[1]), graph)
+
+    def sample_inputs(self, graph) -> list:
+        """The first validation image, quantized as the int8 graph's input: the run returns boxes
+        of a scene with people, which ``device_check`` compares with the host's."""
+        from ..train.export import quantize_input
+
+        data = self.dataset(self.task, "val", graph.tensors[graph.inputs[0]].shape[1], augment=False)
+        return [quantize_input(graph, data[0][0][None])]
+
+    def device_check(self, graph, inputs, outputs) -> dict:
+        """The firmware's boxes (its detection record, the last output) against the host's:
+        the reference interpreter's heads on the same input through ``Decoder``; its network
+        outputs against the interpreter's too."""
+        import numpy as np
+
+        from .. import engine
+        from ..ir.reference import run
+
+        ref = run(graph, list(inputs))
+        heads = [ref[o] for o in graph.outputs]
+        quants = [(graph.tensors[o].quant.single_scale, graph.tensors[o].quant.single_zero_point)
+                  for o in graph.outputs]
+        host = self.decoder(graph.tensors[graph.inputs[0]].shape[1]).from_graph(heads, quants)
+        device = engine.YoloPostprocess.boxes(outputs[-1])
+        return {"boxes": device.tolist(), "host_boxes": host.tolist(),
+                "boxes_equal": bool(device.shape == host.shape and np.array_equal(device, host)),
+                "heads_equal": bool(all(np.array_equal(np.asarray(o).reshape(h.shape), h)
+                                        for o, h in zip(outputs[:-1], heads))),
+                "units": "class, score (Q15), x0, y0, x1, y1 (1/16 pixel)"}
+
     @staticmethod
     def describe(metrics: dict) -> str:
         return (f"{metrics['metric']} float {metrics['float_map']:.3f} (mAP@0.5 {metrics['float_map50']:.3f}), "
@@ -146,7 +202,12 @@ class Detection(Classification):
 
 
 def training_kind(task) -> Classification:
-    """The training stage's class for ``task``: a detection task declares ``detection:``."""
+    """The pipeline's class for ``task``: a detection task declares ``detection:``."""
     if task is None:
         raise UserError("no task to train for")
-    return Detection(task) if "detection" in task.raw else Classification(task)
+    return task_kind(task)
+
+
+def task_kind(task) -> Classification:
+    """``training_kind``, and for a model without a task (an imported .tflite) the plain one."""
+    return Detection(task) if task is not None and "detection" in task.raw else Classification(task)
