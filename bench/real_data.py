@@ -18,6 +18,16 @@ winner with the paired standard error on the shared validation samples.
     python bench/real_data.py --task kws            # about 45 minutes on 2 cores
     python bench/real_data.py --task vww --epochs 30 --keep /tmp/real-vww
 
+``--budget dscnn`` (kws; issue 10 part 4 at DS-CNN's memory, issue 14 part 4): the budget is
+the DS-CNN's own peak SRAM and flash on the board, measured by the engine as `scons
+model=dscnn-kws` deploys it (the board's flash budget, whole tensors; no application reserve).
+The bench writes its own search spec (``extends: mcunet``, narrower and shallower MFCC stages so
+the space reaches a budget this small, the limits in bytes) and searches once per ``--quant``
+(int8, int4: the NAS counts 4-bit filters in its flash limit); then, with the same recipe,
+each winner from scratch (each quant spec's QAT) and DS-CNN with int8 and int4 weights:
+
+    python bench/real_data.py --task kws --budget dscnn --keep /tmp/real-kws-dscnn
+
 These sets are small parts of the official splits: absolute accuracies are below published ones.
 Not run in tests.
 """
@@ -154,6 +164,57 @@ def model_spec(work: Path, name: str, description: str, task_spec: Path, resolut
     return path
 
 
+# -- the DS-CNN's own budget (--budget dscnn) ----------------------------------------------
+
+#: where the `mcunet` MFCC space is too wide for DS-CNN's ~10 KB of SRAM (its smallest network
+#: at width 0.5 needs more) and too deep for ~69 KB of flash (every residual ADD links 2 KB of
+#: tables): narrower widths and stages of 1-3 blocks; every other setting is `mcunet`'s
+DSCNN_SPACE = {"width_multipliers": [0.25, 0.3, 0.4, 0.5], "depths": [1, 2, 3]}
+
+
+def dscnn_model(root: Path) -> dict:
+    return yaml.safe_load((root / "specs" / "models" / "dscnn-kws.yaml").read_text())
+
+
+def dscnn_budget(root: Path, task_spec: Path, board: str) -> dict:
+    """DS-CNN's int8 peak SRAM and flash as `scons model=dscnn-kws` deploys it (the board's
+    budgets, whole tensors), measured by the engine as the search measures: the limits, in
+    bytes, of the searches under its budget."""
+    sys.path.insert(0, str(root))
+    from mcunet_core.nas.constraints import deployment_target, measure
+    from mcunet_core.pipeline.train import arch_of
+    from mcunet_core.spec import load_board, load_task
+
+    b, task, dscnn = load_board(board), load_task(task_spec), dscnn_model(root)
+    arch = arch_of(dscnn["architecture"], dscnn["resolution"], task, "dscnn")
+    m = measure(arch, deployment_target(b, board_limits(b)), clock_hz=b.clock_hz)
+    print(f"DS-CNN on {board}: peak SRAM {m.peak_sram:,} B, flash {m.flash:,} B (engine, int8, as deployed): "
+          f"the searches' limits", flush=True)
+    return {"sram": m.peak_sram, "flash": m.flash}
+
+
+def board_limits(board):
+    """The budget a model without one is compiled under (rules/mcunet_stages.py budget_for)."""
+    from mcunet_core.nas.constraints import Limits
+
+    return Limits(board.arena_budget, board.flash_budget, board.latency_budget_ms)
+
+
+def budget_search_spec(work: Path, budget: dict, extra: dict | None = None) -> Path:
+    """The bench's search spec: `mcunet` with DSCNN_SPACE for MFCC inputs and the limits in
+    bytes (an explicit number is the model's own budget: no reserve is taken from it);
+    ``extra`` is merged on top (e.g. a shorter supernet for a quick check of the wiring)."""
+    spec = {"extends": "mcunet", "name": "mcunet-dscnn-budget",
+            "description": "mcunet under DS-CNN's own SRAM and flash (bench/real_data.py --budget dscnn)",
+            "space": {"inputs": {"mfcc": dict(DSCNN_SPACE)}},
+            "constraints": {"sram": int(budget["sram"]), "flash": int(budget["flash"])}}
+    for key, value in (extra or {}).items():
+        spec[key] = {**spec.get(key, {}), **value} if isinstance(value, dict) else value
+    path = work / "mcunet-dscnn-budget.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
 # -- running and reading ------------------------------------------------------------------
 
 def scons(root: Path, *args: str) -> float:
@@ -213,8 +274,8 @@ def paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
 
 
-def table(rows: list[Row], vww: bool) -> list[str]:
-    head = ["network", "MACs", "params", "peak SRAM", "flash", "instructions", "epochs", "float", "int8"]
+def table(rows: list[Row], vww: bool, integer: str = "int8") -> list[str]:
+    head = ["network", "MACs", "params", "peak SRAM", "flash", "instructions", "epochs", "float", integer]
     head += ["int8 balanced"] if vww else []
     lines = ["| " + " | ".join(head + ["wall"]) + " |", "|" + "---|" * (len(head) + 1)]
     for r in rows:
@@ -227,6 +288,119 @@ def table(rows: list[Row], vww: bool) -> list[str]:
     return lines
 
 
+def gap(a: Row, b: Row, vww: bool = False, integer: str = "int8") -> str:
+    d, s = paired(a.correct, b.correct)
+    return (f"- {a.label} - {b.label}: {integer} {d:+.3f} +- {s:.3f} paired ({d / s if s else float('nan'):.1f} SE)"
+            + (f"; balanced {a.balanced - b.balanced:+.3f}" if vww else ""))
+
+
+def matched(args, root: Path, work: Path, task_spec: Path, board: str, pretrain: int) -> None:
+    """The winner of `scons task=` against baselines scaled to its SRAM and flash."""
+    build = root / "build" / board
+    rows = [Row("TinyNAS winner (supernet + fine-tune, as `scons task=` deploys it)", build / f"{args.task}-real",
+                scons(root, f"board={board}", f"task={task_spec}"))]
+    search = json.loads((rows[0].out / "nas" / "search.json").read_text())
+    nas = yaml.safe_load(next((rows[0].out / "nas").glob("nas-*.yaml")).read_text())
+    budget, res = search["limits"], search["space"]["resolution"]
+    recipe = {"epochs": args.epochs, "lr": 0.05, "batch_size": 64}
+    specs = [("TinyNAS winner, from scratch", model_spec(work, "tinynas-scratch", "the TinyNAS winner's architecture",
+                                                         task_spec, res, nas["architecture"], budget, recipe))]
+    arch, r, how = match_mbv2(root, task_spec, board, search)
+    specs.append((f"MobileNetV2 w{how['width']} r{how['resolution']}, from scratch",
+                  model_spec(work, "mbv2-scaled", "MobileNetV2 scaled to the winner's SRAM and flash", task_spec,
+                             r, arch, budget, recipe)))
+    if args.task == "kws":
+        dscnn = dscnn_model(root)
+        specs.append(("DS-CNN (MLPerf Tiny), from scratch",
+                      model_spec(work, "dscnn", "MLPerf Tiny DS-CNN", task_spec, dscnn["resolution"],
+                                 dscnn["architecture"], budget, recipe)))
+    for label, spec in specs:
+        name = yaml.safe_load(spec.read_text())["name"]
+        rows.append(Row(label, build / name, scons(root, f"board={board}", f"model={spec}", f"task={task_spec}")))
+    for row in rows:
+        score(row, root, task_spec)
+    sn = search["supernet"]
+    print(f"\n# {args.task} on {board}: real data, {args.epochs} epochs from scratch for every network"
+          + (f" after {pretrain} on the generated {args.task} set" if pretrain else "") + " "
+          f"(the winner's pipeline row: {sn['epochs']} supernet epochs + its fine-tune)")
+    print_search(search)
+    print(f"- MobileNetV2 match: {how['sram_ratio']:.0%} of the winner's peak SRAM, {how['flash_ratio']:.0%} of its flash")
+    print()
+    for line in table(rows, args.task == "vww"):
+        print(line)
+    print()
+    for base in rows[2:]:
+        for winner in (rows[0], rows[1]):
+            print(gap(winner, base, args.task == "vww"))
+
+
+def print_search(search: dict, what: str = "search") -> None:
+    sn, res = search["supernet"], search["space"]["resolution"]
+    print(f"- {what}: stage 1 width {search['space']['width']} at {res}; fitness on {sn['fitness_samples']} "
+          f"held-out train samples; winner {search['fitness']:.3f}")
+    for where, v in search.get("versus_initial_median", {}).items():
+        print(f"  winner vs initial median ({where}, {v['samples']}): {v['difference']:+.3f} "
+              f"+- {v['paired_stderr']:.3f} paired")
+
+
+def at_dscnn(args, root: Path, work: Path, task_spec: Path, board: str) -> None:
+    """Searches under DS-CNN's own SRAM and flash, one per weight format, against DS-CNN."""
+    sys.path.insert(0, str(root))
+    from mcunet_core.spec import load_board
+
+    build, quants = root / "build" / board, args.quant
+    budget = dscnn_budget(root, task_spec, board)
+    search_spec = budget_search_spec(work, budget, yaml.safe_load(args.search_extra) if args.search_extra else None)
+    recipe = {"epochs": args.epochs, "lr": 0.05, "batch_size": 64}
+    suffix = {"int8": "", "int4": "-int4"}
+    pipeline, scratch, searches = [], [], {}
+    for q in quants:
+        out = build / f"{args.task}-real{suffix[q]}"
+        pipeline.append(Row(f"TinyNAS {q} winner as `scons task=` deploys it", out,
+                            scons(root, f"board={board}", f"task={task_spec}", f"search={search_spec}", f"quant={q}")))
+        searches[q] = json.loads((out / "nas" / "search.json").read_text())
+    for q in quants:
+        search, out = searches[q], build / f"{args.task}-real{suffix[q]}"
+        nas = yaml.safe_load(next((out / "nas").glob("nas-*.yaml")).read_text())
+        spec = model_spec(work, f"tinynas-{q}-dscnn-budget", f"the TinyNAS {q} winner under DS-CNN's budget",
+                          task_spec, search["space"]["resolution"], nas["architecture"], search["limits"], recipe)
+        scratch.append(Row(f"TinyNAS {q} winner, from scratch", build / f"tinynas-{q}-dscnn-budget{suffix[q]}",
+                           scons(root, f"board={board}", f"model={spec}", f"task={task_spec}", f"quant={q}")))
+    dscnn, limits = dscnn_model(root), board_limits(load_board(board))
+    spec = model_spec(work, "dscnn-as-deployed", "MLPerf Tiny DS-CNN, compiled as `scons model=dscnn-kws` is",
+                      task_spec, dscnn["resolution"], dscnn["architecture"], limits.to_json(), recipe)
+    baselines = []
+    for q in ["int8"] + (["int4"] if args.dscnn_int4 else []):
+        baselines.append(Row(f"DS-CNN (MLPerf Tiny) {q}, from scratch", build / f"dscnn-as-deployed{suffix[q]}",
+                             scons(root, f"board={board}", f"model={spec}", f"task={task_spec}", f"quant={q}")))
+    rows = pipeline + scratch + baselines
+    for row in rows:
+        score(row, root, task_spec)
+    print(f"\n# {args.task} on {board} at DS-CNN's own memory: {budget['sram']:,} B peak SRAM, {budget['flash']:,} B "
+          f"flash (engine), no reserve; {args.epochs} epochs from scratch for every network, each quant spec's QAT")
+    for q in quants:
+        print_search(searches[q], f"{q} search")
+    print()
+    for line in table(rows, False, "integer (int8 / int4 weights)"):
+        print(line)
+    print()
+    ref = baselines[0].figures()
+    for row in rows:
+        f = row.figures()
+        print(f"- {row.label}: {f['peak_sram'] / ref['peak_sram']:.1%} of DS-CNN's peak SRAM, "
+              f"{f['flash'] / ref['flash']:.1%} of its flash (firmware); "
+              f"{'within' if f['peak_sram'] <= ref['peak_sram'] and f['flash'] <= ref['flash'] else 'OVER'} DS-CNN's memory")
+    print()
+    for row in scratch:
+        print(gap(row, baselines[0], integer="integer"))
+    if len(scratch) == 2:
+        print(gap(scratch[1], scratch[0], integer="integer"))
+    if len(baselines) == 2:
+        print(gap(baselines[1], baselines[0], integer="integer"))
+        if "int4" in quants:
+            print(gap(scratch[quants.index("int4")], baselines[1], integer="integer"))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", choices=sorted(JOBS), default="kws")
@@ -234,7 +408,19 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", type=Path, help="work here and keep it (default: a temporary folder)")
     ap.add_argument("--pretrain-epochs", type=int, help="epochs on the task's generated default set before the "
                     "real data, for every network trained from scratch (default: vww 4, kws 0)")
+    ap.add_argument("--budget", choices=["winner", "dscnn"], default="winner",
+                    help="winner: baselines scaled to the winner's memory; dscnn (kws): searches under DS-CNN's own")
+    ap.add_argument("--quant", type=lambda v: v.split(","), default=["int8", "int4"],
+                    help="with --budget dscnn: the weight formats to search with, comma-separated (default int8,int4)")
+    ap.add_argument("--no-dscnn-int4", dest="dscnn_int4", action="store_false",
+                    help="with --budget dscnn: skip DS-CNN with int4 weights")
+    ap.add_argument("--search-extra", help="with --budget dscnn: YAML merged into the bench's search spec "
+                    "(e.g. '{supernet: {epochs: 1}}' to check the wiring quickly; not for figures)")
     args = ap.parse_args(argv)
+    if args.budget == "dscnn" and args.task != "kws":
+        ap.error("--budget dscnn compares against DS-CNN, a keyword-spotting network: use --task kws")
+    if bad := [q for q in args.quant if q not in ("int8", "int4")]:
+        ap.error(f"--quant {','.join(bad)}: int8 and int4 only")
     pretrain = args.pretrain_epochs if args.pretrain_epochs is not None else PRETRAIN_EPOCHS[args.task]
     if not (SHARED / JOBS[args.task]["file"]).is_file():
         print(f"skipped: {SHARED / JOBS[args.task]['file']} is not here", file=sys.stderr)
@@ -247,49 +433,10 @@ def main(argv=None) -> int:
         if not root.exists():
             subprocess.run(["git", "clone", "-q", str(REPO), str(root)], check=True)
         task_spec = prepare(args.task, work, pretrain)
-        build = root / "build" / board
-        rows = [Row("TinyNAS winner (supernet + fine-tune, as `scons task=` deploys it)", build / f"{args.task}-real",
-                    scons(root, f"board={board}", f"task={task_spec}"))]
-        search = json.loads((rows[0].out / "nas" / "search.json").read_text())
-        nas = yaml.safe_load(next((rows[0].out / "nas").glob("nas-*.yaml")).read_text())
-        budget, res = search["limits"], search["space"]["resolution"]
-        recipe = {"epochs": args.epochs, "lr": 0.05, "batch_size": 64}
-        specs = [("TinyNAS winner, from scratch", model_spec(work, "tinynas-scratch", "the TinyNAS winner's architecture",
-                                                             task_spec, res, nas["architecture"], budget, recipe))]
-        arch, r, how = match_mbv2(root, task_spec, board, search)
-        specs.append((f"MobileNetV2 w{how['width']} r{how['resolution']}, from scratch",
-                      model_spec(work, "mbv2-scaled", "MobileNetV2 scaled to the winner's SRAM and flash", task_spec,
-                                 r, arch, budget, recipe)))
-        if args.task == "kws":
-            dscnn = yaml.safe_load((root / "specs" / "models" / "dscnn-kws.yaml").read_text())
-            specs.append(("DS-CNN (MLPerf Tiny), from scratch",
-                          model_spec(work, "dscnn", "MLPerf Tiny DS-CNN", task_spec, dscnn["resolution"],
-                                     dscnn["architecture"], budget, recipe)))
-        for label, spec in specs:
-            name = yaml.safe_load(spec.read_text())["name"]
-            rows.append(Row(label, build / name, scons(root, f"board={board}", f"model={spec}", f"task={task_spec}")))
-        for row in rows:
-            score(row, root, task_spec)
-        sn = search["supernet"]
-        print(f"\n# {args.task} on {board}: real data, {args.epochs} epochs from scratch for every network"
-              + (f" after {pretrain} on the generated {args.task} set" if pretrain else "") + " "
-              f"(the winner's pipeline row: {sn['epochs']} supernet epochs + its fine-tune)")
-        print(f"- search: stage 1 width {search['space']['width']} at {res}; fitness on {sn['fitness_samples']} "
-              f"held-out train samples; winner {search['fitness']:.3f}")
-        for where, v in search.get("versus_initial_median", {}).items():
-            print(f"- winner vs initial median ({where}, {v['samples']}): {v['difference']:+.3f} "
-                  f"+- {v['paired_stderr']:.3f} paired")
-        print(f"- MobileNetV2 match: {how['sram_ratio']:.0%} of the winner's peak SRAM, {how['flash_ratio']:.0%} of its flash")
-        print()
-        for line in table(rows, args.task == "vww"):
-            print(line)
-        print()
-        scratch = rows[1]
-        for base in rows[2:]:
-            for winner in (rows[0], scratch):
-                d, s = paired(winner.correct, base.correct)
-                print(f"- {winner.label} - {base.label}: int8 {d:+.3f} +- {s:.3f} paired ({d / s if s else float('nan'):.1f} SE)"
-                      + (f"; balanced {winner.balanced - base.balanced:+.3f}" if args.task == "vww" else ""))
+        if args.budget == "dscnn":
+            at_dscnn(args, root, work, task_spec, board)
+        else:
+            matched(args, root, work, task_spec, board, pretrain)
     return 0
 
 
