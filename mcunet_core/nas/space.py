@@ -30,16 +30,18 @@ class SearchSpace:
     name: str = "space"
 
     @classmethod
-    def from_specs(cls, search, task, width: float, resolution: int | None = None) -> "SearchSpace":
+    def from_specs(cls, search, task, width: float, resolution: int | None = None,
+                   input_shape: tuple[int, int, int] | None = None) -> "SearchSpace":
         """The space of ``search`` (a SearchSpec) at one width and resolution for ``task``.
 
-        Image tasks take the resolution; MFCC tasks (KWS) keep their fixed input shape."""
+        Image tasks take the resolution (a square input unless ``input_shape`` says otherwise:
+        a detector's keeps its task's aspect); MFCC tasks (KWS) keep their fixed input shape."""
         sp = search.space_for(task.input_kind)
         base, div = sp["base"], sp["base"]["divisor"]
         h, w, c = task.input_shape
         if task.input_kind == "image":
             resolution = resolution or task.resolution or h
-            shape = (resolution, resolution, c)
+            shape = input_shape or (resolution, resolution, c)
         else:
             resolution, shape = h, (h, w, c)
         return cls(
