@@ -45,7 +45,8 @@ def _generate(target, source, env):
     try:
         graph = load_graph(Path(str(source[0])).parent)
         out = Path(str(target[0])).parent
-        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source), ctx.input_placement)
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source),
+                                    input_placement(ctx, source))
         kind = task_kind(ctx.task)  # a detector's decode + NMS runs after the network
         model = engine.generate(graph, target_, out, prefix=ctx.prefix, postprocess=kind.postprocess(graph))
         if model.patch is not None:
@@ -71,6 +72,18 @@ def patch_policy(ctx, source):
     spec = next(Path(str(s)) for s in source if Path(str(s)).name.startswith("nas-") and str(s).endswith(".yaml"))
     recorded = load_model(spec).patch
     return engine.PatchPolicy.parse("off" if recorded is None else recorded, f"{spec}: patch")
+
+
+def input_placement(ctx, source):
+    """``ctx.input_placement``; in a task's pipeline the one the search's model spec records
+    (absent: the arena), what its measurements used (the same as the search spec's)."""
+    from mcunet_core import engine
+    from mcunet_core.spec import load_model
+
+    if not (ctx.patch and ctx.patch.searched):
+        return ctx.input_placement
+    spec = next(Path(str(s)) for s in source if Path(str(s)).name.startswith("nas-") and str(s).endswith(".yaml"))
+    return engine.InputPlacement.parse(load_model(spec).input_placement, f"{spec}: input_placement")
 
 
 def input_signature(ctx) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 from SCons.Action import Action
 
 from mcunet_core.errors import UserError, print_user_error
-from mcunet_engine import engine_dependencies, input_signature, kernel_library, patch_policy, patch_sources
+from mcunet_engine import (engine_dependencies, input_placement, input_signature, kernel_library, patch_policy,
+                           patch_sources)
 from mcunet_import import code_dependencies
 
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "mcunet_core" / "package" / "templates"
@@ -31,7 +32,8 @@ def _export(target, source, env):
     folder = Path(target[0].dir.abspath)
     try:
         graph = load_graph(Path(str(source[0])).parent)
-        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source), ctx.input_placement)
+        target_ = deployment_target(ctx.board, ctx.budget.limits, patch_policy(ctx, source),
+                                    input_placement(ctx, source))
         pkg = export_package(graph, target_, ctx.board, folder, ctx.name, opt=ctx.opt)
     except UserError as err:
         return print_user_error(err)

@@ -167,11 +167,19 @@ def patch_for(board: Board, model: ModelSpec | None, search: SearchSpec | None, 
     return Patching(PatchPolicy("auto"), "default")
 
 
-def input_placement_for(board: Board, model: ModelSpec | None):
-    """Where the model's input lives (``engine.InputPlacement``): the model spec's
-    ``input_placement``, else the board's, else the arena."""
+def input_placement_for(board: Board, model: ModelSpec | None, search: SearchSpec | None = None,
+                        chain: list[str] = ()):
+    """Where the model's input lives (``engine.InputPlacement``). A network found by a search
+    keeps it where the search measured it: in a task's pipeline the search spec's
+    ``constraints.input_placement``, for a searched model spec (one with a ``budget``) its own
+    (arena when absent). Any other model: the model spec's ``input_placement``, else the
+    board's, else the arena."""
     from mcunet_core.engine import InputPlacement
 
+    if model is None and "nas" in chain and search is not None:
+        return InputPlacement.parse(search.input_placement, f"{search.source_file}: constraints.input_placement")
+    if model is not None and model.budget is not None:
+        return InputPlacement.parse(model.input_placement, f"{model.source_file}: input_placement")
     for spec in (model, board):
         if spec is not None and spec.input_placement is not None:
             return InputPlacement.parse(spec.input_placement, f"{spec.source_file}: input_placement")
@@ -243,7 +251,7 @@ def build_context(env, sel) -> StageContext:
                         quant=loaded["quant"], name=name, build_dir=env.Dir(f"#build/{board.name}/{folder}"),
                         runner=sel.runner, probe=sel.probe, input=sel.input, opt=sel.opt, chain=chain,
                         data=data, export=getattr(sel, "export", None), compute=compute, patch=patch,
-                        input_placement=input_placement_for(board, model),
+                        input_placement=input_placement_for(board, model, loaded.get("search"), chain),
                         launch=launch)
 
 

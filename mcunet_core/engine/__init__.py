@@ -71,11 +71,13 @@ def restricted(target: Target, *, generic_only: bool = False, disable=()) -> Tar
     return dataclasses.replace(target, disabled_kernels=target.disabled_kernels | frozenset(names))
 
 
-def lower_bounds(graph: Graph) -> tuple[int, int]:
+def lower_bounds(graph: Graph, input_placement: InputPlacement = InputPlacement()) -> tuple[int, int]:
     """(arena, constant bytes) no kernel choice can go below: the live activations at the
-    busiest op with each output over its dying input, and the graph's own constants (kernels
-    only reorder, widen or add to them). Cheap: no planning, no lowering."""
-    arena = max(live_activation_bytes(graph), default=0)
+    busiest op with each output over its dying input (inputs held ``external`` not counted:
+    the arena does not hold them), and the graph's own constants (kernels only reorder, widen
+    or add to them). Cheap: no planning, no lowering."""
+    external = frozenset(graph.inputs) if input_placement.external else frozenset()
+    arena = max(live_activation_bytes(graph, external), default=0)
     constants = sum(t.nbytes for t in graph.tensors.values() if t.is_constant)
     return arena, constants
 

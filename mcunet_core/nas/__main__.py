@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import UserError, run_cli
 from ..spec import load_board, load_search, load_task
-from .constraints import Constraints, Limits, search_patch_policy
+from .constraints import Constraints, Limits, search_input_placement, search_patch_policy
 from .evolution import EvolutionSettings, evolve, write_search
 from .space import SearchSpace
 from .stage1 import MIN_FIT_RATIO, run_stage1, write_stage1
@@ -113,7 +113,8 @@ def _context(board, task, search) -> dict:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     board, task, search = load_board(args.board), load_task(args.task), load_search(args.search)
-    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search))
+    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search),
+                                        input_placement=search_input_placement(search))
     if args.command == "stage1":
         result = run_stage1(search, task, constraints, samples=args.samples, min_fit_ratio=args.min_fit_ratio,
                             jobs=args.jobs, context=_context(board, task, search))

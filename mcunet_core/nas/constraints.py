@@ -9,7 +9,10 @@ all from one engine lowering pass (``engine.lower``):
 * MACs, when the search spec limits them (a compute budget), checked before any lowering;
 * with the search spec's ``constraints.patch: auto``, each candidate with the patch schedule
   the engine's exact search gives it (``NAS_PATCHES``: fewer candidates than a build's auto,
-  each one planned), recorded in the measurement and in the winner's model spec.
+  each one planned), recorded in the measurement and in the winner's model spec;
+* with ``constraints.input_placement: external``, each candidate with its input outside the
+  arena (the application's frame, read in place), recorded in search.json and the winner's
+  model spec: the engine stage compiles it so.
 
 The graph is ``arch_to_graph(arch, RandomWeights(0, bits))``: the same mapping the exporter
 uses, with random values (only shapes and the requantization ranges matter for memory,
@@ -39,6 +42,12 @@ NAS_PATCHES = PatchPolicy("auto", sides=(2, 3, 4, 5), max_splits=3)
 def search_patch_policy(search) -> PatchPolicy:
     """How a search spec's candidates are measured: ``constraints.patch`` off (whole tensors) or auto."""
     return NAS_PATCHES if search is not None and search.patch == "auto" else PatchPolicy("off")
+
+
+def search_input_placement(search) -> InputPlacement:
+    """Where a search spec's candidates keep their input: ``constraints.input_placement``
+    (default arena; like ``patch``, not the board's: the search spec says what it measured)."""
+    return InputPlacement.parse(None if search is None else search.input_placement)
 
 
 @dataclass(frozen=True)
@@ -157,9 +166,10 @@ def _measure(arch: Arch, target: Target, clock_hz: int, firmware: FirmwareCosts,
     )
 
 
-def lower_bounds(arch: Arch, bits: WeightBits = WeightBits()) -> tuple[int, int]:
+def lower_bounds(arch: Arch, bits: WeightBits = WeightBits(),
+                 input_placement: InputPlacement = InputPlacement()) -> tuple[int, int]:
     """``engine.lower_bounds`` of the network: (arena, constants) no kernel choice goes below."""
-    return engine.lower_bounds(estimate_graph(arch, bits))
+    return engine.lower_bounds(estimate_graph(arch, bits), input_placement)
 
 
 def deployment_target(board, limits: Limits | None, patch: PatchPolicy = PatchPolicy("off"),
@@ -194,8 +204,9 @@ class Constraints:
 
     @classmethod
     def for_board(cls, board, limits: Limits, firmware: FirmwareCosts | None = None,
-                  patch: PatchPolicy = PatchPolicy("off"), bits: WeightBits = WeightBits()) -> "Constraints":
-        return cls(deployment_target(board, limits, patch), board.clock_hz, limits, firmware, bits)
+                  patch: PatchPolicy = PatchPolicy("off"), bits: WeightBits = WeightBits(),
+                  input_placement: InputPlacement = InputPlacement()) -> "Constraints":
+        return cls(deployment_target(board, limits, patch, input_placement), board.clock_hz, limits, firmware, bits)
 
     def measure(self, arch: Arch) -> Measurement | None:
         return measure(arch, self.target, clock_hz=self.clock_hz, firmware=self.firmware, bits=self.bits)
@@ -215,7 +226,7 @@ class Constraints:
     def _verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
         if self.limits.macs is not None and arch.macs() > self.limits.macs:  # known before any lowering
             return None, "macs"
-        arena, constants = lower_bounds(arch, self.bits)
+        arena, constants = lower_bounds(arch, self.bits, self.target.input_placement)
         if arena + self.firmware.ram > self.limits.sram and self.target.patch.mode == "off":  # patches go below
             return None, "sram"
         if constants + self.firmware.code.base > self.limits.flash:
@@ -232,10 +243,16 @@ class Constraints:
         m = self.measure(arch) if self.target.patch.mode != "off" else None
         return "off" if m is None or m.patch is None else m.schedule
 
+    def placement_json(self) -> dict:
+        """search.json's and the winner's model spec's ``input_placement``, absent for the
+        arena (the default: their bytes as they always were)."""
+        p = self.target.input_placement
+        return {"input_placement": p.mode} if p.external else {}
+
     def to_json(self) -> dict:
         return {"limits": self.limits.to_json(), "clock_hz": self.clock_hz, "firmware_ram": self.firmware.ram,
                 "target": {"name": self.target.name, "flash_budget": self.target.flash_budget,
-                           "ram_budget": self.target.ram_budget}, **self._patch_json(),
+                           "ram_budget": self.target.ram_budget}, **self._patch_json(), **self.placement_json(),
                 **({} if self.bits == WeightBits() else {"weights": self.bits.to_json()})}
 
     def _patch_json(self) -> dict:

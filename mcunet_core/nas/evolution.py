@@ -169,7 +169,8 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
     """``search.json`` (the run, its history, every candidate scored with its standard error
     ``stderr(fitness)`` when known, and ``extra``: e.g. the supernet's own figures) and
     ``nas-<task>-<board>.yaml``, a model spec of the best network with its budget, the patch
-    schedule it was measured with (``off``: whole tensors) and the search spec's ``finetune`` settings (what the training stage reads); returns the search.json path."""
+    schedule it was measured with (``off``: whole tensors), its ``input_placement`` when
+    external (the engine compiles it so) and the search spec's ``finetune`` settings (what the training stage reads); returns the search.json path."""
     out = Path(out_dir)
     name = f"nas-{task.name}-{board.name}"
     spec_file = f"{name}.yaml"
@@ -177,6 +178,7 @@ def write_search(out_dir, result: SearchResult, space, constraints, *, board, ta
     model = {"name": name, "task": task_reference(task), "resolution": space.resolution,
              "description": f"TinyNAS result for {task.name} on {board.name} (space {space.name}, fitness {fitness})",
              "budget": constraints.limits.to_json(), "patch": constraints.schedule_of(result.arch),
+             **constraints.placement_json(),
              "architecture": result.arch.to_spec()}
     if search.raw.get("finetune"):  # how the winner is fine-tuned from its supernet weights
         model["training"] = dict(search.raw["finetune"])

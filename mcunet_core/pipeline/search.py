@@ -16,7 +16,7 @@ import torch
 
 from ..arch import WeightBits
 from ..atomic import atomic_write_bytes
-from ..nas.constraints import Constraints, Limits, search_patch_policy
+from ..nas.constraints import Constraints, Limits, search_input_placement, search_patch_policy
 from ..nas.evolution import EvolutionSettings, evolve, write_search
 from ..nas.space import SearchSpace
 from ..nas.stage1 import run_stage1, write_stage1
@@ -62,6 +62,7 @@ def run_search(board, task, search, out_dir, *, jobs: int = 2, progress: bool = 
     alone runs stage 1 and writes the files."""
     out = Path(out_dir)
     constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search),
+                                        input_placement=search_input_placement(search),
                                         bits=WeightBits.from_quant(quant))
     context = {"board": board.name, "task": task.name, "search": search.name}
     stage1 = None

@@ -412,6 +412,11 @@ class SearchSpec:
         value = self.constraints.get("patch", "off")
         return "off" if value is False else value
 
+    @property
+    def input_placement(self) -> str:
+        """``constraints.input_placement``: where candidates keep their input, ``arena`` (default) or ``external``."""
+        return self.constraints.get("input_placement", "arena")
+
     def reserve(self, board: Board) -> dict[str, int]:
         """Bytes of SRAM and flash kept for the application under 'auto' limits."""
         given = self.constraints.get("reserve") or {}
