@@ -26,6 +26,29 @@ class Prediction(nn.Conv2d):
         self.ir_name = name
 
 
+def make_heads(arch: DetectionArch) -> nn.ModuleList:
+    """Per level: the head block (``det<l>.dw``, ``det<l>.pw``) and the prediction."""
+    heads = nn.ModuleList()
+    for level, (cin, width) in enumerate(zip(arch.tap_channels(), arch.head_widths())):
+        heads.append(nn.Sequential(
+            ConvBNAct(f"det{level}.dw", cin, cin, 3, 1, True, Activation.RELU6),
+            ConvBNAct(f"det{level}.pw", cin, width, 1, 1, False, Activation.RELU6),
+            Prediction(f"det{level}.pred", width, arch.level_outputs(level))))
+    return heads
+
+
+def init_predictions(heads: nn.ModuleList, arch: DetectionArch) -> None:
+    """Small prediction weights; objectness biased to PRIOR_OBJECTNESS so training starts
+    near the empty-image answer instead of a sea of false positives."""
+    for level, head in enumerate(heads):
+        conv, anchors = head[-1], arch.anchors[level]
+        nn.init.normal_(conv.weight, 0.0, 0.01, generator=torch.Generator().manual_seed(1))
+        nn.init.zeros_(conv.bias)
+        with torch.no_grad():
+            bias = conv.bias.view(anchors, -1)
+            bias[:, 4] = math.log(PRIOR_OBJECTNESS / (1 - PRIOR_OBJECTNESS))
+
+
 class DetectionNet(nn.Module):
     def __init__(self, arch: DetectionArch, seed: int = 0):
         super().__init__()
@@ -35,24 +58,9 @@ class DetectionNet(nn.Module):
                               Activation.RELU6)
         self.taps = arch.taps()
         self.blocks = nn.ModuleList(InvertedResidual(i, b) for i, b in enumerate(bb.blocks[:max(self.taps) + 1]))
-        self.heads = nn.ModuleList()
-        for level, (cin, width) in enumerate(zip(arch.tap_channels(), arch.head_widths())):
-            self.heads.append(nn.Sequential(
-                ConvBNAct(f"det{level}.dw", cin, cin, 3, 1, True, Activation.RELU6),
-                ConvBNAct(f"det{level}.pw", cin, width, 1, 1, False, Activation.RELU6),
-                Prediction(f"det{level}.pred", width, arch.level_outputs(level))))
+        self.heads = make_heads(arch)
         init_weights(self, seed)
-        for level, head in enumerate(self.heads):
-            self._prior(head[-1], arch.anchors[level])
-
-    def _prior(self, conv: nn.Conv2d, anchors: int) -> None:
-        """Small weights; objectness biased to PRIOR_OBJECTNESS so training starts near the
-        empty-image answer instead of a sea of false positives."""
-        nn.init.normal_(conv.weight, 0.0, 0.01, generator=torch.Generator().manual_seed(1))
-        nn.init.zeros_(conv.bias)
-        with torch.no_grad():
-            bias = conv.bias.view(anchors, -1)
-            bias[:, 4] = math.log(PRIOR_OBJECTNESS / (1 - PRIOR_OBJECTNESS))
+        init_predictions(self.heads, arch)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = self.stem(x)

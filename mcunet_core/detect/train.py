@@ -59,6 +59,8 @@ class Detection:
     the YOLO loss of ``spec`` at the input ``height``, and per epoch the task's metric of the
     float network on the validation data, decoded as the device decodes (``Decoder``)."""
 
+    distills = False  # no soft labels: every subnet of a supernet learns the boxes
+
     def __init__(self, spec, height: int | None = None):
         self.spec, self.height = spec, height or spec.height
         self.decoder = Decoder.from_spec(spec, self.height)

@@ -27,6 +27,7 @@ import numpy as np
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..errors import UserError
 from .constraints import Constraints
+from .heads import searched_input_shape
 from .space import SearchSpace
 
 #: Default share of a pair's samples that must fit for the pair to compete (the search
@@ -104,14 +105,15 @@ def pair_seed(seed: int, width: float, resolution: int) -> np.random.SeedSequenc
 def sample_pair(search, task, width: float, resolution: int, samples: int, seed: int,
                 constraints: Constraints) -> PairResult:
     """Draw ``samples`` networks of one pair and keep the MACs of those that fit."""
-    space = SearchSpace.from_specs(search, task, width, resolution)
+    space = SearchSpace.from_specs(search, task, width, resolution,
+                                   input_shape=searched_input_shape(constraints, task, resolution))
     rng = np.random.default_rng(pair_seed(seed, width, resolution))
     macs, rejected = [], Counter()
     for _ in range(samples):
         arch = space.sample(rng)
         m, broken = constraints.verdict(arch)
         if m is not None:
-            macs.append(arch.macs())
+            macs.append(m.macs)
         else:
             rejected[broken] += 1
     return PairResult(float(width), int(space.resolution), samples, tuple(sorted(macs)),

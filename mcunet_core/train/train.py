@@ -49,10 +49,15 @@ class TrainSettings:
 
 
 def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpoint=None,
-                   progress: bool = True, compute: Compute = CPU, ranks: Ranks = Ranks()) -> list[dict]:
-    """Train every subnet at once; returns the per-epoch history (mean loss per subnet)."""
+                   progress: bool = True, compute: Compute = CPU, ranks: Ranks = Ranks(),
+                   objective=None) -> list[dict]:
+    """Train every subnet at once; returns the per-epoch history (mean loss per subnet).
+    ``objective``: the loss (``Classification`` by default); in-place distillation only where
+    it has soft labels to distil (``objective.distills``)."""
     space = supernet.space
-    criterion = _criterion(data, settings, compute)
+    objective = objective or CLASSIFICATION
+    criterion = objective.criterion(data, settings, compute)
+    distill = settings.distill and objective.distills
 
     def step(model, x, y, rng, precision) -> float:
         archs = [space.largest(), space.smallest()][: settings.sandwich]
@@ -64,7 +69,7 @@ def train_supernet(supernet: Supernet, data, settings: TrainSettings, *, checkpo
                 out = model(x)
                 loss = criterion(out, y) if teacher is None else soft_cross_entropy(out, teacher)
             precision.backward(loss)
-            if settings.distill and teacher is None:
+            if distill and teacher is None:
                 teacher = F.softmax(out.detach(), dim=1)
             total += loss.item()
         return total / len(archs)
@@ -80,6 +85,8 @@ class Classification:
     """What training optimises and reports for a classification task: cross-entropy (label
     smoothing, optional class balance), and top-1 accuracy on the validation data. Other
     task kinds bring their own (``mcunet_core.detect.train.Detection``)."""
+
+    distills = True  # the supernet's subnets learn the largest one's soft labels
 
     def criterion(self, data, settings: TrainSettings, compute: Compute = CPU) -> Callable:
         """``loss(outputs, targets)`` of a batch."""
