@@ -31,16 +31,20 @@ GENERATED_SOURCES = ("model.c", "weights.c")
 
 
 def compile_graph(graph: Graph, target: Target, decisions: GraphDecisions | None = None, *,
-                  prefix: str = DEFAULT_PREFIX, postprocess=None) -> GeneratedModel:
+                  prefix: str = DEFAULT_PREFIX, postprocess=None, unroll_patches: bool = False) -> GeneratedModel:
     """Lower every op, plan the arena, render model.c / model.h / weights.c (in memory).
     ``prefix`` starts the C names the model exports (``vww_invoke``, ``VWW_NUM_INPUTS``); the
     default keeps the harness's ``mcunet_*`` names. A bad prefix fails before the lowering.
     ``postprocess`` (``engine.postprocess.YoloPostprocess``) adds the detection
-    post-processing (``postprocess.c``) after the network, in the same arena."""
+    post-processing (``postprocess.c``) after the network, in the same arena. A patch stage
+    runs as a loop over its patches (``codegen.patch_loop``); ``unroll_patches`` prints every
+    patch's calls instead (the same bytes computed: benchmarks compare their code size)."""
     check_prefix(prefix)
     graph.validate()
     lowered = lower(graph, target, decisions, postprocess)
-    model = render(graph, lowered.calls, lowered.plan, prefix, postprocess)
+    patched = lowered.decisions.patched
+    model = render(graph, lowered.calls, lowered.plan, prefix, postprocess,
+                   patch_of=None if patched is None or unroll_patches else patched.patch)
     return dataclasses.replace(model, op_labels=op_labels(lowered), patch=patch_stage(lowered),
                                postprocess=postprocess)
 
@@ -94,8 +98,9 @@ def write_generated(graph: Graph, model: GeneratedModel, out_dir: str | Path, pl
 
 def generate(graph: Graph, target: Target, out_dir: str | Path, *, plot: bool = True,
              decisions: GraphDecisions | None = None, prefix: str = DEFAULT_PREFIX,
-             postprocess=None) -> GeneratedModel:
+             postprocess=None, unroll_patches: bool = False) -> GeneratedModel:
     """``compile_graph`` then ``write_generated``: the generated folder, complete."""
-    model = compile_graph(graph, target, decisions, prefix=prefix, postprocess=postprocess)
+    model = compile_graph(graph, target, decisions, prefix=prefix, postprocess=postprocess,
+                          unroll_patches=unroll_patches)
     write_generated(graph, model, out_dir, plot=plot)
     return model

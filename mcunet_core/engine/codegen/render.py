@@ -20,6 +20,7 @@ from ...ir import Graph
 from ..kernels.base import KernelCall
 from ..planner.memory_plan import MemoryPlan
 from ..postprocess import RECORD_BUFFER
+from .patch_loop import Renderer, steps
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -137,9 +138,11 @@ class GeneratedModel:
 
 
 def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str = DEFAULT_PREFIX,
-           postprocess=None) -> GeneratedModel:
+           postprocess=None, patch_of: list[int | None] | None = None) -> GeneratedModel:
     """``postprocess`` (an ``engine.postprocess.YoloPostprocess``) adds ``postprocess.c``, its
-    entry points in model.h and, for the harness, ``MCUNET_POSTPROCESS``."""
+    entry points in model.h and, for the harness, ``MCUNET_POSTPROCESS``. ``patch_of``: each
+    op's patch (None after the split; None: no patch stage, or render it unrolled): runs of
+    patches with the same calls become a loop (``patch_loop``)."""
     api = CApi(check_prefix(prefix))
     plan = _prefixed_plan(plan, api)
     constants = [c for call in calls for c in call.constants]
@@ -174,6 +177,7 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         "external_inputs": bool(plan.external),
         "scratch_offsets": plan.scratch_offsets,
         "calls": calls,
+        "steps": None,
         "constants": constants,
         "structs": structs,
         "const_bytes": const_bytes,
@@ -184,6 +188,9 @@ def render(graph: Graph, calls: list[KernelCall], plan: MemoryPlan, prefix: str 
         ctx.update(post=postprocess.template_context(), scratch_symbol=plan.symbol_of(f"scratch:{step}"),
                    scratch_offset=plan.scratch_offsets[step], record_symbol=plan.symbol_of(RECORD_BUFFER),
                    record_offset=plan.tensor_offsets[RECORD_BUFFER])
+    renderer = Renderer(ctx["symbols"], ctx["offsets"], ctx["scratch_symbols"], plan.scratch_offsets, ctx["cname"],
+                        {x.name: x.ctype for x in structs})
+    ctx["steps"] = steps(calls, patch_of, renderer, api.prefix)
     env = _environment()
     files = {
         "model.h": env.get_template("model.h.j2").render(ctx),
