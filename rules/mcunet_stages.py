@@ -228,9 +228,6 @@ def build_context(env, sel) -> StageContext:
         task = load_task(model.task)
     chain = chain_for(model, task, getattr(sel, "export", None))
     data = compute = launch = None
-    if task is not None and "detection" in task.raw and "nas" in chain:
-        raise UserError(f"task={task.name}: a detection task; its search is not in the build yet (issue 17); "
-                        f"model=<an mbv2 model spec with task: {task.name}> trains and deploys a detector")
     if "train" in chain:  # find the training data and the device now, not after minutes of search
         try:
             data = task.dataset.identity()

@@ -123,9 +123,8 @@ class DetectionFitness:
         value = score([detections[i] for i in images], [self.truths[i] for i in images], self.spec).map50
         return 0.0 if math.isnan(value) else float(value)
 
-    def stderr(self, value: float) -> None:
-        """No per-sample variance of a mAP: the paired bootstrap is ``paired_stderr``."""
-        return None
+    #: a mAP has no per-sample variance (no ``stderr(value)``): the paired bootstrap is ``paired_stderr``
+    stderr = None
 
     def paired_stderr(self, a, b) -> float:
         """Bootstrap standard error of mAP@0.5(a) - mAP@0.5(b), the same resampled images for both."""

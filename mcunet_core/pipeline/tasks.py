@@ -69,6 +69,31 @@ class Classification:
     def describe(metrics: dict) -> str:
         return f"float accuracy {metrics['float_accuracy']:.3f}, int8 {metrics['int8_accuracy']:.3f}"
 
+    # -- the search ---------------------------------------------------------------------------
+    #: what search.json says the fitness is, and the key of the supernet's extreme subnets' figures
+    fitness_name = "supernet-accuracy"
+    fitness_key = "accuracy"
+
+    def holdout(self, data, fraction: float, seed: int) -> tuple:
+        """(kept, held out) subsets of ``data``: class-stratified."""
+        from ..train.data import LabelledSubset, holdout_indices
+
+        kept, held = holdout_indices(data.labels, fraction, seed)
+        return kept, held, LabelledSubset
+
+    def supernet(self, space, seed: int):
+        from ..train import Supernet
+
+        return Supernet(space, seed=seed)
+
+    def fitness(self, supernet, calibration, fitness_data, *, bn_batches: int, seed: int, ranks):
+        from ..train import SubnetEvaluator
+
+        return SubnetEvaluator(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=seed, ranks=ranks)
+
+    def chance(self) -> dict:
+        return {"chance": 1.0 / self.task.classes}
+
     # -- on the device ---------------------------------------------------------------------
     def postprocess(self, graph):
         """What the firmware runs after the network (``engine.generate(postprocess=)``): nothing."""
@@ -158,6 +183,33 @@ class Detection(Classification):
         return {"metric": self.spec.metric["name"],
                 "scored_at": {"score_threshold": post["score_threshold"], "iou_threshold": post["iou_threshold"],
                               "max_detections": post["max_detections"]}}
+
+    # -- the search ---------------------------------------------------------------------------
+    fitness_name = "supernet-map50 (mAP@0.5)"
+    fitness_key = "map50"
+
+    def holdout(self, data, fraction: float, seed: int) -> tuple:
+        """(kept, held out) indices of ``data``, a seeded random part held out (one class)."""
+        import numpy as np
+
+        from ..detect.data import DetectionSubset
+        from ..train.data import holdout_indices
+
+        kept, held = holdout_indices(np.zeros(len(data), np.int64), fraction, seed)
+        return kept, held, DetectionSubset
+
+    def supernet(self, space, seed: int):
+        from ..detect.supernet import DetectionSupernet
+
+        return DetectionSupernet(space, self.spec, seed=seed)
+
+    def fitness(self, supernet, calibration, fitness_data, *, bn_batches: int, seed: int, ranks):
+        from ..detect.supernet import DetectionFitness
+
+        return DetectionFitness(supernet, calibration, fitness_data, bn_batches=bn_batches, seed=seed, ranks=ranks)
+
+    def chance(self) -> dict:
+        return {}
 
     # -- on the device ---------------------------------------------------------------------
     def postprocess(self, graph):

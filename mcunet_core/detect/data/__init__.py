@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...errors import UserError
 from ..spec import DetectionSpec
 from .coco import coco
-from .dataset import DetectionDataset, collate
+from .dataset import DetectionDataset, DetectionSubset, collate
 from .letterbox import Geometry, Placement
 from .npz import load_detection_npz
 from .source import ArraySource
@@ -23,7 +23,7 @@ from .synthetic import synthetic_person_det
 from .voc import CLASSES as VOC_CLASSES
 from .voc import voc
 
-__all__ = ["make_detection_dataset", "ArraySource", "DetectionDataset", "Geometry", "Placement", "VOC_CLASSES",
+__all__ = ["make_detection_dataset", "ArraySource", "DetectionDataset", "DetectionSubset", "Geometry", "Placement", "VOC_CLASSES",
            "coco", "collate", "load_detection_npz", "synthetic_person_det", "voc"]
 
 

@@ -63,3 +63,17 @@ def _jitter(x: torch.Tensor, j: float) -> torch.Tensor:
         grey = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2])[None]
         x = (x - grey) * s + grey
     return x.clamp(0, 1)
+
+
+class DetectionSubset(torch.utils.data.Subset):
+    """Some images of a ``DetectionDataset`` (a search's held-out part of train), with what the
+    training loop and the scoring read: ``truth``, ``geometry``, ``classes``, ``collate``."""
+
+    def __init__(self, dataset: DetectionDataset, indices):
+        super().__init__(dataset, [int(i) for i in indices])
+        self.geometry, self.classes = dataset.geometry, dataset.classes
+
+    def truth(self, i: int):
+        return self.dataset.truth(self.indices[i])
+
+    collate = staticmethod(collate)
