@@ -217,20 +217,32 @@ def budget_search_spec(work: Path, budget: dict, extra: dict | None = None) -> P
 
 # -- running and reading ------------------------------------------------------------------
 
-def scons(root: Path, *args: str) -> float:
+#: a scons call shorter than this built nothing new: its row keeps the wall time recorded
+#: when it was built (``--keep`` folders: walls.json), or shows none
+UP_TO_DATE_S = 60.0
+
+
+def scons(root: Path, *args: str) -> float | None:
+    """Wall seconds of ``scons args`` in ``root``; for a build already up to date, the time the
+    build took when it was made (``root/../walls.json``), None when that is not known."""
     start = time.monotonic()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCUNET_")}
     run = subprocess.run([sys.executable, "-m", "SCons", *args], cwd=root, env={**env, "PYTHONPATH": str(root)})
     if run.returncode:
         raise SystemExit(f"scons {' '.join(args)} failed ({run.returncode})")
-    return time.monotonic() - start
+    wall, log, key = time.monotonic() - start, root.parent / "walls.json", " ".join(args)
+    walls = json.loads(log.read_text()) if log.is_file() else {}
+    if wall >= UP_TO_DATE_S:
+        log.write_text(json.dumps({**walls, key: wall}, indent=1))
+        return wall
+    return walls.get(key)
 
 
 @dataclass
 class Row:
     label: str
     out: Path
-    wall_s: float
+    wall_s: float | None  # None: built by an earlier run of the bench, time not recorded
     correct: np.ndarray | None = None
     balanced: float | None = None
 
@@ -284,7 +296,8 @@ def table(rows: list[Row], vww: bool, integer: str = "int8") -> list[str]:
                  f"{f['flash']:,} B", f"{f['instructions'] / 1e6:.2f} M", str(f["epochs"]), f"{f['float']:.3f}",
                  f"{f['int8']:.3f} +- {se(f['int8'], f['n']):.3f}"]
         cells += [f"{r.balanced:.3f}"] if vww else []
-        lines.append("| " + " | ".join(cells + [f"{r.wall_s / 60:.1f} min"]) + " |")
+        lines.append("| " + " | ".join(cells + ["earlier run" if r.wall_s is None else f"{r.wall_s / 60:.1f} min"])
+                     + " |")
     return lines
 
 
@@ -359,7 +372,7 @@ def at_dscnn(args, root: Path, work: Path, task_spec: Path, board: str) -> None:
         pipeline.append(Row(f"TinyNAS {q} winner as `scons task=` deploys it", out,
                             scons(root, f"board={board}", f"task={task_spec}", f"search={search_spec}", f"quant={q}")))
         searches[q] = json.loads((out / "nas" / "search.json").read_text())
-    for q in quants:
+    for q in [q for q in quants if q in (args.scratch or quants)]:
         search, out = searches[q], build / f"{args.task}-real{suffix[q]}"
         nas = yaml.safe_load(next((out / "nas").glob("nas-*.yaml")).read_text())
         spec = model_spec(work, f"tinynas-{q}-dscnn-budget", f"the TinyNAS {q} winner under DS-CNN's budget",
@@ -391,14 +404,15 @@ def at_dscnn(args, root: Path, work: Path, task_spec: Path, board: str) -> None:
               f"{f['flash'] / ref['flash']:.1%} of its flash (firmware); "
               f"{'within' if f['peak_sram'] <= ref['peak_sram'] and f['flash'] <= ref['flash'] else 'OVER'} DS-CNN's memory")
     print()
-    for row in scratch:
+    for row in scratch:  # one recipe: from scratch
         print(gap(row, baselines[0], integer="integer"))
-    if len(scratch) == 2:
-        print(gap(scratch[1], scratch[0], integer="integer"))
+    for pair in (pipeline, scratch):  # int4 against int8, each pair with one recipe
+        if len(pair) == 2:
+            print(gap(pair[1], pair[0], integer="integer"))
     if len(baselines) == 2:
         print(gap(baselines[1], baselines[0], integer="integer"))
-        if "int4" in quants:
-            print(gap(scratch[quants.index("int4")], baselines[1], integer="integer"))
+        if len(scratch) == 2:
+            print(gap(scratch[1], baselines[1], integer="integer"))
 
 
 def main(argv=None) -> int:
@@ -412,6 +426,8 @@ def main(argv=None) -> int:
                     help="winner: baselines scaled to the winner's memory; dscnn (kws): searches under DS-CNN's own")
     ap.add_argument("--quant", type=lambda v: v.split(","), default=["int8", "int4"],
                     help="with --budget dscnn: the weight formats to search with, comma-separated (default int8,int4)")
+    ap.add_argument("--scratch", type=lambda v: v.split(","),
+                    help="with --budget dscnn: which winners to train again from scratch (default: every --quant)")
     ap.add_argument("--no-dscnn-int4", dest="dscnn_int4", action="store_false",
                     help="with --budget dscnn: skip DS-CNN with int4 weights")
     ap.add_argument("--search-extra", help="with --budget dscnn: YAML merged into the bench's search spec "
@@ -419,7 +435,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.budget == "dscnn" and args.task != "kws":
         ap.error("--budget dscnn compares against DS-CNN, a keyword-spotting network: use --task kws")
-    if bad := [q for q in args.quant if q not in ("int8", "int4")]:
+    if bad := [q for q in args.quant + (args.scratch or []) if q not in ("int8", "int4")]:
         ap.error(f"--quant {','.join(bad)}: int8 and int4 only")
     pretrain = args.pretrain_epochs if args.pretrain_epochs is not None else PRETRAIN_EPOCHS[args.task]
     if not (SHARED / JOBS[args.task]["file"]).is_file():
