@@ -29,7 +29,7 @@ def fixed(target, split, grid):
 
 
 def _run_body(model_c: str) -> str:
-    return model_c[model_c.index("_run(void)"):model_c.index("_invoke(")]
+    return model_c[model_c.index("_run(void)\n{"):model_c.index("_invoke(const int8_t *input")]
 
 
 def test_the_stage_is_one_loop_with_tables_and_unrolled_on_request():
