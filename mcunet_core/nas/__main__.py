@@ -26,7 +26,8 @@ import numpy as np
 
 from ..errors import UserError, run_cli
 from ..spec import load_board, load_search, load_task
-from .constraints import Constraints, Limits, search_input_placement, search_patch_policy
+from .constraints import Limits, search_input_placement, search_patch_policy
+from .heads import constraints_for, searched_input_shape
 from .evolution import EvolutionSettings, evolve, write_search
 from .space import SearchSpace
 from .stage1 import MIN_FIT_RATIO, run_stage1, write_stage1
@@ -113,8 +114,8 @@ def _context(board, task, search) -> dict:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     board, task, search = load_board(args.board), load_task(args.task), load_search(args.search)
-    constraints = Constraints.for_board(board, Limits.resolve(search, board), patch=search_patch_policy(search),
-                                        input_placement=search_input_placement(search))
+    constraints = constraints_for(task, board, Limits.resolve(search, board), patch=search_patch_policy(search),
+                                  input_placement=search_input_placement(search))  # a detector: its heads too
     if args.command == "stage1":
         result = run_stage1(search, task, constraints, samples=args.samples, min_fit_ratio=args.min_fit_ratio,
                             jobs=args.jobs, context=_context(board, task, search))
@@ -124,7 +125,8 @@ def main(argv=None) -> int:
               f"{c.macs_quantile(result.quantile) / 1e6:.2f} M MACs, {c.fit_ratio:.0%} of samples fit) -> {paths[0]}")
         return 0
     width, resolution = _stage1_pair(args.stage1) if args.stage1 else (args.width, args.resolution)
-    space = SearchSpace.from_specs(search, task, width, resolution)
+    space = SearchSpace.from_specs(search, task, width, resolution,
+                                   input_shape=searched_input_shape(constraints, task, resolution or task.resolution))
     settings = EvolutionSettings.from_spec(search, population=args.population, generations=args.generations)
     seed = search.evolution["seed"] if args.seed is None else args.seed
     result = evolve(space, FITNESS[args.fitness], constraints, settings, np.random.default_rng(seed))

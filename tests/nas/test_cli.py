@@ -110,3 +110,32 @@ def test_seed_override_changes_nothing_else(tmp_path, capsys):
         docs.append(json.loads((out / "search.json").read_text()))
     assert docs[0] == docs[1] and docs[0]["seed"] == 3
     assert np.isclose(docs[0]["fitness"], docs[0]["measurement"]["macs"])
+
+
+def test_a_detection_task_is_searched_as_detectors(tmp_path, capsys):
+    """person-det's candidates: backbones at the task's 5:4 aspect, measured with its heads and
+    decode + NMS (``nas.heads.DetectionConstraints``), as the pipeline's search measures them."""
+    from mcunet_core.nas.heads import constraints_for
+    from mcunet_core.nas.constraints import Limits
+    from mcunet_core.spec import load_task
+
+    spec = _write_search(tmp_path, "tiny-det")
+    raw = yaml.safe_load(spec.read_text())
+    raw["space"]["resolutions"] = [96]
+    raw["space"]["base"].update(stages=[24, 40, 80, 96], strides=[2, 2, 2, 2])  # to stride 32, the heads' last
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False))
+    out = tmp_path / "nas"
+    status, stdout, err = _cli(["stage1", "--board", "h743", "--task", "person-det", "--search", spec,
+                                "--out", out, "--samples", 10, "--jobs", 1], capsys)
+    assert status == 0, err
+    status, stdout, err = _cli(["search", "--board", "h743", "--task", "person-det", "--search", spec, "--out", out,
+                                "--stage1", out / "stage1.json", "--population", 3, "--generations", 1], capsys)
+    assert status == 0, err
+    doc = json.loads((out / "search.json").read_text())
+    assert doc["input_shape"] == [96, 128, 3]  # 96 high, 5:4 to the stride 32
+    assert doc["heads"]["strides"] == [8, 16, 32]
+    task = load_task("person-det")
+    board = load_board("h743")
+    constraints = constraints_for(task, board, Limits.from_json(doc["limits"]))
+    arch = Arch.from_spec(doc["arch"], tuple(doc["input_shape"]), 1, "winner")
+    assert constraints.measure(arch).to_json() == doc["measurement"]
