@@ -1,6 +1,7 @@
 """What the pipeline does differently per kind of task, one class each: the network an
 architecture spec makes for it, its data, its loss and per-epoch figures (``train_net``'s
-objective), how its float and int8 networks are scored, and on the device what runs after
+objective), how its float and int8 networks are scored, the search's supernet, held-out
+split and fitness (the candidates' measurement: ``nas.heads``), and on the device what runs after
 the network (a detector's decode + NMS), the input the default run feeds and the check of
 the run's result against the host. Everything else (the recipe, the quant spec's
 calibration and QAT, the export through ``arch_to_graph``, the engine) is shared.
@@ -75,7 +76,8 @@ class Classification:
     fitness_key = "accuracy"
 
     def holdout(self, data, fraction: float, seed: int) -> tuple:
-        """(kept, held out) subsets of ``data``: class-stratified."""
+        """(kept, held out) indices of ``data``, class-stratified, and the subset class that keeps
+        what the training loop reads."""
         from ..train.data import LabelledSubset, holdout_indices
 
         kept, held = holdout_indices(data.labels, fraction, seed)
@@ -189,7 +191,8 @@ class Detection(Classification):
     fitness_key = "map50"
 
     def holdout(self, data, fraction: float, seed: int) -> tuple:
-        """(kept, held out) indices of ``data``, a seeded random part held out (one class)."""
+        """(kept, held out) indices of ``data``, a seeded random part held out (detection sets
+        have no image labels), and the subset class."""
         import numpy as np
 
         from ..detect.data import DetectionSubset
