@@ -132,3 +132,22 @@ def test_looped_patches_on_qemu_bit_exact_smaller_and_profiled(tmp_path):
     assert abs(seen["loop"][1] - seen["unrolled"][1]) <= 0.02 * seen["unrolled"][1]
     # a profile build still marks every op of the unrolled graph, in order
     assert [int(i) for i in seen["profile"][2]] == list(range(len(lowered.graph.ops)))
+
+
+@pytest.mark.parametrize("placement", ["arena", "external"])
+def test_row_patches_read_their_input_block_in_place(tmp_path, placement):
+    """Row patches: each patch's input block (halo included) is whole rows, contiguous in the
+    input, so its SLICE is a view there (no copy, no arena bytes of its own), bit-exact on the
+    host (ASan/UBSan); 2-D patches still copy their block."""
+    g = wide_early_net()
+    x = random_input(g, np.random.default_rng(2))
+    target = fixed(dataclasses.replace(engine.HOST, input_placement=engine.InputPlacement(placement)), 4, (4, 1))
+    lowered = engine.lower(g, target)
+    slices = [c for c, op in zip(lowered.calls, lowered.graph.ops) if op.OPCODE == "SLICE"]
+    assert len(slices) == 4 and all(c.plan.function is None for c in slices)
+    copied = engine.lower(g, engine.restricted(target, disable=["SliceRowsView"]))
+    assert lowered.plan.arena_bytes <= copied.plan.arena_bytes and lowered.instructions() < copied.instructions()
+    grid = engine.lower(g, fixed(target, 4, (2, 2)))
+    assert all(c.plan.function == "mcunet_copy_block_s8" for c, op in zip(grid.calls, grid.graph.ops)
+               if op.OPCODE == "SLICE")
+    assert np.array_equal(run_host(g, x, tmp_path, target=target)[0], run(g, x)[g.outputs[0]])

@@ -1,5 +1,8 @@
 """SLICE and MCUNET_PASTE of patch-based inference: one block of rows copied between two
-NHWC tensors (``mcunet_copy_block_s8``); a PASTE writes in place into its canvas."""
+NHWC tensors (``mcunet_copy_block_s8``); a PASTE writes in place into its canvas. A SLICE of
+whole rows (a row patch's input block, halo included, or a crop of whole rows) is contiguous in
+its input, so it is a view there instead (``SliceRowsView``): the patch's first op reads the
+block in place, from the arena or from the application's frame, and no copy takes arena bytes."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from ....ir import DType
 from ....ir.ops import Paste, Slice
 from ..base import InPlace, IntArg, Kernel, KernelCall, KernelPlan, LoweringContext, TensorArg, Work
 from ..registry import register
+from .nd import view_possible
 
 FUNCTION = "mcunet_copy_block_s8"
 
@@ -62,6 +66,33 @@ class GenericSlice(_BlockCopy):
         x, y = ctx.inputs[0], ctx.outputs[0]
         return self._call(ctx, x.name, _offset(x.shape, ctx.op.begin), x.shape[2] * x.shape[3],
                           y.name, 0, y.shape[2] * y.shape[3])
+
+
+#: a view's offset keeps the planner's buffer alignment (kernels may read its words)
+VIEW_ALIGN = 8
+
+
+@register
+class SliceRowsView(Kernel):
+    """A SLICE of whole rows: a view of its input at the block's offset (no code, no bytes of
+    its own); the planner aliases it onto the input (outside the arena when the input is)."""
+
+    OP = Slice
+    PRIORITY = 1
+
+    def supports(self, ctx: LoweringContext) -> bool:
+        x, y = ctx.inputs[0], ctx.outputs[0]
+        begin = tuple(ctx.op.begin)
+        return (x.dtype is DType.INT8 and y.dtype is DType.INT8 and _blocky(x.shape, y.shape, begin)
+                and (y.shape[2] == x.shape[2] or y.shape[1] == 1) and _offset(x.shape, begin) % VIEW_ALIGN == 0
+                and view_possible(ctx.graph, x))
+
+    def plan(self, ctx: LoweringContext) -> KernelPlan:
+        return KernelPlan(None, (), 0, InPlace(0, _offset(ctx.inputs[0].shape, ctx.op.begin)))
+
+    def lower(self, ctx: LoweringContext) -> KernelCall:
+        return KernelCall(ctx.index, self.plan(ctx),
+                          comment=f"SLICE at {list(ctx.op.begin)} {ctx.shapes()}: whole rows, a view of its input")
 
 
 @register
