@@ -129,11 +129,14 @@ class Renderer:
                 per = [self._base(p[j].args[i], p[j].op_index)[1] for p in group]
                 if kind[0] == "same" or len(set(per)) == 1:
                     args.append(self.arg(a, call.op_index))
-                elif kind[0] in ("tensor", "scratch"):
-                    ctype, const, symbol = (kind[1], kind[2], kind[3]) if kind[0] == "tensor" else (kind[1], False,
-                                                                                                  kind[2])
+                elif kind[0] == "tensor":  # the same pool, another offset
+                    _, ctype, const, symbol = kind
                     name = table(_int_type(per), tuple(str(v) for v in per))
                     args.append(f"({'const ' if const else ''}{ctype} *)({symbol} + {name}[k])")
+                elif kind[0] == "scratch":
+                    _, ctype, symbol = kind
+                    name = table(_int_type(per), tuple(str(v) for v in per))
+                    args.append(f"({ctype} *)({symbol} + {name}[k])")
                 elif kind[0] == "struct":
                     name = table(f"{kind[1]} *const", tuple(f"&{self.cname(v)}" for v in per))
                     args.append(f"{name}[k]")
