@@ -4,7 +4,8 @@ kernels it calls with the headers they include, and what the build files need to
 Layout (paths relative to the package folder):
 
     include/<prefix>/model.h      the API: <prefix>_invoke(), <PREFIX>_* memory macros
-    src/                          model.c, weights.c, model_weights.h (private)
+    src/                          model.c, weights.c, model_weights.h (private); a detector's
+                                  postprocess.c (its decode + NMS after the network)
     kernels/                      the kernel sources this model calls and their headers,
                                   in the kernel library's own layout (relative includes hold)
 """
@@ -26,6 +27,7 @@ from .includes import include_closure, quoted_includes
 
 PUBLIC_HEADER = "model.h"
 PRIVATE_FILES = ("model.c", "weights.c", "model_weights.h")  # the harness's config header stays out
+HARNESS_CONFIG = "mcunet_model_config.h"  # mcunet's own firmware harness reads it; a package has no use for it
 SRC_DIR = "src"
 KERNELS_DIR = "kernels"
 KERNEL_INCLUDE_DIR = "include"  # inside the kernel library
@@ -98,9 +100,21 @@ class Package:
         return tuple(f for f in compile_flags(self.board, self.opt) if f not in self.board.cflags)
 
     @property
+    def postprocess(self):
+        """The detection post-processing the model runs after the network (``engine.YoloPostprocess``), or None."""
+        return self.model.postprocess
+
+    @property
+    def private_files(self) -> tuple[str, ...]:
+        """The generated files under ``src/``: the network's, then what else the engine generated
+        (a detector's ``postprocess.c``)."""
+        more = sorted(set(self.model.files) - {*PRIVATE_FILES, PUBLIC_HEADER, HARNESS_CONFIG})
+        return (*PRIVATE_FILES, *more)
+
+    @property
     def model_sources(self) -> tuple[str, ...]:
         """The generated C files, relative to the package folder."""
-        return tuple(f"{SRC_DIR}/{n}" for n in PRIVATE_FILES if n.endswith(".c"))
+        return tuple(f"{SRC_DIR}/{n}" for n in self.private_files if n.endswith(".c"))
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -121,7 +135,7 @@ class Package:
     def model_files(self) -> dict[str, str]:
         """The generated C under the package's layout (package path -> text)."""
         files = {f"{self.include_dir}/{PUBLIC_HEADER}": self.model.files[PUBLIC_HEADER]}
-        files.update({f"{SRC_DIR}/{n}": self.model.files[n] for n in PRIVATE_FILES})
+        files.update({f"{SRC_DIR}/{n}": self.model.files[n] for n in self.private_files})
         return files
 
     def kernel_file_bytes(self, kernel_dir: Path = KERNEL_DIR) -> dict[str, bytes]:
@@ -156,12 +170,15 @@ def kernel_files(model: engine.GeneratedModel, kernel_dir: Path = KERNEL_DIR) ->
     return tuple(include_closure(sorted(roots), kernel_dir, (KERNEL_INCLUDE_DIR,)))
 
 
-def build_package(graph, target, board, name: str, *, opt: str = "O2", kernel_dir: Path = KERNEL_DIR) -> Package:
+def build_package(graph, target, board, name: str, *, opt: str = "O2", kernel_dir: Path = KERNEL_DIR,
+                  postprocess=None) -> Package:
     """Generate ``graph`` for ``target`` (the board's deployment target) under the package's
-    prefix, in memory, and collect what it compiles from (with ``-<opt>`` by default)."""
+    prefix, in memory, and collect what it compiles from (with ``-<opt>`` by default).
+    ``postprocess`` (``engine.YoloPostprocess``: a detector's decode + NMS) is generated after
+    the network as the firmware runs it, so the package carries it and the kernels it calls."""
     prefix = package_prefix(name)
-    model = engine.compile_graph(graph, target, prefix=prefix)
-    check_flash(board, model.const_bytes)
+    model = engine.compile_graph(graph, target, prefix=prefix, postprocess=postprocess)
+    check_flash(board, model.const_bytes + (postprocess.constant_bytes if postprocess is not None else 0))
     return Package(name=name, prefix=prefix, board=board, graph_name=graph.name, model=model,
                    kernel_files=kernel_files(model, kernel_dir),
                    inputs=tuple(_tensor_info(graph, n) for n in graph.inputs),
