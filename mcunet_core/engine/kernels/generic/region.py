@@ -1,8 +1,8 @@
 """SLICE and MCUNET_PASTE of patch-based inference: one block of rows copied between two
 NHWC tensors (``mcunet_copy_block_s8``); a PASTE writes in place into its canvas. A SLICE of
-whole rows (a row patch's input block, halo included, or a crop of whole rows) is contiguous in
-its input, so it is a view there instead (``SliceRowsView``): the patch's first op reads the
-block in place, from the arena or from the application's frame, and no copy takes arena bytes."""
+whole rows of the model's input (a row patch's input block, halo included) is contiguous there,
+so it is a view instead (``SliceRowsView``): the patch's first op reads the block in place, from
+the arena or from the application's frame, and no copy takes arena bytes."""
 
 from __future__ import annotations
 
@@ -74,8 +74,10 @@ VIEW_ALIGN = 8
 
 @register
 class SliceRowsView(Kernel):
-    """A SLICE of whole rows: a view of its input at the block's offset (no code, no bytes of
-    its own); the planner aliases it onto the input (outside the arena when the input is)."""
+    """A SLICE of whole rows of a graph input: a view of it at the block's offset (no code, no
+    bytes of its own); the planner aliases it onto the input (outside the arena when the input
+    is). Only a graph input: nothing writes it in place while a view of it is read (a view of
+    another tensor could be read by an op writing over that tensor in place, as a PASTE does)."""
 
     OP = Slice
     PRIORITY = 1
@@ -85,7 +87,7 @@ class SliceRowsView(Kernel):
         begin = tuple(ctx.op.begin)
         return (x.dtype is DType.INT8 and y.dtype is DType.INT8 and _blocky(x.shape, y.shape, begin)
                 and (y.shape[2] == x.shape[2] or y.shape[1] == 1) and _offset(x.shape, begin) % VIEW_ALIGN == 0
-                and view_possible(ctx.graph, x))
+                and x.name in ctx.graph.inputs and view_possible(ctx.graph, x))
 
     def plan(self, ctx: LoweringContext) -> KernelPlan:
         return KernelPlan(None, (), 0, InPlace(0, _offset(ctx.inputs[0].shape, ctx.op.begin)))
