@@ -127,6 +127,15 @@ def test_a_detector_spec_trains_deploys_and_returns_the_host_decodes_boxes(proje
     again = scons(project, *args)
     assert again.returncode == 0 and "Training" not in again.stdout and "Running" not in again.stdout
 
+    # export= packages the same detector with its decode + NMS (tests/package builds and runs one)
+    pkg = project / "third_party" / "det"
+    exported = scons(project, *args, f"export={pkg}")
+    assert exported.returncode == 0 and "Training" not in exported.stdout, exported.stdout[-2000:] + exported.stderr
+    assert "Exported det_tiny with its decode + NMS" in exported.stdout
+    manifest = json.loads((pkg / "mcunet_package.json").read_text())
+    assert {"src/postprocess.c", "kernels/detect/mcunet_yolo_decode_s8.c"} <= set(manifest["files"])
+    assert "int32_t det_tiny_postprocess(void);" in (pkg / "README.md").read_text()
+
 
 def check_deployed(project, out, metrics):
     """metrics.json's mAP, the run's post-processing, its boxes against the host's, the report."""
