@@ -113,9 +113,9 @@ def postprocess_sources(env, ctx) -> list:
 
 
 def engine_postprocess_source() -> str:
-    from mcunet_core.engine.postprocess import SOURCE
+    from mcunet_core import engine
 
-    return SOURCE
+    return engine.POSTPROCESS_SOURCE
 
 
 def kernel_library(env) -> list:

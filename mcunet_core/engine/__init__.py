@@ -30,7 +30,7 @@ import dataclasses
 from ..ir import Graph
 from .codegen.render import DEFAULT_PREFIX, GeneratedModel, check_prefix
 from .compile import compile_graph, generate, write_generated
-from .cost_fit import fit_families, object_code_bytes
+from .cost_fit import fit_families, fit_nonnegative, object_code_bytes
 from .cost_model import (
     COSTS_PATH,
     CodeSize,
@@ -54,7 +54,8 @@ from .patch.search import Candidate as PatchCandidate
 from .patch.search import search as search_patches
 from .planner.memory_plan import MemoryPlan
 from .planner.pools import Pool
-from .postprocess import YoloPostprocess
+from .postprocess import SOURCE as POSTPROCESS_SOURCE
+from .postprocess import PostprocessCounts, YoloPostprocess
 from .report import render_report, write_report
 from .target import HOST, Target
 
@@ -86,9 +87,9 @@ __all__ = [
     "CODE_RESERVE_BYTES", "COSTS_PATH", "DEFAULT_PREFIX", "CodeSize", "FirmwareCosts", "Footprint", "GeneratedModel", "GraphDecisions",
     "HOST", "KernelPlan", "LatencyModel", "Lowered", "MemoryPlan", "NoCostModel", "OpWork", "Pool", "Target",
     "check_prefix", "compile_graph", "costs_doc", "decide", "default_latency_model", "fit_families", "generate", "kernel_names",
-    "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
+    "fit_nonnegative", "kernel_plans", "latency_ms", "lower", "lower_bounds", "object_code_bytes", "peak_memory", "plan_memory",
     "render_report", "restricted", "specialised_kernel_names", "supported_op_types", "write_generated",
-    "write_report", "YoloPostprocess",
+    "write_report", "POSTPROCESS_SOURCE", "PostprocessCounts", "YoloPostprocess",
     "InputPlacement", "PatchCandidate", "PatchPolicy", "PatchSchedule", "patch_summary", "search_patches",
     "W4_WIDEN_COST_PER_WORD", "W8_WIDEN_COST_PER_WORD", "w4_widen_cost", "widened_layer_words",
 ]

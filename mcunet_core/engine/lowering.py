@@ -95,6 +95,13 @@ class Lowered:
         """Predicted instructions of one inference on the emulated core."""
         return (model or default_latency_model()).instructions(self.work())
 
+    def postprocess_instructions(self, model: LatencyModel | None = None) -> int:
+        """Predicted instructions of the detection post-processing after the inference (0: none),
+        in the worst case its buffers allow (``engine.postprocess.PostprocessCounts``)."""
+        if self.postprocess is None:
+            return 0
+        return (model or default_latency_model()).instructions(self.postprocess.work(len(self.graph.ops)))
+
 
 def lower(graph: Graph, target: Target, decisions: GraphDecisions | None = None, postprocess=None) -> Lowered:
     """The full pass: decisions (unless given), then reordered weights, folded constants and

@@ -10,6 +10,11 @@ bytes) and its detection record are buffers of the one arena. The record is int3
 ``count, then max_detections x (class, score Q15, x0, y0, x1, y1 in 1/16 pixel)``, rows past
 ``count`` zero; the firmware returns it after the network's outputs (io.json's last output,
 ``detections``), and times it apart from the network.
+
+Its predicted instructions (``work()``, the latency families ``yolo_decode`` and ``nms`` of
+``kernel_costs.json``, fitted by ``bench/detect_postprocess_fit.py``) are linear in counts
+that depend on the image: how many anchors pass, how many NMS overlap tests run. The NAS
+predicts the worst case the buffer sizes allow (``PostprocessCounts.worst_case``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..ir import Graph
+from .cost_model import OpWork
 from .kernels.base import KernelPlan
 from .planner.problem import Buffer
 
@@ -30,6 +36,30 @@ BOX_WORDS = 6
 RECORD_NAME = "detections"
 RECORD_BUFFER = "postprocess:detections"  # its name in the plan (no graph tensor has a ':')
 SOURCE = "postprocess.c"  # the generated file that calls the kernels
+DECODE_FAMILY, NMS_FAMILY = "yolo_decode", "nms"  # their latency families (kernel_costs.json)
+DECODE_FEATURES = ("anchors", "class_scores", "passing", "heap_steps", "sort_steps", "layer")
+NMS_FEATURES = ("candidates", "comparisons", "kept")
+
+
+@dataclass(frozen=True)
+class PostprocessCounts:
+    """The image-dependent work of one decode + NMS: anchors whose score passes, candidates
+    the buffer keeps (at most ``max_candidates``), NMS overlap tests (iterations of its inner
+    loop, any class) and boxes kept."""
+
+    passing: int
+    candidates: int
+    comparisons: int
+    kept: int
+
+    @classmethod
+    def worst_case(cls, post: "YoloPostprocess") -> "PostprocessCounts":
+        """The most the buffers allow: every anchor passes, the candidate buffer fills, and NMS
+        tests each candidate against ``max_detections - 1`` kept boxes (its loop stops at
+        ``max_detections``). The heap's sift per passing anchor and the final sort are counted
+        at their log2 bound in ``work()``; their cost per step is what the fit measured."""
+        n = post.max_candidates
+        return cls(post.anchors, n, n * max(post.max_detections - 1, 0), min(post.max_detections, n))
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,10 @@ class YoloPostprocess:
 
     # -- what the planner and the build need ----------------------------------------------
     @property
+    def anchors(self) -> int:
+        return sum(h * w * a for h, w, a in self.shapes)
+
+    @property
     def scratch_bytes(self) -> int:
         return self.max_candidates * CANDIDATE_BYTES
 
@@ -91,6 +125,16 @@ class YoloPostprocess:
         """Its arena buffers at ``step`` (after the last op): the candidates and the record."""
         return [Buffer(f"scratch:{step}", self.scratch_bytes, step, step, "scratch"),
                 Buffer(RECORD_BUFFER, self.record_bytes, step, step)]
+
+    def work(self, step: int, counts: PostprocessCounts | None = None) -> list[OpWork]:
+        """The decode's and the NMS's work counts at ``step`` (after the last op), for the
+        latency model; ``counts`` None: ``PostprocessCounts.worst_case``."""
+        c = counts or PostprocessCounts.worst_case(self)
+        log_n = max(c.candidates, 1).bit_length()  # the heap's depth bound
+        decode = (self.anchors, self.anchors * (self.classes - 1), c.passing, c.passing * log_n,
+                  c.candidates * log_n, 1)
+        return [OpWork(step, DECODE_FAMILY, DECODE_FEATURES, tuple(map(float, decode))),
+                OpWork(step, NMS_FAMILY, NMS_FEATURES, (float(c.candidates), float(c.comparisons), float(c.kept)))]
 
     @property
     def constant_bytes(self) -> int:

@@ -4,7 +4,10 @@ classifier ends in ``arch_to_graph``'s pooling, fully connected layer and softma
 stride, followed on the device by its decode + NMS (``DetectionConstraints``). The SRAM,
 flash and instructions measured are then the deployed detector's: the heads' layers, the
 post-processing's candidate buffer and record in the same arena, its tables and kernels
-(``Lowered.footprint()``), its inputs at the task's aspect.
+(``Lowered.footprint()``), its instructions in the worst case its buffers allow (every
+anchor passing, the candidate buffer full, NMS's every overlap test:
+``Lowered.postprocess_instructions()``) added to the network's, its inputs at the task's
+aspect.
 
     constraints_for(task, board, limits, **options) -> Constraints | DetectionConstraints
     searched_input_shape(constraints, task, resolution) -> (H, W, C) | None (the space's square)
@@ -69,7 +72,7 @@ class DetectionConstraints(Constraints):
             fp = lowered.footprint(self.firmware)
         except UserError:  # no placement fits the board's RAM regions
             return None
-        instructions = lowered.instructions()
+        instructions = lowered.instructions() + lowered.postprocess_instructions()  # network + decode + NMS
         schedule = lowered.decisions.schedule
         return Measurement(peak_sram=fp.peak_sram, flash=fp.flash, latency_ms=latency_ms(instructions, self.clock_hz),
                            instructions=instructions, macs=graph_stats(graph).total_macs, arena=fp.arena,
@@ -96,7 +99,8 @@ class DetectionConstraints(Constraints):
         return {**super().to_json(),
                 "heads": {"kind": "yolo", "strides": list(self.spec.strides), "classes": self.spec.classes,
                           "measured_with": "the heads and the decode + NMS after the network (its buffers in the "
-                                           "arena, its tables and kernels in flash, its instructions apart)",
+                                           "arena, its tables and kernels in flash, its instructions in the worst "
+                                           "case its buffers allow added to the network's)",
                           "score_threshold": post["score_threshold"], "max_detections": post["max_detections"]}}
 
 

@@ -178,7 +178,7 @@ def build_package(graph, target, board, name: str, *, opt: str = "O2", kernel_di
     the network as the firmware runs it, so the package carries it and the kernels it calls."""
     prefix = package_prefix(name)
     model = engine.compile_graph(graph, target, prefix=prefix, postprocess=postprocess)
-    check_flash(board, model.const_bytes + (postprocess.constant_bytes if postprocess is not None else 0))
+    check_flash(board, model.const_bytes + (0 if postprocess is None else postprocess.constant_bytes))
     return Package(name=name, prefix=prefix, board=board, graph_name=graph.name, model=model,
                    kernel_files=kernel_files(model, kernel_dir),
                    inputs=tuple(_tensor_info(graph, n) for n in graph.inputs),
