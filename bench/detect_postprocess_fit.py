@@ -7,7 +7,8 @@ every anchor a candidate, to 0.6; candidate buffers of 8 to 256; 1 to 20 boxes; 
 0.45) and run once each; the harness counts the post-processing apart. The counts its cost is
 linear in (``engine.PostprocessCounts``: anchors passing, candidates kept, NMS overlap tests,
 boxes) are the host decode's of the reference interpreter's heads on the same input, exactly
-what the C loops do. One least-squares fit (non-negative) over both families' features
+what the C loops do (the heap's and the final sort's steps at their log2 bound, as the NAS
+counts them). One least-squares fit (non-negative) over both families' features
 against the measured total, then split per family. Prints every run, measured against
 predicted with the run's own counts and with the worst case the NAS uses. About two minutes
 on 2 cores.
