@@ -26,7 +26,10 @@ the space reaches a budget this small, the limits in bytes) and searches once pe
 (int8, int4: the NAS counts 4-bit filters in its flash limit); then, with the same recipe,
 each winner from scratch (each quant spec's QAT) and DS-CNN with int8 and int4 weights:
 
-    python bench/real_data.py --task kws --budget dscnn --keep /tmp/real-kws-dscnn
+    OMP_NUM_THREADS=1 python bench/real_data.py --task kws --budget dscnn --keep /tmp/real-kws-dscnn
+
+(one torch thread per process: on 2 cores shared with other work, two threads made every
+training epoch several times slower.)
 
 These sets are small parts of the official splits: absolute accuracies are below published ones.
 Not run in tests.
