@@ -5,6 +5,9 @@ the embedded scenes. CPU: gloo, each process one thread (torchrun's default), ag
 process with as many threads as processes. Not run in tests:
 
     python bench/train_throughput.py [--procs 1 2] [--samples 1024] [--device cpu]
+
+Then, in this process (one thread), what preparing one training scene costs: drawing its
+augmentation (every rank does it for the whole global batch) and loading it (only its rank).
 """
 
 from __future__ import annotations
@@ -65,6 +68,25 @@ def measure(procs: int, args) -> tuple[int, float, float]:
     return int(samples), float(seconds), float(rate)
 
 
+def preparation(samples: int) -> tuple[float, float]:
+    """Microseconds per scene to draw its augmentation and to load (augment) it."""
+    from mcunet_core.spec import load_task
+    from mcunet_core.train.data import make_dataset
+
+    torch.set_num_threads(1)
+    task = load_task("vww")
+    task = dataclasses.replace(task, dataset=dataclasses.replace(
+        task.dataset, embedded={**task.dataset.embedded, "samples": samples}))
+    data = make_dataset(task, "train", resolution=80)
+    start = time.perf_counter()
+    drawn = [data.draw(i) for i in range(len(data))]
+    middle = time.perf_counter()
+    for i, d in enumerate(drawn):
+        data.load(i, d)
+    end = time.perf_counter()
+    return 1e6 * (middle - start) / len(data), 1e6 * (end - middle) / len(data)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--procs", type=int, nargs="+", default=[1, 2])
@@ -82,6 +104,8 @@ def main(argv=None) -> int:
     for procs in args.procs:
         samples, seconds, rate = measure(procs, args)
         print(f"| {procs} | {samples} | {seconds:.1f} | {rate:.1f} |", flush=True)
+    draw, load = preparation(args.samples)
+    print(f"preparing a scene (1 thread): drawing its augmentation {draw:.0f} us, loading it {load:.0f} us")
     return 0
 
 
