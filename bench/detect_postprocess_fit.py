@@ -19,12 +19,10 @@ on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
 import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -39,7 +37,8 @@ from mcunet_core.device.runners.qemu import QemuRunner
 from mcunet_core.engine import COSTS_PATH, LatencyModel, PostprocessCounts, YoloPostprocess, fit_nonnegative
 from mcunet_core.ir.reference import run as reference_run
 from mcunet_core.pipeline.model_firmware import build_model_firmware
-from mcunet_core.spec import load_board, load_task
+from mcunet_core.spec import load_task
+from cost_fit_cli import fit_command
 
 #: (input height, classes, seed) x (score threshold, max_candidates, max_detections, iou threshold)
 DETECTORS = [(64, 1, 0), (96, 1, 1), (128, 1, 2), (64, 3, 3), (96, 3, 4)]
@@ -113,11 +112,7 @@ def fit(samples) -> dict[str, dict]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default="h743")
-    ap.add_argument("--out", type=Path, default=COSTS_PATH)
-    args = ap.parse_args(argv)
-    board = load_board(args.board)
+    args, board = fit_command(__doc__, argv)
     samples, names = [], []
     for height, classes, seed in DETECTORS:
         base, graph = detector(height, classes, seed)

@@ -15,7 +15,6 @@ them. About a minute on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -38,7 +37,8 @@ from mcunet_core.ir import ops as O  # noqa: E402
 from mcunet_core.nas.constraints import estimate_graph  # noqa: E402
 from mcunet_core.nas.space import SearchSpace  # noqa: E402
 from mcunet_core.pipeline.emulator_costs import measure_on_emulator  # noqa: E402
-from mcunet_core.spec import load_board, load_search, load_task  # noqa: E402
+from mcunet_core.spec import load_search, load_task  # noqa: E402
+from cost_fit_cli import fit_command  # noqa: E402
 
 FAMILIES = ("pointwise_w4", "im2col_w4", "fully_connected_w4")
 #: a few networks of every task from the fit set (lean ones included)
@@ -83,11 +83,7 @@ def fit_graphs(board) -> list[tuple[str, Graph, Target]]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default="h743")
-    ap.add_argument("--out", type=Path, default=COSTS_PATH)
-    args = ap.parse_args(argv)
-    board = load_board(args.board)
+    args, board = fit_command(__doc__, argv)
     doc = json.loads(COSTS_PATH.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         sizes = kernel_code_sizes(board, Path(tmp))

@@ -17,7 +17,6 @@ runs of other networks.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -35,7 +34,8 @@ from mcunet_core.nas.constraints import Constraints, Limits, estimate_graph
 from mcunet_core.nas.space import SearchSpace
 from mcunet_core.paths import KERNEL_DIR
 from mcunet_core.pipeline.emulator_costs import measure_on_emulator
-from mcunet_core.spec import load_board, load_search, load_task
+from mcunet_core.spec import load_search, load_task
+from cost_fit_cli import fit_command
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "models"
 REFERENCE_MODELS = {"vww": "vww_96_int8", "kws": "kws_ref_model"}
@@ -106,11 +106,7 @@ def fit_models(board, firmware: FirmwareCosts) -> list[tuple[str, object, Target
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default="h743")
-    ap.add_argument("--out", type=Path, default=COSTS_PATH)
-    args = ap.parse_args(argv)
-    board = load_board(args.board)
+    args, board = fit_command(__doc__, argv)
     with tempfile.TemporaryDirectory() as tmp:
         kernel_sizes = kernel_code_sizes(board, Path(tmp))
     selection = FirmwareCosts(SELECTION_RAM, 0, CodeSize(SELECTION_CODE, 0, tuple(kernel_sizes.items())))

@@ -10,7 +10,6 @@ the instructions of every copy; ``bench/nas_latency_fit.py`` refits the family w
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -22,7 +21,7 @@ from mcunet_core.atomic import atomic_write_text
 from mcunet_core.engine import COSTS_PATH, PatchPolicy, PatchSchedule, Target, fit_families
 from mcunet_core.importers.tflite import import_tflite
 from mcunet_core.pipeline.emulator_costs import measure_on_emulator
-from mcunet_core.spec import load_board
+from cost_fit_cli import fit_command
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "models"
 FAMILY = "copy_block"
@@ -41,11 +40,7 @@ def copy_samples(graph, board, target) -> list:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default="h743")
-    ap.add_argument("--out", type=Path, default=COSTS_PATH)
-    args = ap.parse_args(argv)
-    board = load_board(args.board)
+    args, board = fit_command(__doc__, argv)
     graph = import_tflite(SHARED / "vww_96_int8.tflite")
     samples = [s for t in patched_targets(board) for s in copy_samples(graph, board, t)]
     fam = fit_families(samples)[FAMILY]
