@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from main_job_table import readme_table, replace_block  # noqa: E402
+from main_job_table import readme_table, replace_block, wall as wall_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,8 +122,7 @@ def main(argv=None) -> int:
             if wall is None:
                 return 1
             out = root / "build" / board / task
-            print(f"\n# scons board={board} task={task}: {wall / 60:.0f} min {wall % 60:.0f} s "
-                  f"on {os.cpu_count()} CPU cores")
+            print(f"\n# scons board={board} task={task}: {wall_text(wall)} on {os.cpu_count()} CPU cores")
             for line in figures(out):
                 print(f"- {line}")
             done.append((board, task, wall, out))

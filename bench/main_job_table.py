@@ -14,7 +14,12 @@ def _load(out: Path, name: str) -> dict:
     return json.loads((out / name).read_text(encoding="utf-8"))
 
 
-def _wall(seconds: float) -> str:
+def _input_shape(graph: dict) -> list[int]:
+    """The first model input's shape (N, H, W, C) from an IR graph.json."""
+    return next(t["shape"] for t in graph["tensors"] if t["name"] == graph["inputs"][0])
+
+
+def wall(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(round(seconds % 60))} s"
 
 
@@ -33,12 +38,12 @@ def column(out: Path, wall_s: float) -> dict[str, str]:
     metrics, result = _load(out, "train/metrics.json"), _load(out, "result.json")
     m, sn = search["measurement"], search.get("supernet", {})
     chosen = stage1["chosen"]
-    res = chosen.get("resolution")
-    at = f"{res}x{res}" if res else "the task's fixed input (MFCC)"
+    shape = json.loads((out / "ir" / "graph.json").read_text(encoding="utf-8"))
+    at = "x".join(str(d) for d in _input_shape(shape)[1:])
     versus = search.get("versus_initial_median", {})
     history = [h["val_accuracy"] for h in metrics.get("history", []) if "val_accuracy" in h]
     return {
-        "wall time": _wall(wall_s),
+        "wall time": wall(wall_s),
         "stage 1": f"width {chosen['width']} at {at}",
         "supernet: smallest / largest subnet": (
             f"{sn.get('smallest_accuracy', float('nan')):.3f} / {sn.get('largest_accuracy', float('nan')):.3f} after "
