@@ -78,21 +78,11 @@ class DetectionConstraints(Constraints):
                            instructions=instructions, macs=graph_stats(graph).total_macs, arena=fp.arena,
                            constants=fp.constants, patch=(schedule.split, *schedule.grid) if schedule else None)
 
-    def _verdict(self, arch: Arch):
-        if self.limits.macs is not None and self.macs(arch) > self.limits.macs:
-            return None, "macs"
-        arena, constants = engine.lower_bounds(self.graph(arch))
-        if arena + self.firmware.ram > self.limits.sram and self.target.patch.mode == "off":
-            return None, "sram"
-        if constants + self.firmware.code.base > self.limits.flash:
-            return None, "flash"
-        m = self.measure(arch)
-        if m is None:
-            return None, "sram"
-        from .constraints import violation
+    def _macs(self, arch: Arch) -> int:
+        return self.macs(arch)
 
-        broken = violation(m, self.limits)
-        return (m, None) if broken is None else (None, broken)
+    def _bounds(self, arch: Arch) -> tuple[int, int]:
+        return engine.lower_bounds(self.graph(arch), self.target.input_placement)
 
     def to_json(self) -> dict:
         post = self.spec.postprocess

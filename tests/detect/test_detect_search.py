@@ -16,6 +16,7 @@ from mcunet_core.detect import DetectionSpec
 from mcunet_core.detect.data import make_detection_dataset
 from mcunet_core.detect.supernet import DetectionFitness, DetectionSupernet
 from mcunet_core.detect.train import Detection
+from mcunet_core.engine.inputs import EXTERNAL, InputPlacement
 from mcunet_core.ir.stats import graph_stats
 from mcunet_core.nas.constraints import Constraints, Limits
 from mcunet_core.nas.heads import DetectionConstraints, constraints_for, searched_input_shape
@@ -63,6 +64,26 @@ def test_candidates_are_measured_as_the_detector_they_become(space_and_constrain
     tight = DetectionConstraints(constraints.target, constraints.clock_hz, Limits(m.peak_sram - 1, 1_500_000, None),
                                  constraints.firmware, constraints.bits, spec=constraints.spec)
     assert tight.verdict(arch) == (None, "sram")
+
+
+
+def test_the_cheap_sram_check_knows_where_the_frame_lives(space_and_constraints, monkeypatch):
+    """The lower bound that rejects a candidate before lowering is the detector graph's,
+    with the input placement the target measures with (the base class's ``_bounds`` hook)."""
+    space, constraints = space_and_constraints
+    arch = space.sample(np.random.default_rng(1))
+    target = dataclasses.replace(constraints.target, input_placement=InputPlacement(EXTERNAL))
+    outside = DetectionConstraints(target, constraints.clock_hz, constraints.limits, constraints.firmware,
+                                   constraints.bits, spec=constraints.spec)
+    asked, bounds = [], engine.lower_bounds
+
+    def spy(graph, placement=InputPlacement()):
+        asked.append((graph.outputs, placement))
+        return bounds(graph, placement)
+
+    monkeypatch.setattr(engine, "lower_bounds", spy)
+    assert outside.verdict(arch)[1] is None
+    assert asked == [(constraints.graph(arch).outputs, target.input_placement)]
 
 
 def test_the_supernet_trains_its_subnets_are_the_detectors_it_extracts_and_score_by_map(task, space_and_constraints):
