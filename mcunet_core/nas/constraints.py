@@ -223,7 +223,7 @@ class Constraints:
             self._verdicts[key] = self._verdict(arch)
         return self._verdicts[key]
 
-    def _macs(self, arch: Arch) -> int:
+    def macs(self, arch: Arch) -> int:
         """The MACs the compute limit counts (a subclass that adds heads counts them too)."""
         return arch.macs()
 
@@ -232,7 +232,7 @@ class Constraints:
         return lower_bounds(arch, self.bits, self.target.input_placement)
 
     def _verdict(self, arch: Arch) -> tuple[Measurement | None, str | None]:
-        if self.limits.macs is not None and self._macs(arch) > self.limits.macs:  # known before any lowering
+        if self.limits.macs is not None and self.macs(arch) > self.limits.macs:  # known before any lowering
             return None, "macs"
         arena, constants = self._bounds(arch)
         if arena + self.firmware.ram > self.limits.sram and self.target.patch.mode == "off":  # patches go below

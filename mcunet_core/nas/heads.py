@@ -78,9 +78,6 @@ class DetectionConstraints(Constraints):
                            instructions=instructions, macs=graph_stats(graph).total_macs, arena=fp.arena,
                            constants=fp.constants, patch=(schedule.split, *schedule.grid) if schedule else None)
 
-    def _macs(self, arch: Arch) -> int:
-        return self.macs(arch)
-
     def _bounds(self, arch: Arch) -> tuple[int, int]:
         return engine.lower_bounds(self.graph(arch), self.target.input_placement)
 
